@@ -1,0 +1,37 @@
+/*
+** hw.h - hardware inventory: hwloc for packages, cores, threads, caches and
+** NUMA; /proc and sysfs for the CPU model and ISA flags, memory, OS, block
+** devices and network interfaces.
+*/
+#ifndef DYNO_HW_H
+#define DYNO_HW_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "err.h"
+
+/*
+** Collect the inventory as a new JSON object (schema in
+** docs/results-format.md, "Hardware inventory").  Facts that cannot be read
+** are left out, never invented.  Returns NULL with err filled only when
+** hwloc itself cannot start.
+*/
+json_t *hw_collect(struct dyno_err *err);
+
+/*
+** Compute the stable fingerprint of inv (a 16-hex-digit hash of the facts
+** that identify the hardware: CPU model, counts, caches, memory total,
+** block device models and sizes, GPUs and other plugin facts; not free
+** memory, uptime or the host name), store it as inv["fingerprint"] and
+** return it (borrowed from inv, valid until that key is replaced).  An
+** existing "fingerprint" key is ignored, so calling it again gives the same
+** value.  Returns NULL only when inv is not an object or jansson runs out
+** of memory.
+*/
+const char *hw_fingerprint(json_t *inv);
+
+/* Print inv for humans, aligned, sizes scaled. */
+void hw_print(FILE *fp, const json_t *inv);
+
+#endif

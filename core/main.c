@@ -1,0 +1,661 @@
+/* main.c - the dyno command line: argument parsing and subcommand dispatch. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw.h"
+#include "params.h"
+#include "plugin_loader.h"
+#include "results.h"
+#include "runner.h"
+#include "scaffold.h"
+#include "table.h"
+#include "units.h"
+#include "xmalloc.h"
+
+/* Exit codes: 0 ok, 1 a check failed (suites), 2 bad input or a probe
+** that did not produce a result. */
+#define EXIT_USAGE 2
+#define EXIT_PROBE 2
+
+/* Options every command accepts, gathered before dispatch. */
+struct global {
+	char **plugin_dirs;
+	size_t nplugin_dirs;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct global *g, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static void usage_error(const char *fmt, ...) DYNO_PRINTF(1, 2);
+
+/* One line on stderr and exit 2: the form every bad input takes. */
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dyno: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+static void
+load_plugins(struct global *g, struct loader *l, int quiet)
+{
+	loader_init(l);
+	loader_load_all(l, g->plugin_dirs, g->nplugin_dirs);
+	if (!quiet)
+		for (size_t i = 0; i < l->nerrors; i++)
+			fprintf(stderr, "dyno: warning: %s\n", l->errors[i]);
+}
+
+static const char *
+style_of(const struct dyno_probe *p)
+{
+	if (p->unavailable_reason)
+		return "unavailable";
+	return p->iterate ? "iterate" : "run";
+}
+
+static json_t *
+flags_json(uint32_t flags)
+{
+	json_t *a = json_array();
+
+	if (flags & DYNO_PROBE_NEEDS_GPU)
+		json_array_append_new(a, json_string("needs_gpu"));
+	if (flags & DYNO_PROBE_EXCLUSIVE)
+		json_array_append_new(a, json_string("exclusive"));
+	if (flags & DYNO_PROBE_WRITES_DISK)
+		json_array_append_new(a, json_string("writes_disk"));
+	return a;
+}
+
+static void
+print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				JSON_REAL_PRECISION(9));
+
+	if (s != NULL) {
+		puts(s);
+		free(s);
+	}
+}
+
+static int
+has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+/* Refuse any option but the allowed ones (and positional args). */
+static void
+check_args(const char *cmd, int argc, char **argv, const char *const *allowed,
+	   int max_pos)
+{
+	int pos = 0;
+
+	for (int i = 1; i < argc; i++) {
+		int ok = 0;
+
+		if (argv[i][0] != '-' || argv[i][1] == '\0') {
+			if (++pos > max_pos)
+				usage_error("%s: unexpected argument '%s' "
+				    "(see dyno %s --help)", cmd, argv[i], cmd);
+			continue;
+		}
+		for (size_t k = 0; allowed[k]; k++)
+			if (strcmp(argv[i], allowed[k]) == 0)
+				ok = 1;
+		if (!ok)
+			usage_error("%s: unknown option '%s' (see dyno %s --help)",
+				    cmd, argv[i], cmd);
+	}
+}
+
+static int
+cmd_list(struct global *g, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--json", NULL };
+	int json = has_flag(argc, argv, "--json");
+	struct loader l;
+
+	check_args("list", argc, argv, allowed, 0);
+	load_plugins(g, &l, json);
+	if (json) {
+		json_t *out = json_object(), *plugins = json_array();
+		json_t *errs = json_array(), *dirs = json_array();
+
+		for (size_t i = 0; i < l.n; i++) {
+			const struct dyno_plugin *d = l.plugins[i].desc;
+			json_t *probes = json_array();
+
+			for (size_t j = 0; d->probes && d->probes[j]; j++) {
+				const struct dyno_probe *p = d->probes[j];
+
+				json_array_append_new(probes, json_pack(
+				    "{s:s++, s:s, s:s?, s:s, s:o, s:s?}",
+				    "id", d->name, ".", p->name,
+				    "name", p->name, "summary", p->summary,
+				    "style", style_of(p), "flags",
+				    flags_json(p->flags), "unavailable_reason",
+				    p->unavailable_reason));
+			}
+			json_array_append_new(plugins, json_pack(
+			    "{s:s, s:s, s:s?, s:s, s:o}", "name", d->name,
+			    "version", d->version, "summary", d->summary,
+			    "path", l.plugins[i].path, "probes", probes));
+		}
+		for (size_t i = 0; i < l.nerrors; i++)
+			json_array_append_new(errs, json_string(l.errors[i]));
+		for (size_t i = 0; i < l.ndirs; i++)
+			json_array_append_new(dirs, json_string(l.dirs[i]));
+		json_object_set_new(out, "plugins", plugins);
+		json_object_set_new(out, "errors", errs);
+		json_object_set_new(out, "search_path", dirs);
+		print_json(out);
+		json_decref(out);
+	} else {
+		size_t width = 0;
+
+		for (size_t i = 0; i < l.n; i++) {
+			const struct dyno_plugin *d = l.plugins[i].desc;
+
+			for (size_t j = 0; d->probes && d->probes[j]; j++) {
+				size_t w = strlen(d->name) + 1 +
+					   strlen(d->probes[j]->name);
+				if (w > width)
+					width = w;
+			}
+		}
+		for (size_t i = 0; i < l.n; i++) {
+			const struct dyno_plugin *d = l.plugins[i].desc;
+
+			for (size_t j = 0; d->probes && d->probes[j]; j++) {
+				const struct dyno_probe *p = d->probes[j];
+				char id[160];
+
+				snprintf(id, sizeof(id), "%s.%s", d->name, p->name);
+				printf("%-*s  %-7s  %s\n", (int)width, id,
+				       p->unavailable_reason ? "n/a" : style_of(p),
+				       p->summary ? p->summary : "");
+			}
+		}
+		if (l.n == 0)
+			fprintf(stderr, "dyno: no plugins found (searched %zu "
+				"directories; see dyno list --json)\n", l.ndirs);
+	}
+	loader_fini(&l);
+	return 0;
+}
+
+/* Find a probe or exit 2 with the closest names. */
+static const struct dyno_probe *
+find_or_die(struct loader *l, const char *id, const struct loader_plugin **pl)
+{
+	const struct dyno_probe *p = loader_find(l, id, pl);
+	char near[512];
+
+	if (p != NULL)
+		return p;
+	loader_suggest(l, id, near, sizeof(near));
+	if (near[0])
+		usage_error("unknown probe '%s'; did you mean: %s?", id, near);
+	usage_error("unknown probe '%s'; dyno list shows the %zu loaded plugins' "
+		    "probes", id, l->n);
+	return NULL;
+}
+
+static const struct dyno_metric iterate_metrics[] = {
+	{ "time", "s", DYNO_BETTER_LOWER, "time per operation" },
+	{ "rate", "op/s", DYNO_BETTER_HIGHER, "operations per second" },
+	{ "bandwidth", "B/s", DYNO_BETTER_HIGHER,
+	  "bytes per second (probes that set bytes per operation)" },
+	{ NULL, NULL, 0, NULL }
+};
+
+static int
+cmd_describe(struct global *g, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--json", NULL };
+	const struct loader_plugin *pl;
+	const struct dyno_probe *p;
+	const struct dyno_metric *metrics;
+	const char *id = NULL;
+	int json = has_flag(argc, argv, "--json");
+	struct loader l;
+
+	check_args("describe", argc, argv, allowed, 1);
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-')
+			id = argv[i];
+	if (id == NULL)
+		usage_error("describe: missing probe id: expected dyno describe "
+			    "<plugin.probe>");
+	load_plugins(g, &l, 1);
+	p = find_or_die(&l, id, &pl);
+	metrics = p->iterate ? iterate_metrics : p->metrics;
+	if (json) {
+		json_t *params = json_array(), *mets = json_array(), *out;
+
+		for (size_t i = 0; p->params && p->params[i].name; i++) {
+			const struct dyno_param *d = &p->params[i];
+
+			json_array_append_new(params, json_pack(
+			    "{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
+			    "name", d->name, "type", params_type_name(d->type),
+			    "default", d->def, "min", d->min, "max", d->max,
+			    "choices", d->choices, "help", d->help));
+		}
+		for (size_t i = 0; metrics && metrics[i].name; i++)
+			json_array_append_new(mets, json_pack(
+			    "{s:s, s:s, s:s, s:s?}", "name", metrics[i].name,
+			    "unit", metrics[i].unit, "better",
+			    metrics[i].better == DYNO_BETTER_HIGHER ? "higher" : "lower",
+			    "help", metrics[i].help));
+		out = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:s?, s:o, s:o}",
+		    "id", id, "summary", p->summary, "style", style_of(p),
+		    "plugin_version", pl->desc->version,
+		    "flags", flags_json(p->flags),
+		    "unavailable_reason", p->unavailable_reason,
+		    "params", params, "metrics", mets);
+		print_json(out);
+		json_decref(out);
+	} else {
+		printf("%s — %s\n", id, p->summary ? p->summary : "");
+		printf("  plugin %s %s (%s), %s probe\n", pl->desc->name,
+		       pl->desc->version, pl->path, style_of(p));
+		if (p->unavailable_reason)
+			printf("  unavailable: %s\n", p->unavailable_reason);
+		if (p->flags) {
+			json_t *f = flags_json(p->flags);
+			size_t i;
+			json_t *v;
+
+			printf("  flags:");
+			json_array_foreach(f, i, v)
+				printf(" %s", json_string_value(v));
+			printf("\n");
+			json_decref(f);
+		}
+		printf("\nparameters:\n");
+		if (p->params == NULL || p->params[0].name == NULL)
+			printf("  (none)\n");
+		for (size_t i = 0; p->params && p->params[i].name; i++) {
+			const struct dyno_param *d = &p->params[i];
+			char range[160] = "";
+
+			if (d->choices)
+				snprintf(range, sizeof(range), "one of %s", d->choices);
+			else if (d->min || d->max)
+				snprintf(range, sizeof(range), "%s..%s",
+					 d->min ? d->min : "", d->max ? d->max : "");
+			printf("  %-14s %-9s default %-10s %-22s %s\n", d->name,
+			       params_type_name(d->type), d->def ? d->def : "(required)",
+			       range, d->help ? d->help : "");
+		}
+		printf("\nmetrics:\n");
+		for (size_t i = 0; metrics && metrics[i].name; i++)
+			printf("  %-14s %-6s %-7s %s\n", metrics[i].name,
+			       metrics[i].unit[0] ? metrics[i].unit : "-",
+			       metrics[i].better == DYNO_BETTER_HIGHER ?
+			       "higher" : "lower", metrics[i].help ? metrics[i].help : "");
+	}
+	loader_fini(&l);
+	return 0;
+}
+
+static uint64_t
+opt_duration(const char *opt, const char *val)
+{
+	struct dyno_err e;
+	uint64_t ns;
+
+	if (units_parse_duration(val, &ns, &e) < 0)
+		usage_error("%s: %s", opt, e.msg);
+	return ns;
+}
+
+static json_t *
+host_info(const struct loader *l, const struct runner_opts *o)
+{
+	struct dyno_err e;
+	json_t *inv = hw_collect(&e), *hi;
+	char name[256] = "";
+
+	if (inv == NULL) {
+		fprintf(stderr, "dyno: warning: hardware inventory: %s\n", e.msg);
+		inv = json_object();
+	}
+	if (l != NULL)
+		runner_inventory(l, o, inv);
+	hw_fingerprint(inv);
+	gethostname(name, sizeof(name) - 1);
+	hi = json_pack("{s:O, s:s}", "fingerprint",
+		       json_object_get(inv, "fingerprint"), "hostname", name);
+	json_decref(inv);
+	return hi;
+}
+
+static int
+cmd_probe(struct global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-fork", no_argument, NULL, 'n' },
+		{ "min-time", required_argument, NULL, 'm' },
+		{ "max-time", required_argument, NULL, 'M' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "min-batch-time", required_argument, NULL, 'b' },
+		{ "ci-target", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct runner_opts ro;
+	const struct loader_plugin *pl;
+	const struct dyno_probe *p;
+	struct param_set ps;
+	struct dyno_err e;
+	const char *out = NULL, *id;
+	int json = 0, fd = -1, c, rc = 0, timeout_set = 0;
+	struct loader l;
+	json_t *rec, *hi;
+	const char *status;
+
+	runner_opts_default(&ro);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'o': out = optarg; break;
+		case 't': ro.timeout_ns = opt_duration("--timeout", optarg);
+			  timeout_set = 1; break;
+		case 'n': ro.no_fork = 1; break;
+		case 'm': ro.m.min_time_ns = opt_duration("--min-time", optarg); break;
+		case 'M': ro.m.max_time_ns = opt_duration("--max-time", optarg); break;
+		case 'w': ro.m.warmup_ns = opt_duration("--warmup", optarg); break;
+		case 'b': ro.m.min_batch_ns = opt_duration("--min-batch-time", optarg); break;
+		case 'c':
+			if (units_parse_float(optarg, &ro.m.ci_target, &e) < 0)
+				usage_error("--ci-target: %s", e.msg);
+			break;
+		case ':':
+			usage_error("probe: option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			usage_error("probe: unknown option '%s' (see dyno probe --help)",
+				    argv[optind - 1]);
+		}
+	}
+	if (measure_opts_check(&ro.m, &e) < 0)
+		usage_error("%s", e.msg);
+	if (!timeout_set && ro.m.max_time_ns * 3 + 10000000000u > ro.timeout_ns)
+		ro.timeout_ns = ro.m.max_time_ns * 3 + 10000000000u;
+	/* GNU getopt moved the key=value pairs after the options. */
+	if (optind >= argc)
+		usage_error("probe: missing probe id: expected dyno probe "
+			    "<plugin.probe> [key=value ...]");
+	id = argv[optind];
+	load_plugins(g, &l, json);
+	p = find_or_die(&l, id, &pl);
+	if (params_resolve(id, p->params, argv + optind + 1,
+			   (size_t)(argc - optind - 1), &ps, &e) < 0)
+		usage_error("%s", e.msg);
+	/* Fail before measuring anything if results can't be kept. */
+	if (out != NULL && (fd = results_open(out, &e)) < 0)
+		usage_error("%s", e.msg);
+	ro.progress = !json && isatty(STDERR_FILENO);
+	hi = host_info(&l, &ro);
+	ro.host = hi;
+	rec = runner_run(pl, p, &ps, &ro);
+	if (fd >= 0 && results_append(fd, rec, &e) < 0) {
+		fprintf(stderr, "dyno: %s\n", e.msg);
+		rc = EXIT_PROBE;
+	}
+	if (json)
+		print_json(rec);
+	else
+		table_print_record(stdout, rec);
+	status = json_string_value(json_object_get(rec, "status"));
+	if (status == NULL || (strcmp(status, "ok") != 0 &&
+			       strcmp(status, "skipped") != 0))
+		rc = EXIT_PROBE;
+	if (runner_interrupted())
+		rc = 130;
+	if (fd >= 0)
+		close(fd);
+	json_decref(rec);
+	json_decref(hi);
+	params_free(&ps);
+	loader_fini(&l);
+	return rc;
+}
+
+static int
+cmd_hw(struct global *g, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--json", "--no-plugins", NULL };
+	struct runner_opts ro;
+	struct dyno_err e;
+	struct loader l;
+	json_t *inv;
+
+	check_args("hw", argc, argv, allowed, 0);
+	runner_opts_default(&ro);
+	ro.timeout_ns = 30000000000u;
+	inv = hw_collect(&e);
+	if (inv == NULL)
+		usage_error("hw: %s", e.msg);
+	if (!has_flag(argc, argv, "--no-plugins")) {
+		load_plugins(g, &l, 1);
+		runner_inventory(&l, &ro, inv);
+		loader_fini(&l);
+	}
+	hw_fingerprint(inv);
+	if (has_flag(argc, argv, "--json"))
+		print_json(inv);
+	else
+		hw_print(stdout, inv);
+	json_decref(inv);
+	return 0;
+}
+
+static int
+cmd_new_plugin(struct global *g, int argc, char **argv)
+{
+	static const char *const allowed[] = { NULL };
+	const char *pos[2] = { NULL, NULL };
+	struct dyno_err e;
+	char *dir;
+	int n = 0, rc;
+
+	(void)g;
+	check_args("new-plugin", argc, argv, allowed, 2);
+	for (int i = 1; i < argc; i++)
+		pos[n++] = argv[i];
+	if (pos[0] == NULL)
+		usage_error("new-plugin: missing name: expected dyno new-plugin "
+			    "NAME [DIR]");
+	dir = pos[1] ? xstrdup(pos[1]) : xasprintf("dyno-%s", pos[0]);
+	rc = scaffold_write(pos[0], dir, &e);
+	if (rc < 0) {
+		free(dir);
+		usage_error("new-plugin: %s", e.msg);
+	}
+	printf("wrote %s/%s.c, %s/Makefile, %s/test.sh\n"
+	       "next: cd %s && make && make check\n", dir, pos[0], dir, dir, dir);
+	free(dir);
+	return 0;
+}
+
+static int cmd_help(struct global *g, int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "list", cmd_list, "dyno list [--json]",
+	  "List every plugin and probe found, one line each." },
+	{ "describe", cmd_describe, "dyno describe <plugin.probe> [--json]",
+	  "Show a probe's summary, parameters (type, default, range, help) and\n"
+	  "metrics (unit, whether higher or lower is better)." },
+	{ "probe", cmd_probe,
+	  "dyno probe <plugin.probe> [key=value ...] [--json] [--out FILE]\n"
+	  "           [--timeout 60s] [--no-fork] [--min-time 0.5s] [--max-time 10s]\n"
+	  "           [--warmup 100ms] [--min-batch-time 10ms] [--ci-target 2%]",
+	  "Run one probe in an isolated child process and print its result.\n"
+	  "  --json            print the result record (JSON) on stdout\n"
+	  "  --out FILE        append the record to FILE (JSON lines, fsynced)\n"
+	  "  --timeout D       kill the probe after D (default: 60s, or 3x\n"
+	  "                    max-time + 10s if that is longer)\n"
+	  "  --no-fork         run in the dyno process (debugging)\n"
+	  "  --min-time D      measure at least D\n"
+	  "  --max-time D      measure at most D\n"
+	  "  --warmup D        run unmeasured for D first (iterate probes)\n"
+	  "  --min-batch-time D  one timed batch lasts at least D\n"
+	  "  --ci-target P     stop when the 95% CI half-width is within P of\n"
+	  "                    the mean\n"
+	  "Exit status: 0 ok or skipped, 2 bad input or the probe failed,\n"
+	  "crashed or timed out." },
+	{ "hw", cmd_hw, "dyno hw [--json] [--no-plugins]",
+	  "Print the hardware inventory (CPU, caches, NUMA, memory, OS, disks,\n"
+	  "network, and what plugins add, e.g. GPUs) and its fingerprint." },
+	{ "new-plugin", cmd_new_plugin, "dyno new-plugin NAME [DIR]",
+	  "Write a ready-to-build out-of-tree plugin into DIR (default\n"
+	  "dyno-NAME): NAME.c, a Makefile using pkg-config dyno-plugin, test.sh." },
+	{ "help", cmd_help, "dyno help [COMMAND]", "Show help." },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void
+print_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: dyno [--plugin-dir DIR ...] COMMAND [ARGS]\n\n"
+	    "dyno measures what a machine really does for a workload.\n\n"
+	    "commands:\n");
+	for (size_t i = 0; commands[i].name; i++) {
+		const char *nl = strchr(commands[i].help, '\n');
+
+		fprintf(fp, "  %-12s %.*s\n", commands[i].name,
+			nl ? (int)(nl - commands[i].help) : (int)strlen(commands[i].help),
+			commands[i].help);
+	}
+	fprintf(fp,
+	    "\noptions:\n"
+	    "  --plugin-dir DIR  look for plugins in DIR first (repeatable)\n"
+	    "  --version         print the version\n"
+	    "  --help            this text; dyno COMMAND --help for a command\n\n"
+	    "Plugins are searched in --plugin-dir, $DYNO_PLUGIN_PATH, the build\n"
+	    "tree (when run from it), then %s.\n", DYNO_PLUGIN_DIR);
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	for (size_t i = 0; commands[i].name; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+command_help(const struct command *c)
+{
+	printf("usage: %s\n\n%s\n", c->usage, c->help);
+}
+
+static int
+cmd_help(struct global *g, int argc, char **argv)
+{
+	const struct command *c;
+
+	(void)g;
+	if (argc < 2) {
+		print_usage(stdout);
+		return 0;
+	}
+	c = find_command(argv[1]);
+	if (c == NULL)
+		usage_error("help: unknown command '%s'", argv[1]);
+	command_help(c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct global g = { 0 };
+	const struct command *c;
+	char **rest;
+	int nrest = 0, rc;
+
+	json_set_alloc_funcs(xmalloc, free);
+	/* --plugin-dir is global: take it out wherever it appears. */
+	rest = xcalloc((size_t)argc + 1, sizeof(char *));
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--plugin-dir") == 0) {
+			if (i + 1 >= argc)
+				usage_error("--plugin-dir needs a directory");
+			g.plugin_dirs = xreallocarray(g.plugin_dirs,
+			    g.nplugin_dirs + 1, sizeof(char *));
+			g.plugin_dirs[g.nplugin_dirs++] = argv[++i];
+		} else if (strncmp(argv[i], "--plugin-dir=", 13) == 0) {
+			g.plugin_dirs = xreallocarray(g.plugin_dirs,
+			    g.nplugin_dirs + 1, sizeof(char *));
+			g.plugin_dirs[g.nplugin_dirs++] = argv[i] + 13;
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	if (nrest == 0) {
+		print_usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (strcmp(rest[0], "--version") == 0 || strcmp(rest[0], "-V") == 0) {
+		printf("dyno %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+		       DYNO_ABI_MAJOR, DYNO_ABI_MINOR);
+		rc = 0;
+		goto out;
+	}
+	if (strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0) {
+		print_usage(stdout);
+		rc = 0;
+		goto out;
+	}
+	c = find_command(rest[0]);
+	if (c == NULL) {
+		if (rest[0][0] == '-')
+			usage_error("unknown option '%s' (see dyno --help)", rest[0]);
+		usage_error("unknown command '%s' (see dyno --help)", rest[0]);
+	}
+	for (int i = 1; i < nrest; i++)
+		if (strcmp(rest[i], "--help") == 0 || strcmp(rest[i], "-h") == 0) {
+			command_help(c);
+			rc = 0;
+			goto out;
+		}
+	rc = c->fn(&g, nrest, rest);
+out:
+	free(rest);
+	free(g.plugin_dirs);
+	return rc;
+}

@@ -1,0 +1,148 @@
+/* results.c - result records as JSON, appended to a JSON-lines file with fsync per record. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "results.h"
+#include "stats.h"
+
+/* JSON has no NaN: an undefined statistic is null. */
+static json_t *
+num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *
+results_metric_json(const char *unit, int better,
+		    const struct stats_samples *s)
+{
+	struct stats_summary sum;
+	json_t *m, *pct;
+	const double *raw;
+	size_t nraw;
+
+	stats_summarize(s, &sum);
+	m = json_object();
+	json_object_set_new(m, "unit", json_string(unit));
+	json_object_set_new(m, "better", json_string(
+	    better == DYNO_BETTER_HIGHER ? "higher" : "lower"));
+	json_object_set_new(m, "n", json_integer((json_int_t)sum.n));
+	json_object_set_new(m, "min", num(sum.min));
+	json_object_set_new(m, "max", num(sum.max));
+	json_object_set_new(m, "mean", num(sum.mean));
+	json_object_set_new(m, "stddev", num(sum.stddev));
+	json_object_set_new(m, "median", num(sum.median));
+	json_object_set_new(m, "mad", num(sum.mad));
+	json_object_set_new(m, "p50", num(sum.p50));
+	json_object_set_new(m, "p90", num(sum.p90));
+	json_object_set_new(m, "p95", num(sum.p95));
+	json_object_set_new(m, "p99", num(sum.p99));
+	json_object_set_new(m, "p999", num(sum.p999));
+	json_object_set_new(m, "ci95", json_pack("[o, o]", num(sum.ci_lo),
+						 num(sum.ci_hi)));
+	json_object_set_new(m, "cv", num(sum.cv));
+	json_object_set_new(m, "outliers", json_integer((json_int_t)sum.outliers));
+	json_object_set_new(m, "noisy", json_boolean(sum.noisy));
+	json_object_set_new(m, "exact", json_boolean(sum.exact));
+	pct = json_object();
+	for (int i = 0; i < STATS_NPCT; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "%g", stats_fio_percentiles[i]);
+		json_object_set_new(pct, key, num(sum.pct[i]));
+	}
+	json_object_set_new(m, "percentiles", pct);
+	raw = stats_samples_raw(s, &nraw);
+	if (raw != NULL && nraw <= RESULTS_JSON_RAW_CAP) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < nraw; i++)
+			json_array_append_new(arr, json_real(raw[i]));
+		json_object_set_new(m, "samples", arr);
+	} else {
+		json_object_set_new(m, "histogram",
+		    histogram_to_json(stats_samples_histogram(s)));
+	}
+	return m;
+}
+
+json_t *
+results_metrics_json(struct dyno_ctx *ctx)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < ctx->nmetrics; i++) {
+		const struct host_metric *m = &ctx->metrics[i];
+
+		if (stats_samples_count(m->samples) == 0)
+			continue;
+		json_object_set_new(o, m->name,
+		    results_metric_json(m->unit, m->better, m->samples));
+	}
+	return o;
+}
+
+void
+results_timestamp(char *buf, size_t n)
+{
+	struct timeval tv;
+	struct tm tm;
+	char base[24];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%03dZ", base, (int)(tv.tv_usec / 1000));
+}
+
+int
+results_open(const char *path, struct dyno_err *err)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return dyno_err_set(err, DYNO_EIO,
+		    "cannot write results to '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+int
+results_append(int fd, const json_t *rec, struct dyno_err *err)
+{
+	char *s = json_dumps(rec, RESULTS_JSON_FLAGS);
+	size_t len, off = 0;
+	int rc = 0;
+
+	if (s == NULL)
+		return dyno_err_set(err, DYNO_EIO, "cannot serialise a result");
+	len = strlen(s);
+	s[len] = '\n';  /* json_dumps' NUL becomes the line end */
+	len++;
+	while (off < len) {
+		ssize_t w = write(fd, s + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = dyno_err_set(err, DYNO_EIO,
+			    "cannot append a result: %s", strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
+		rc = dyno_err_set(err, DYNO_EIO, "cannot fsync results: %s",
+				  strerror(errno));
+	free(s);
+	return rc;
+}

@@ -1,0 +1,562 @@
+/* runner.c - run a probe in a forked child: pipe protocol, timeout, status mapping, resources. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "plugin_loader.h"
+#include "results.h"
+#include "runner.h"
+#include "units.h"
+#include "xmalloc.h"
+
+#define TAIL_MAX 2048
+
+static volatile sig_atomic_t interrupted;
+
+int
+runner_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+void
+runner_opts_default(struct runner_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	measure_opts_default(&o->m);
+	o->timeout_ns = 60000000000u;
+}
+
+/* What a child produced, in either isolation mode. */
+struct outcome {
+	json_t *body;           /* the child's "R" object, or NULL */
+	const char *status;     /* set when the child did not report */
+	char message[TAIL_MAX + 128];
+	struct rusage ru;
+	int have_ru;
+	uint64_t ns;
+};
+
+typedef json_t *(*body_fn)(void *arg, int progress_fd);
+
+struct probe_job {
+	const struct loader_plugin *pl;
+	const struct dyno_probe *p;
+	const struct param_set *ps;
+	const struct runner_opts *o;
+};
+
+static const char *
+status_name(int outcome)
+{
+	switch (outcome) {
+	case DYNO_OK: return "ok";
+	case DYNO_SKIP: return "skipped";
+	default: return "failed";
+	}
+}
+
+/* The probe's life cycle; runs in the child (or in process). */
+static json_t *
+probe_body(void *arg, int progress_fd)
+{
+	const struct probe_job *job = arg;
+	const struct dyno_host *h = host_table();
+	const struct dyno_plugin *d = job->pl->desc;
+	const struct dyno_probe *p = job->p;
+	struct measure_info info = { 0 };
+	struct dyno_ctx ctx;
+	void *state = NULL;
+	int rc = DYNO_OK, inited = 0;
+	json_t *out;
+
+	host_ctx_init(&ctx, job->pl, p, job->ps, &job->o->m);
+	ctx.progress_fd = progress_fd;
+	if (p->unavailable_reason != NULL)
+		rc = h->skip(&ctx, "%s", p->unavailable_reason);
+	if (rc == DYNO_OK && d->init != NULL) {
+		rc = d->init(h, &ctx);
+		inited = rc == DYNO_OK;
+	} else if (rc == DYNO_OK) {
+		inited = 1;
+	}
+	if (rc == DYNO_OK && p->setup != NULL)
+		rc = p->setup(h, &ctx, &state);
+	if (rc == DYNO_OK && ctx.outcome == DYNO_OK) {
+		if (p->iterate != NULL)
+			rc = measure_iterate(&ctx, state, &info);
+		else
+			rc = measure_run(&ctx, state, &info);
+		if (p->teardown != NULL)
+			p->teardown(h, &ctx, state);
+	}
+	if (inited && d->fini != NULL)
+		d->fini(h, &ctx);
+	if (rc != DYNO_OK && ctx.outcome == DYNO_OK) {
+		if (rc == DYNO_SKIP || rc == DYNO_FAIL) {
+			ctx.outcome = rc;
+			snprintf(ctx.reason, sizeof(ctx.reason),
+			    "the probe returned %s without a reason",
+			    rc == DYNO_SKIP ? "DYNO_SKIP" : "DYNO_FAIL");
+		} else {
+			ctx.outcome = DYNO_FAIL;
+			snprintf(ctx.reason, sizeof(ctx.reason),
+			    "plugin bug: the probe returned %d, not a DYNO_* outcome",
+			    rc);
+		}
+	}
+	if (host_stop_requested && ctx.outcome == DYNO_OK)
+		snprintf(ctx.reason, sizeof(ctx.reason), "stopped by the user");
+	out = json_pack("{s:s, s:s, s:o, s:o, s:O}",
+	    "status", status_name(ctx.outcome),
+	    "message", ctx.reason,
+	    "measurement", measure_to_json(&job->o->m, &info),
+	    "metrics", results_metrics_json(&ctx),
+	    "artifacts", ctx.artifacts);
+	host_ctx_fini(&ctx);
+	return out;
+}
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	host_stop_requested = 1;
+}
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted++;
+}
+
+static int
+write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, s, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+child_main(body_fn fn, void *arg, int resfd, int errfd)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	json_t *out;
+	char *s;
+
+	/* Own process group: a timeout kills the probe's helpers too, and
+	** the terminal's ^C reaches only the parent, which decides. */
+	setpgid(0, 0);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* A plugin's stray printf must not corrupt --json on stdout. */
+	dup2(errfd, STDOUT_FILENO);
+	dup2(errfd, STDERR_FILENO);
+	close(errfd);
+	out = fn(arg, resfd);
+	s = json_dumps(out, RESULTS_JSON_FLAGS);
+	json_decref(out);
+	if (s != NULL) {
+		write_all(resfd, "R ", 2);
+		write_all(resfd, s, strlen(s));
+		write_all(resfd, "\n", 1);
+		free(s);
+	}
+	fflush(NULL);
+	_exit(0);
+}
+
+/* Keep the last TAIL_MAX bytes the child wrote to stderr. */
+static void
+tail_add(char *tail, size_t *len, const char *buf, size_t n)
+{
+	if (n >= TAIL_MAX) {
+		memcpy(tail, buf + n - TAIL_MAX, TAIL_MAX);
+		*len = TAIL_MAX;
+		return;
+	}
+	if (*len + n > TAIL_MAX) {
+		size_t drop = *len + n - TAIL_MAX;
+
+		memmove(tail, tail + drop, *len - drop);
+		*len -= drop;
+	}
+	memcpy(tail + *len, buf, n);
+	*len += n;
+}
+
+/* The last few lines of the tail, joined with " | " to stay one line. */
+static void
+tail_text(const char *tail, size_t len, char *out, size_t n)
+{
+	size_t start = len, lines = 0, o = 0;
+
+	while (len > 0 && (tail[len - 1] == '\n' || tail[len - 1] == ' '))
+		len--;
+	start = len;
+	while (start > 0 && lines < 5) {
+		start--;
+		if (tail[start] == '\n')
+			lines++;
+	}
+	if (start < len && tail[start] == '\n')
+		start++;
+	for (size_t i = start; i < len && o + 4 < n; i++) {
+		if (tail[i] == '\n') {
+			memcpy(out + o, " | ", 3);
+			o += 3;
+		} else {
+			out[o++] = tail[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+struct progress_state {
+	int enabled;
+	const char *id;
+	uint64_t start_ns;
+};
+
+static void
+progress_line(const struct progress_state *ps, const char *line)
+{
+	double frac = 0.0;
+	char note[201] = "";
+
+	if (!ps->enabled)
+		return;
+	if (sscanf(line, "P %lf %200[^\n]", &frac, note) < 1)
+		return;
+	fprintf(stderr, "\r\033[K%s %3.0f%% %.1fs %s", ps->id, frac * 100.0,
+		(double)(host_now_ns() - ps->start_ns) / 1e9, note);
+	fflush(stderr);
+}
+
+/* Handle complete lines in buf; keep a partial one. */
+static void
+consume_lines(char *buf, size_t *len, json_t **body,
+	      const struct progress_state *ps)
+{
+	char *start = buf, *nl;
+
+	while ((nl = memchr(start, '\n', (size_t)(buf + *len - start))) != NULL) {
+		*nl = '\0';
+		if (start[0] == 'R' && start[1] == ' ' && *body == NULL)
+			*body = json_loads(start + 2, 0, NULL);
+		else if (start[0] == 'P' && start[1] == ' ')
+			progress_line(ps, start);
+		start = nl + 1;
+	}
+	*len = (size_t)(buf + *len - start);
+	memmove(buf, start, *len);
+}
+
+static void
+isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
+	     const struct progress_state *ps, struct outcome *oc)
+{
+	int res[2], err[2], status = 0;
+	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
+	char tail[TAIL_MAX], tailtxt[TAIL_MAX + 16];
+	size_t tail_len = 0, rlen = 0, rcap = 65536;
+	char *rbuf;
+	uint64_t start = host_now_ns();
+	int timed_out = 0, open_fds = 2, stop_sent = 0;
+	pid_t pid;
+
+	if (pipe2(res, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		oc->status = "failed";
+		snprintf(oc->message, sizeof(oc->message),
+			 "cannot create a pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		oc->status = "failed";
+		snprintf(oc->message, sizeof(oc->message), "cannot fork: %s",
+			 strerror(errno));
+		close(res[0]); close(res[1]); close(err[0]); close(err[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(res[0]);
+		close(err[0]);
+		child_main(fn, arg, res[1], err[1]);
+	}
+	setpgid(pid, pid);
+	close(res[1]);
+	close(err[1]);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	rbuf = xmalloc(rcap);
+	while (open_fds > 0) {
+		struct pollfd pfd[2] = {
+			{ .fd = res[0], .events = POLLIN },
+			{ .fd = err[0], .events = POLLIN },
+		};
+		int wait_ms = 200;
+		uint64_t now = host_now_ns();
+		char buf[4096];
+
+		if (timeout_ns && now - start >= timeout_ns) {
+			timed_out = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			break;
+		}
+		/* First ^C: ask the probe to stop; second: kill it. */
+		if (interrupted && !stop_sent) {
+			kill(-pid, SIGTERM);
+			stop_sent = 1;
+		} else if (interrupted > 1) {
+			kill(-pid, SIGKILL);
+		}
+		if (timeout_ns && (timeout_ns - (now - start)) / 1000000 < 200)
+			wait_ms = (int)((timeout_ns - (now - start)) / 1000000) + 1;
+		if (poll(pfd, 2, wait_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t r;
+
+			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(pfd[i].fd, buf, sizeof(buf));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				close(i == 0 ? res[0] : err[0]);
+				if (i == 0)
+					res[0] = -1;
+				else
+					err[0] = -1;
+				open_fds--;
+				continue;
+			}
+			if (i == 1) {
+				tail_add(tail, &tail_len, buf, (size_t)r);
+				/* Plugin logs are the user's to see. */
+				if (write_all(STDERR_FILENO, buf, (size_t)r) < 0)
+					(void)0;
+				continue;
+			}
+			if (rlen + (size_t)r + 1 > rcap) {
+				rcap = (rlen + (size_t)r + 1) * 2;
+				rbuf = xrealloc(rbuf, rcap);
+			}
+			memcpy(rbuf + rlen, buf, (size_t)r);
+			rlen += (size_t)r;
+			consume_lines(rbuf, &rlen, &oc->body, ps);
+		}
+	}
+	if (res[0] >= 0)
+		close(res[0]);
+	if (err[0] >= 0)
+		close(err[0]);
+	free(rbuf);
+	while (wait4(pid, &status, 0, &oc->ru) < 0 && errno == EINTR)
+		;
+	oc->have_ru = 1;
+	oc->ns = host_now_ns() - start;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (ps->enabled)
+		fprintf(stderr, "\r\033[K");
+
+	tail_text(tail, tail_len, tailtxt, sizeof(tailtxt));
+	if (timed_out) {
+		json_decref(oc->body);
+		oc->body = NULL;
+		oc->status = "timeout";
+		snprintf(oc->message, sizeof(oc->message),
+		    "timed out after %.3g s and was killed%s%s",
+		    (double)timeout_ns / 1e9, tailtxt[0] ? ": " : "", tailtxt);
+	} else if (WIFSIGNALED(status) && oc->body == NULL) {
+		int sig = WTERMSIG(status);
+
+		oc->status = "crashed";
+		snprintf(oc->message, sizeof(oc->message), "crashed (SIG%s)%s%s",
+		    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+		    tailtxt[0] ? ": " : "", tailtxt);
+	} else if (oc->body == NULL) {
+		oc->status = "failed";
+		snprintf(oc->message, sizeof(oc->message),
+		    "the probe process exited with status %d without a result%s%s",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		    tailtxt[0] ? ": " : "", tailtxt);
+	}
+}
+
+static void
+isolate_none(body_fn fn, void *arg, struct outcome *oc)
+{
+	struct rusage before, after;
+	uint64_t start = host_now_ns();
+
+	getrusage(RUSAGE_SELF, &before);
+	oc->body = fn(arg, -1);
+	getrusage(RUSAGE_SELF, &after);
+	oc->ns = host_now_ns() - start;
+	oc->ru = after;
+	timersub(&after.ru_utime, &before.ru_utime, &oc->ru.ru_utime);
+	timersub(&after.ru_stime, &before.ru_stime, &oc->ru.ru_stime);
+	oc->have_ru = 1;
+}
+
+static double
+tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static json_t *
+resources_json(const struct outcome *oc, int forked)
+{
+	double user = tv_s(oc->ru.ru_utime), sys = tv_s(oc->ru.ru_stime);
+	double wall = (double)oc->ns / 1e9;
+
+	return json_pack("{s:I, s:f, s:f, s:f, s:s}",
+	    "peak_rss_bytes", (json_int_t)oc->ru.ru_maxrss * 1024,
+	    "user_s", user, "sys_s", sys,
+	    "cpu_util", wall > 0 ? (user + sys) / wall : 0.0,
+	    /* In process, ru_maxrss is dyno's own peak, not the probe's. */
+	    "scope", forked ? "probe process" : "dyno process");
+}
+
+json_t *
+runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
+	   const struct param_set *ps, const struct runner_opts *o)
+{
+	struct probe_job job = { .pl = pl, .p = p, .ps = ps, .o = o };
+	struct outcome oc = { 0 };
+	char started[40], id[160];
+	struct progress_state prog;
+	json_t *rec;
+
+	snprintf(id, sizeof(id), "%s.%s", pl->desc->name, p->name);
+	prog.enabled = o->progress;
+	prog.id = id;
+	prog.start_ns = host_now_ns();
+	results_timestamp(started, sizeof(started));
+	if (o->no_fork)
+		isolate_none(probe_body, &job, &oc);
+	else
+		isolate_fork(probe_body, &job, o->timeout_ns, &prog, &oc);
+
+	rec = json_object();
+	json_object_set_new(rec, "schema", json_integer(RESULTS_SCHEMA));
+	json_object_set_new(rec, "id", json_string(id));
+	json_object_set_new(rec, "plugin", json_string(pl->desc->name));
+	json_object_set_new(rec, "probe", json_string(p->name));
+	json_object_set_new(rec, "plugin_version", json_string(pl->desc->version));
+	json_object_set_new(rec, "dyno_version", json_string(PACKAGE_VERSION));
+	json_object_set_new(rec, "params", params_to_json(ps));
+	if (oc.body != NULL) {
+		json_object_set(rec, "status", json_object_get(oc.body, "status"));
+		json_object_set(rec, "message", json_object_get(oc.body, "message"));
+	} else {
+		json_object_set_new(rec, "status", json_string(oc.status));
+		json_object_set_new(rec, "message", json_string(oc.message));
+	}
+	json_object_set_new(rec, "started_at", json_string(started));
+	json_object_set_new(rec, "duration_s", json_real((double)oc.ns / 1e9));
+	json_object_set_new(rec, "isolation",
+			    json_string(o->no_fork ? "none" : "fork"));
+	json_object_set_new(rec, "host", o->host ? json_deep_copy(o->host)
+						 : json_object());
+	if (oc.body != NULL)
+		json_object_set(rec, "measurement",
+				json_object_get(oc.body, "measurement"));
+	json_object_set_new(rec, "resources", resources_json(&oc, !o->no_fork));
+	json_object_set(rec, "metrics", oc.body ?
+	    json_object_get(oc.body, "metrics") : NULL);
+	if (json_object_get(rec, "metrics") == NULL)
+		json_object_set_new(rec, "metrics", json_object());
+	json_object_set(rec, "artifacts", oc.body ?
+	    json_object_get(oc.body, "artifacts") : NULL);
+	if (json_object_get(rec, "artifacts") == NULL)
+		json_object_set_new(rec, "artifacts", json_object());
+	json_decref(oc.body);
+	return rec;
+}
+
+struct inv_job {
+	const struct loader_plugin *pl;
+};
+
+static json_t *
+inventory_body(void *arg, int progress_fd)
+{
+	const struct inv_job *job = arg;
+	json_t *root = json_object();
+	struct dyno_inventory *sink = host_inventory_new(root);
+	int rc;
+
+	(void)progress_fd;
+	rc = job->pl->desc->inventory(host_table(), sink);
+	host_inventory_free(sink);
+	return json_pack("{s:i, s:o}", "rc", rc, "facts", root);
+}
+
+void
+runner_inventory(const struct loader *l, const struct runner_opts *o,
+		 json_t *inv)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct inv_job job = { .pl = &l->plugins[i] };
+		struct progress_state prog = { 0 };
+		struct outcome oc = { 0 };
+		json_t *facts;
+
+		if (job.pl->desc->inventory == NULL)
+			continue;
+		if (o->no_fork)
+			isolate_none(inventory_body, &job, &oc);
+		else
+			isolate_fork(inventory_body, &job, o->timeout_ns, &prog,
+				     &oc);
+		facts = oc.body ? json_object_get(oc.body, "facts") : NULL;
+		if (facts != NULL)
+			json_object_update(inv, facts);
+		else {
+			json_t *errs = json_object_get(inv, "inventory_errors");
+
+			if (errs == NULL) {
+				errs = json_array();
+				json_object_set_new(inv, "inventory_errors", errs);
+			}
+			json_array_append_new(errs, json_sprintf("%s: %s %s",
+			    job.pl->desc->name, oc.status ? oc.status : "failed",
+			    oc.message));
+		}
+		json_decref(oc.body);
+	}
+}

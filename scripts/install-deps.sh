@@ -1,0 +1,32 @@
+#!/bin/sh
+# install-deps.sh - install every Debian package dyno's build, tests and
+# benchmarks need.  Idempotent and non-interactive; run as root or with sudo.
+set -eu
+
+PACKAGES="
+build-essential autoconf automake pkg-config g++
+libjansson-dev libhwloc-dev
+libcriterion-dev libbenchmark-dev
+liblua5.4-dev libyaml-dev liburing-dev
+jq valgrind hwloc xz-utils
+"
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+fi
+
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages already installed"
+	exit 0
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
