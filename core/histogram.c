@@ -1,4 +1,4 @@
-/* histogram.c - log-linear histogram: bounded memory, quantiles within 1%, exact merge. */
+/* histogram.c - log-linear histogram of doubles, mergeable and serialisable. */
 #include "config.h"
 
 #include <math.h>
@@ -349,7 +349,8 @@ getbound(const json_t *j, const char *field, double *out,
 	const json_t *v = json_object_get(j, field);
 
 	if (!json_is_number(v) || !isfinite(json_number_value(v)))
-		return bad(err, field, "must be a finite number when count > 0");
+		return bad(err, field,
+		    "must be a finite number when count > 0");
 	*out = json_number_value(v);
 	return 0;
 }
@@ -389,9 +390,9 @@ histogram_from_json(const json_t *j, struct dyno_err *err)
 	    getside(j, "negative", 1, &h->neg, &sum, &lo, &hi, err) != 0)
 		goto fail;
 	if (sum != n) {
-		dyno_err_set(err, DYNO_EINVAL, "invalid histogram JSON: 'count' "
-		    "is %ju but the buckets and 'zero' hold %ju", (uintmax_t)n,
-		    (uintmax_t)sum);
+		dyno_err_set(err, DYNO_EINVAL, "invalid histogram JSON: "
+		    "'count' is %ju but the buckets and 'zero' hold %ju",
+		    (uintmax_t)n, (uintmax_t)sum);
 		goto fail;
 	}
 	h->count = n;

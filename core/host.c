@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,14 @@ host_capture_log(char *buf, size_t n)
 {
 	capture_buf = buf;
 	capture_len = n;
+}
+
+int
+host_debug_enabled(void)
+{
+	const char *v = getenv("DYNO_DEBUG");
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
 }
 
 uint64_t
@@ -171,8 +180,8 @@ h_record(struct dyno_ctx *ctx, const char *metric, double value)
 	struct host_metric *m = host_metric(ctx, metric);
 
 	if (m == NULL) {
-		h_fail(ctx, "plugin bug: record() of metric '%s', which %s "
-		       "does not declare", metric, ctx->probe->name);
+		h_fail(ctx, "plugin bug: record() of metric '%s', not declared "
+		       "by probe '%s'", metric, ctx->probe->name);
 		return;
 	}
 	if (!isfinite(value)) {
@@ -201,10 +210,20 @@ h_set_bytes_per_op(struct dyno_ctx *ctx, double bytes)
 static void
 h_progress(struct dyno_ctx *ctx, double fraction, const char *note)
 {
+	if (ctx == NULL)
+		return;
+	/* The plugin reports its own progress: the harness stops guessing. */
+	ctx->own_progress = 1;
+	host_progress(ctx, fraction, note);
+}
+
+void
+host_progress(struct dyno_ctx *ctx, double fraction, const char *note)
+{
 	char line[256];
 	int n;
 
-	if (ctx == NULL || ctx->progress_fd < 0)
+	if (ctx->progress_fd < 0)
 		return;
 	if (!(fraction >= 0.0))
 		fraction = 0.0;
@@ -238,7 +257,7 @@ h_log(struct dyno_ctx *ctx, int level, const char *fmt, ...)
 		snprintf(capture_buf, capture_len, "%s", msg);
 		return;
 	}
-	if (level >= DYNO_LOG_DEBUG && getenv("DYNO_DEBUG") == NULL)
+	if (level >= DYNO_LOG_DEBUG && !host_debug_enabled())
 		return;
 	if (ctx != NULL)
 		fprintf(stderr, "dyno: %s.%s: %s: %s\n", ctx->plugin->desc->name,
@@ -263,6 +282,16 @@ h_scratch_dir(struct dyno_ctx *ctx)
 
 	if (ctx->scratch != NULL)
 		return ctx->scratch;
+	/* The runner picks the name so it can clean up after a crash. */
+	if (ctx->scratch_want != NULL) {
+		if (mkdir(ctx->scratch_want, 0700) < 0) {
+			h_fail(ctx, "cannot create a scratch directory %s: %s",
+			       ctx->scratch_want, strerror(errno));
+			return NULL;
+		}
+		ctx->scratch = xstrdup(ctx->scratch_want);
+		return ctx->scratch;
+	}
 	path = xasprintf("%s/dyno-%s-XXXXXX",
 			 tmp && tmp[0] ? tmp : "/tmp", ctx->probe->name);
 	if (mkdtemp(path) == NULL) {
@@ -419,6 +448,12 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 void
+host_remove_tree(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 host_ctx_fini(struct dyno_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nmetrics; i++)
@@ -426,7 +461,7 @@ host_ctx_fini(struct dyno_ctx *ctx)
 	free(ctx->metrics);
 	json_decref(ctx->artifacts);
 	if (ctx->scratch != NULL) {
-		nftw(ctx->scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		host_remove_tree(ctx->scratch);
 		free(ctx->scratch);
 	}
 	memset(ctx, 0, sizeof(*ctx));

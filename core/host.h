@@ -40,6 +40,9 @@ struct dyno_ctx {
 	uint64_t run_start_ns;        /* when run() started (should_stop) */
 	uint64_t last_check_ns;       /* last adaptive-stopping check */
 	int stopped;                  /* should_stop said yes */
+	uint64_t last_progress_ns;    /* last automatic progress update */
+	int own_progress;             /* the plugin called progress() */
+	const char *scratch_want;     /* path the runner chose, or NULL */
 };
 
 /* The one host table. */
@@ -58,6 +61,15 @@ void host_ctx_init(struct dyno_ctx *ctx, const struct loader_plugin *pl,
 		   const struct dyno_probe *p, const struct param_set *ps,
 		   const struct measure_opts *opts);
 void host_ctx_fini(struct dyno_ctx *ctx);
+
+/* Send a progress line to the parent (no-op without a progress pipe). */
+void host_progress(struct dyno_ctx *ctx, double fraction, const char *note);
+
+/* Nonzero when $DYNO_DEBUG is set to something other than "" or "0". */
+int host_debug_enabled(void);
+
+/* Remove a directory tree (a probe's scratch directory). */
+void host_remove_tree(const char *path);
 
 /* Find a collector by name, or NULL. */
 struct host_metric *host_metric(struct dyno_ctx *ctx, const char *name);

@@ -54,7 +54,7 @@ static const char *const arm_flags[] = {
 ** goes into the fingerprint whole. */
 static const char *const own_keys[] = {
 	"schema", "cpu", "numa", "memory", "os", "block_devices", "network",
-	"fingerprint", NULL
+	"fingerprint", "inventory_errors", NULL
 };
 
 /* Strip trailing white space (sysfs values end in '\n', device models are

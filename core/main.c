@@ -33,6 +33,7 @@ struct global {
 struct command {
 	const char *name;
 	int (*fn)(struct global *g, int argc, char **argv);
+	const char *summary;  /* one line for dyno --help */
 	const char *usage;
 	const char *help;
 };
@@ -384,7 +385,7 @@ cmd_probe(struct global *g, int argc, char **argv)
 	runner_opts_default(&ro);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'o': out = optarg; break;
@@ -400,7 +401,8 @@ cmd_probe(struct global *g, int argc, char **argv)
 				usage_error("--ci-target: %s", e.msg);
 			break;
 		case ':':
-			usage_error("probe: option '%s' needs a value", argv[optind - 1]);
+			usage_error("probe: option '%s' needs a value (see dyno "
+				    "probe --help)", argv[optind - 1]);
 			break;
 		default:
 			usage_error("probe: unknown option '%s' (see dyno probe --help)",
@@ -511,12 +513,13 @@ cmd_new_plugin(struct global *g, int argc, char **argv)
 static int cmd_help(struct global *g, int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "list", cmd_list, "dyno list [--json]",
+	{ "list", cmd_list, "list every plugin and probe found", "dyno list [--json]",
 	  "List every plugin and probe found, one line each." },
-	{ "describe", cmd_describe, "dyno describe <plugin.probe> [--json]",
+	{ "describe", cmd_describe, "a probe's parameters and metrics",
+	  "dyno describe <plugin.probe> [--json]",
 	  "Show a probe's summary, parameters (type, default, range, help) and\n"
 	  "metrics (unit, whether higher or lower is better)." },
-	{ "probe", cmd_probe,
+	{ "probe", cmd_probe, "run one probe, isolated, and print its result",
 	  "dyno probe <plugin.probe> [key=value ...] [--json] [--out FILE]\n"
 	  "           [--timeout 60s] [--no-fork] [--min-time 0.5s] [--max-time 10s]\n"
 	  "           [--warmup 100ms] [--min-batch-time 10ms] [--ci-target 2%]",
@@ -534,14 +537,17 @@ static const struct command commands[] = {
 	  "                    the mean\n"
 	  "Exit status: 0 ok or skipped, 2 bad input or the probe failed,\n"
 	  "crashed or timed out." },
-	{ "hw", cmd_hw, "dyno hw [--json] [--no-plugins]",
+	{ "hw", cmd_hw, "hardware inventory and its fingerprint",
+	  "dyno hw [--json] [--no-plugins]",
 	  "Print the hardware inventory (CPU, caches, NUMA, memory, OS, disks,\n"
 	  "network, and what plugins add, e.g. GPUs) and its fingerprint." },
-	{ "new-plugin", cmd_new_plugin, "dyno new-plugin NAME [DIR]",
+	{ "new-plugin", cmd_new_plugin, "write a ready-to-build plugin skeleton",
+	  "dyno new-plugin NAME [DIR]",
 	  "Write a ready-to-build out-of-tree plugin into DIR (default\n"
 	  "dyno-NAME): NAME.c, a Makefile using pkg-config dyno-plugin, test.sh." },
-	{ "help", cmd_help, "dyno help [COMMAND]", "Show help." },
-	{ NULL, NULL, NULL, NULL }
+	{ "help", cmd_help, "help on a command", "dyno help [COMMAND]",
+	  "Show help." },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 static void
@@ -551,13 +557,8 @@ print_usage(FILE *fp)
 	    "usage: dyno [--plugin-dir DIR ...] COMMAND [ARGS]\n\n"
 	    "dyno measures what a machine really does for a workload.\n\n"
 	    "commands:\n");
-	for (size_t i = 0; commands[i].name; i++) {
-		const char *nl = strchr(commands[i].help, '\n');
-
-		fprintf(fp, "  %-12s %.*s\n", commands[i].name,
-			nl ? (int)(nl - commands[i].help) : (int)strlen(commands[i].help),
-			commands[i].help);
-	}
+	for (size_t i = 0; commands[i].name; i++)
+		fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(fp,
 	    "\noptions:\n"
 	    "  --plugin-dir DIR  look for plugins in DIR first (repeatable)\n"

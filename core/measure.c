@@ -12,6 +12,23 @@
 ** a fast probe's own work; once per interval is plenty. */
 #define CHECK_INTERVAL_NS 10000000u
 
+/* Report progress for probes that don't: the time spent against the
+** time the measurement will at least take. */
+static void
+tick(struct dyno_ctx *ctx, uint64_t now, uint64_t start, const char *phase)
+{
+	const struct measure_opts *o = ctx->opts;
+	uint64_t span = o->min_time_ns ? o->min_time_ns : o->max_time_ns;
+	double frac;
+
+	if (ctx->progress_fd < 0 || ctx->own_progress ||
+	    now - ctx->last_progress_ns < 200000000u)
+		return;
+	ctx->last_progress_ns = now;
+	frac = span ? (double)(now - start) / (double)span : 0.0;
+	host_progress(ctx, frac > 0.99 ? 0.99 : frac, phase);
+}
+
 void
 measure_opts_default(struct measure_opts *o)
 {
@@ -115,6 +132,7 @@ measure_iterate(struct dyno_ctx *ctx, void *state, struct measure_info *info)
 			break;
 		if (dt < o->min_batch_ns)
 			n = next_n(n, dt, o->min_batch_ns);
+		tick(ctx, now, start, "warming up");
 		if (host_stop_requested)
 			return DYNO_OK;
 	}
@@ -139,6 +157,7 @@ measure_iterate(struct dyno_ctx *ctx, void *state, struct measure_info *info)
 		info->batches++;
 		info->iterations += n;
 		now = host_now_ns();
+		tick(ctx, now, start, "measuring");
 		if (now - start >= o->max_time_ns || host_stop_requested)
 			break;
 		if (now - start >= o->min_time_ns &&
@@ -162,6 +181,7 @@ measure_should_stop(struct dyno_ctx *ctx)
 		return 1;
 	now = host_now_ns();
 	el = now - ctx->run_start_ns;
+	tick(ctx, now, ctx->run_start_ns, "measuring");
 	if (el >= o->max_time_ns) {
 		ctx->stopped = 1;
 		return 1;
@@ -199,7 +219,8 @@ measure_run(struct dyno_ctx *ctx, void *state, struct measure_info *info)
 json_t *
 measure_to_json(const struct measure_opts *o, const struct measure_info *info)
 {
-	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:f, s:b}",
+	/* JSON has no infinity: "no CI yet" is null. */
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:o, s:b}",
 	    "warmup_s", info->warmup_s,
 	    "measured_s", info->measured_s,
 	    "min_time_s", (double)o->min_time_ns / 1e9,
@@ -209,6 +230,6 @@ measure_to_json(const struct measure_opts *o, const struct measure_info *info)
 	    "batches", (json_int_t)info->batches,
 	    "iterations", (json_int_t)info->iterations,
 	    "ci_target", o->ci_target,
-	    "rel_ci", isfinite(info->rel_ci) ? info->rel_ci : -1.0,
+	    "rel_ci", isfinite(info->rel_ci) ? json_real(info->rel_ci) : json_null(),
 	    "ci_target_met", info->ci_met);
 }

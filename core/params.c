@@ -134,7 +134,7 @@ params_parse(const struct dyno_param *def, const char *text,
 			return dyno_err_set(err, DYNO_EINVAL,
 			    "invalid value '%s' for %s: %s", text, def->name, e.msg);
 		return dyno_err_set(err, DYNO_EINVAL,
-		    "invalid value '%s' for %s (a %s): %s", text, def->name,
+		    "invalid value '%s' for %s (type %s): %s", text, def->name,
 		    params_type_name(def->type), e.msg);
 	}
 	if (has_range(def)) {

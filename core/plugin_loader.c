@@ -72,6 +72,11 @@ check_perms(const char *path, struct dyno_err *err)
 		return dyno_err_set(err, DYNO_EPERM,
 		    "%s: refused: the plugin file is world-writable "
 		    "(chmod o-w it)", path);
+	/* Code we run must belong to us or to root, as ssh demands of keys. */
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return dyno_err_set(err, DYNO_EPERM,
+		    "%s: refused: owned by uid %u, neither root nor you", path,
+		    (unsigned)st.st_uid);
 	dir = xstrdup(path);
 	slash = strrchr(dir, '/');
 	if (slash == dir)
@@ -80,8 +85,8 @@ check_perms(const char *path, struct dyno_err *err)
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
-	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
-	    !(st.st_mode & S_ISVTX))
+	/* Even with the sticky bit (/tmp), anyone could have put it there. */
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
 		rc = dyno_err_set(err, DYNO_EPERM,
 		    "%s: refused: its directory %s is world-writable", path, dir);
 	free(dir);
@@ -291,7 +296,7 @@ loader_load_dir(struct loader *l, const char *dir)
 
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+	if (st.st_mode & S_IWOTH) {
 		char msg[PATH_MAX + 64];
 
 		snprintf(msg, sizeof(msg),

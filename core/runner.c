@@ -55,6 +55,7 @@ struct probe_job {
 	const struct dyno_probe *p;
 	const struct param_set *ps;
 	const struct runner_opts *o;
+	const char *scratch;    /* where scratch_dir() will be */
 };
 
 static const char *
@@ -78,11 +79,12 @@ probe_body(void *arg, int progress_fd)
 	struct measure_info info = { 0 };
 	struct dyno_ctx ctx;
 	void *state = NULL;
-	int rc = DYNO_OK, inited = 0;
+	int rc = DYNO_OK, inited = 0, set_up = 0;
 	json_t *out;
 
 	host_ctx_init(&ctx, job->pl, p, job->ps, &job->o->m);
 	ctx.progress_fd = progress_fd;
+	ctx.scratch_want = job->scratch;
 	if (p->unavailable_reason != NULL)
 		rc = h->skip(&ctx, "%s", p->unavailable_reason);
 	if (rc == DYNO_OK && d->init != NULL) {
@@ -93,14 +95,16 @@ probe_body(void *arg, int progress_fd)
 	}
 	if (rc == DYNO_OK && p->setup != NULL)
 		rc = p->setup(h, &ctx, &state);
-	if (rc == DYNO_OK && ctx.outcome == DYNO_OK) {
+	/* teardown runs iff setup returned DYNO_OK (plugin.h's promise). */
+	set_up = rc == DYNO_OK;
+	if (set_up && ctx.outcome == DYNO_OK) {
 		if (p->iterate != NULL)
 			rc = measure_iterate(&ctx, state, &info);
 		else
 			rc = measure_run(&ctx, state, &info);
-		if (p->teardown != NULL)
-			p->teardown(h, &ctx, state);
 	}
+	if (set_up && p->teardown != NULL)
+		p->teardown(h, &ctx, state);
 	if (inited && d->fini != NULL)
 		d->fini(h, &ctx);
 	if (rc != DYNO_OK && ctx.outcome == DYNO_OK) {
@@ -457,7 +461,9 @@ runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 {
 	struct probe_job job = { .pl = pl, .p = p, .ps = ps, .o = o };
 	struct outcome oc = { 0 };
+	const char *tmp = getenv("TMPDIR");
 	char started[40], id[160];
+	char *scratch;
 	struct progress_state prog;
 	json_t *rec;
 
@@ -466,10 +472,16 @@ runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 	prog.id = id;
 	prog.start_ns = host_now_ns();
 	results_timestamp(started, sizeof(started));
+	scratch = xasprintf("%s/dyno-%s-%ld-%llx", tmp && tmp[0] ? tmp : "/tmp",
+			    id, (long)getpid(), (unsigned long long)host_now_ns());
+	job.scratch = scratch;
 	if (o->no_fork)
 		isolate_none(probe_body, &job, &oc);
 	else
 		isolate_fork(probe_body, &job, o->timeout_ns, &prog, &oc);
+	/* A crashed or killed probe could not clean up after itself. */
+	host_remove_tree(scratch);
+	free(scratch);
 
 	rec = json_object();
 	json_object_set_new(rec, "schema", json_integer(RESULTS_SCHEMA));
@@ -544,6 +556,13 @@ runner_inventory(const struct loader *l, const struct runner_opts *o,
 			isolate_fork(inventory_body, &job, o->timeout_ns, &prog,
 				     &oc);
 		facts = oc.body ? json_object_get(oc.body, "facts") : NULL;
+		if (facts != NULL && json_integer_value(json_object_get(oc.body, "rc")) != DYNO_OK) {
+			oc.status = "failed";
+			snprintf(oc.message, sizeof(oc.message),
+			    "inventory() returned %d", (int)json_integer_value(
+			    json_object_get(oc.body, "rc")));
+			facts = NULL;
+		}
 		if (facts != NULL)
 			json_object_update(inv, facts);
 		else {

@@ -1,4 +1,4 @@
-/* stats.c - summaries of samples: moments, percentiles, CI of the median, outliers. */
+/* stats.c - summaries of samples: moments, percentiles, CIs, outliers. */
 #include "config.h"
 
 #include <jansson.h>
@@ -219,7 +219,9 @@ stats_samples_add(struct stats_samples *s, double v)
 		return;
 	}
 	if (s->nraw == s->cap) {
-		s->cap = s->cap * 2 > STATS_RAW_CAP ? STATS_RAW_CAP : s->cap * 2;
+		s->cap *= 2;
+		if (s->cap > STATS_RAW_CAP)
+			s->cap = STATS_RAW_CAP;
 		s->raw = xreallocarray(s->raw, s->cap, sizeof(*s->raw));
 	}
 	s->raw[s->nraw++] = v;

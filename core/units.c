@@ -234,26 +234,26 @@ number(const char *s, struct num *n, const char **rest)
 
 /*
 ** Size unit u[0..len): "" or "B" is bytes; a prefix letter k, M, G, T, P
-** (either case) alone or with "iB" is binary (*pow2 = 10 * k), with "B"
-** decimal (*pow10 = 3 * k).  Lower-case "b" would be bits: refused.
+** (either case) alone or with "iB" is binary (*bin = 10 * k), with "B"
+** decimal (*dec = 3 * k).  Lower-case "b" would be bits: refused.
 */
 static int
-sizeunit(const char *u, size_t len, int *pow2, int *pow10)
+sizeunit(const char *u, size_t len, int *bin, int *dec)
 {
 	static const char letters[] = "kmgtp";
 	const char *l;
 
-	*pow2 = *pow10 = 0;
+	*bin = *dec = 0;
 	if (len == 0 || (len == 1 && u[0] == 'B'))
 		return 0;
 	if ((l = strchr(letters, lower((unsigned char)u[0]))) == NULL)
 		return -1;
 	if (len == 1 || (len == 3 && u[1] == 'i' && u[2] == 'B')) {
-		*pow2 = 10 * (int)(l - letters + 1);
+		*bin = 10 * (int)(l - letters + 1);
 		return 0;
 	}
 	if (len == 2 && u[1] == 'B') {
-		*pow10 = 3 * (int)(l - letters + 1);
+		*dec = 3 * (int)(l - letters + 1);
 		return 0;
 	}
 	return -1;
@@ -265,16 +265,17 @@ units_parse_size(const char *s, uint64_t *out, struct dyno_err *err)
 	struct num n;
 	const char *u;
 	uint64_t v;
-	int pow2, pow10;
+	int bin, dec;
 
-	if (number(s, &n, &u) != 0 || sizeunit(u, strlen(u), &pow2, &pow10))
+	if (number(s, &n, &u) != 0 || sizeunit(u, strlen(u), &bin, &dec))
 		return bad(err, DYNO_EINVAL, "size", s, SIZE_FORM);
 	if (n.neg && n.mant != 0)
 		return bad(err, DYNO_ERANGE, "size", s,
-		    "a size cannot be negative");
-	if (scale(&n, (uint64_t)1 << pow2, pow10, &v) != 0)
+		    "a size cannot be negative; expected 0 or more bytes");
+	if (scale(&n, (uint64_t)1 << bin, dec, &v) != 0)
 		return bad(err, DYNO_ERANGE, "size", s,
-		    "out of range, at most 18446744073709551615 bytes (16 EiB)");
+		    "out of range, at most 18446744073709551615 bytes "
+		    "(16 EiB)");
 	*out = v;
 	return 0;
 }
@@ -323,10 +324,11 @@ units_parse_duration(const char *s, uint64_t *out_ns, struct dyno_err *err)
 		return bad(err, DYNO_EINVAL, "duration", s, DURATION_FORM);
 	if (n.neg && n.mant != 0)
 		return bad(err, DYNO_ERANGE, "duration", s,
-		    "a duration cannot be negative");
+		    "a duration cannot be negative; expected 0 or more");
 	if (scale(&n, durations[i].mul, durations[i].e10 + 9L, &v) != 0)
 		return bad(err, DYNO_ERANGE, "duration", s,
-		    "out of range, at most 18446744073709551615 ns (584 years)");
+		    "out of range, at most 18446744073709551615 ns "
+		    "(584 years)");
 	*out_ns = v;
 	return 0;
 }
@@ -446,9 +448,10 @@ units_parse_value(const char *s, const char *unit, double *out,
 	struct num n;
 	const char *u, *v;
 	const char *form;
+	char why[192];
 	size_t len;
 	double d;
-	int rc, e10, i, pow2, pow10;
+	int rc, e10, i, bin, dec;
 
 	if (unit == NULL)
 		unit = "";
@@ -456,29 +459,30 @@ units_parse_value(const char *s, const char *unit, double *out,
 		return bad(err, DYNO_EINVAL, "value", s,
 		    "expected a number with an optional unit");
 	len = strlen(u);
-	pow2 = 0;
+	bin = 0;
 	if (timeunit(unit, &e10)) {
 		form = "expected a duration such as 250ns, 1.5ms, 2s or 1min";
 		if (*u == '\0')
 			rc = todouble(&n, 0, &d);
 		else if ((i = durationunit(u)) >= 0) {
 			rc = todouble(&n, durations[i].e10 - e10, &d);
-			d *= durations[i].mul;
+			if (rc == 0)
+				d *= durations[i].mul;
 		} else
 			goto mismatch;
 	} else if (strcmp(unit, "B") == 0) {
 		form = SIZE_FORM;
-		if (sizeunit(u, len, &pow2, &pow10) != 0)
+		if (sizeunit(u, len, &bin, &dec) != 0)
 			goto mismatch;
-		rc = todouble(&n, pow10, &d);
+		rc = todouble(&n, dec, &d);
 	} else if (strcmp(unit, "B/s") == 0) {
 		form = "expected a rate such as 1.2GB/s, 500MiB/s or 4096B/s";
 		if (*u == '\0')
-			pow10 = 0;
+			dec = 0;
 		else if (len < 3 || strcmp(u + len - 2, "/s") != 0 ||
-		    sizeunit(u, len - 2, &pow2, &pow10) != 0)
+		    sizeunit(u, len - 2, &bin, &dec) != 0)
 			goto mismatch;
-		rc = todouble(&n, pow10, &d);
+		rc = todouble(&n, dec, &d);
 	} else if (strcmp(unit, "%") == 0) {
 		/* The metric is already in percent: "5%" is 5, not 0.05. */
 		form = "expected a percentage such as 5 or 5%";
@@ -488,28 +492,28 @@ units_parse_value(const char *s, const char *unit, double *out,
 	} else {
 		form = "expected a number with an optional prefix n, u, m, k, "
 		    "M, G, T or P and the metric's unit";
-		pow10 = 0;
+		dec = 0;
 		if (*u != '\0' && (*unit == '\0' || strcmp(u, unit) != 0)) {
-			if ((pow10 = siprefix((unsigned char)*u)) == 1)
+			if ((dec = siprefix((unsigned char)*u)) == 1)
 				goto mismatch;
 			for (v = u + 1; blank((unsigned char)*v); v++)
 				;
 			if (*v != '\0' ? strcmp(v, unit) != 0 : v != u + 1)
 				goto mismatch;
 		}
-		rc = todouble(&n, pow10, &d);
+		rc = todouble(&n, dec, &d);
 	}
-	if (rc != 0)
+	/* "1e308h" and "1e308PiB" overflow only now. */
+	if (rc != 0 || isinf(d = ldexp(d, bin)))
 		return bad(err, DYNO_ERANGE, "value", s,
 		    "out of range for a double (about 1.8e308)");
-	*out = ldexp(d, pow2);
+	*out = d;
 	return 0;
 mismatch:
-	return dyno_err_set(err, DYNO_EINVAL,
-	    "invalid value '%.*s%s': unit '%.*s' does not fit a metric in %s; "
-	    "%s", strlen(s) > 64 ? 60 : (int)strlen(s), s,
-	    strlen(s) > 64 ? "..." : "", len > 32 ? 32 : (int)len, u,
-	    *unit != '\0' ? unit : "no unit", form);
+	snprintf(why, sizeof(why), "unit '%.*s' does not fit %s%s; %s",
+	    len > 32 ? 32 : (int)len, u, *unit ? "a metric in " :
+	    "a unitless metric", unit, form);
+	return bad(err, DYNO_EINVAL, "value", s, why);
 }
 
 /* 3 significant digits of x, for x >= 0 (below 1 only at the smallest

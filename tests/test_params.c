@@ -78,12 +78,12 @@ ParameterizedTestParameters(params, errors)
 	static struct bad cases[] = {
 		{ "nope=1", DYNO_EINVAL, "unknown parameter 'nope' for t.p; valid: bs, time, mode, depth, direct, scale, path" },
 		{ "bs=2GiB", DYNO_ERANGE, "invalid value '2GiB' for bs: expected 512..1MiB" },
-		{ "bs=12parsecs", DYNO_EINVAL, "invalid value '12parsecs' for bs (a size)" },
+		{ "bs=12parsecs", DYNO_EINVAL, "invalid value '12parsecs' for bs (type size)" },
 		{ "mode=append", DYNO_EINVAL, "invalid value 'append' for mode: expected one of read|write|randread" },
 		{ "depth=0", DYNO_ERANGE, "invalid value '0' for depth: expected 1..1024" },
-		{ "depth=1.5", DYNO_EINVAL, "invalid value '1.5' for depth (a int)" },
-		{ "direct=maybe", DYNO_EINVAL, "invalid value 'maybe' for direct (a bool)" },
-		{ "time=-1s", DYNO_EINVAL, "invalid value '-1s' for time (a duration)" },
+		{ "depth=1.5", DYNO_EINVAL, "invalid value '1.5' for depth (type int)" },
+		{ "direct=maybe", DYNO_EINVAL, "invalid value 'maybe' for direct (type bool)" },
+		{ "time=-1s", DYNO_EINVAL, "invalid value '-1s' for time (type duration)" },
 		{ "noequals", DYNO_EINVAL, "invalid argument 'noequals' for t.p: expected key=value" },
 		{ "=x", DYNO_EINVAL, "invalid argument '=x' for t.p: expected key=value" },
 	};

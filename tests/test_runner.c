@@ -199,3 +199,24 @@ Test(runner, iterate_probe_reports_time_and_rate)
 	cr_assert_null(json_object_get(m, "bandwidth"));
 	json_decref(rec);
 }
+
+Test(runner, plugin_inventory_facts_merge)
+{
+	struct runner_opts o;
+	json_t *inv = json_pack("{s:{s:i}}", "cpu", "logical_cpus", 2);
+	json_t *gpu0, *gpu1;
+
+	runner_opts_default(&o);
+	runner_inventory(&l, &o, inv);
+	gpu0 = json_array_get(json_object_get(inv, "gpus"), 0);
+	gpu1 = json_array_get(json_object_get(inv, "gpus"), 1);
+	cr_assert_not_null(gpu0);
+	cr_assert_str_eq(json_string_value(json_object_get(gpu0, "name")), "Fake GPU 9000");
+	cr_assert_eq(json_integer_value(json_object_get(gpu0, "memory")), 1073741824);
+	cr_assert_float_eq(json_real_value(json_object_get(gpu0, "clock_ghz")), 1.98, 1e-9);
+	cr_assert_str_eq(json_string_value(json_object_get(gpu1, "name")), "Fake GPU 9001");
+	/* The core's own facts stay. */
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(inv, "cpu"),
+							"logical_cpus")), 2);
+	json_decref(inv);
+}

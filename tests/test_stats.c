@@ -1,4 +1,4 @@
-/* test_stats.c - summaries against hand-computed values and exact references. */
+/* test_stats.c - summaries against hand-computed and exact values. */
 #include "config.h"
 
 #include <math.h>

@@ -83,6 +83,12 @@ jq_true "hw json keys" "$TMP/out" \
 nproc_n=$(nproc --all 2>/dev/null || nproc)
 jq_true "hw logical_cpus = nproc" "$TMP/out" ".cpu.logical_cpus == $nproc_n"
 
+expect "hw with a plugin's inventory" 0 "$DYNO" $FIX hw --json
+jq_true "plugin facts in hw" "$TMP/out" '.gpus[0].name == "Fake GPU 9000"'
+fp_plain=$("$DYNO" hw --json | jq -r .fingerprint)
+fp_gpu=$(jq -r .fingerprint "$TMP/out")
+if [ "$fp_plain" != "$fp_gpu" ]; then ok "plugin facts change the fingerprint"; else ko "plugin facts change the fingerprint"; fi
+
 expect "help" 0 "$DYNO" --help
 contains "help lists probe" "$TMP/out" "probe"
 for c in list describe probe hw new-plugin; do

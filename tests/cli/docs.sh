@@ -20,15 +20,23 @@ for doc in "$TOP_SRCDIR"/README.md "$TOP_SRCDIR"/docs/*.md; do
 			ko "$name: $line (exit $rc, wanted $want)"; head -3 "$TMP/err"; fi
 	done <"$TMP/cmds"
 	# Quoted files: the block after the marker must equal the file.
-	awk '/^<!-- file: /{f=$3; getline; c=1; next} c && /^```/{c=0; f=""; next} c{print > ("'"$TMP"'/q_" gensub("/", "_", "g", f))}' \
-		"$doc" 2>/dev/null
-	for q in "$TMP"/q_*; do
-		[ -e "$q" ] || continue
-		src=$(grep -o '<!-- file: [^ ]*' "$doc" | sed 's/<!-- file: //' | while read -r p; do
-			[ "$(echo "$p" | tr / _)" = "${q##*/q_}" ] && echo "$p"; done | head -n 1)
-		if cmp -s "$q" "$TOP_SRCDIR/$src"; then ok "$name quotes $src verbatim"; else
-			ko "$name quotes $src verbatim"; diff "$q" "$TOP_SRCDIR/$src" | head -5; fi
-		rm -f "$q"
-	done
+	# (POSIX awk only: Debian's default awk is mawk.)
+	rm -f "$TMP"/q_*
+	awk -v dir="$TMP" '
+		/^<!-- file: / { n++; path = $3; getline; c = 1;
+			print n, path > (dir "/q_map"); next }
+		c && /^```/ { c = 0; next }
+		c { print > (dir "/q_" n) }' "$doc"
+	if [ -f "$TMP/q_map" ]; then
+		while read -r n src; do
+			if cmp -s "$TMP/q_$n" "$TOP_SRCDIR/$src"; then
+				ok "$name quotes $src verbatim"
+			else
+				ko "$name quotes $src verbatim"
+				diff "$TMP/q_$n" "$TOP_SRCDIR/$src" | head -5
+			fi
+		done <"$TMP/q_map"
+		rm -f "$TMP/q_map"
+	fi
 done
 finish

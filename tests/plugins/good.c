@@ -60,10 +60,21 @@ static const struct dyno_probe *const good_probes[] = {
 	&good_iter_probe, &good_rec_probe, NULL
 };
 
+/* Hardware facts, as the gpu plugin will add GPUs. */
+static int
+good_inventory(const struct dyno_host *h, struct dyno_inventory *sink)
+{
+	h->fact(sink, "gpus.0.name", "Fake GPU 9000");
+	h->fact(sink, "gpus.0.memory", "1073741824");
+	h->fact(sink, "gpus.0.clock_ghz", "1.98");
+	h->fact(sink, "gpus.1.name", "Fake GPU 9001");
+	return DYNO_OK;
+}
+
 static const struct dyno_plugin good_plugin = {
 	.size = sizeof(struct dyno_plugin), .abi_minor = DYNO_ABI_MINOR,
 	.name = "good", .version = "1.2.3", .summary = "fixture",
-	.probes = good_probes,
+	.probes = good_probes, .inventory = good_inventory,
 };
 
 DYNO_PLUGIN_ENTRY
