@@ -9,48 +9,10 @@
 #include <criterion/criterion.h>
 
 #include "stats.h"
+#include "sample_data.h"
 
 #define N 100000
 
-static uint64_t
-next(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
-static double
-uniform(uint64_t *x)
-{
-	return (next(x) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-latency(uint64_t *x)
-{
-	double u = (uniform(x) + uniform(x) + uniform(x) + uniform(x)) / 4;
-
-	return pow(10, -7 + 6 * u);
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest rank ceil(p/100 * n), for p with at most two decimals. */
-static double
-nearest(const double *sorted, size_t n, double p)
-{
-	uint64_t r = (n * (uint64_t)llround(p * 100) + 9999) / 10000;
-
-	return sorted[(r < 1 ? 1 : r) - 1];
-}
 
 static void
 near(double got, double want, double rel, const char *what)
@@ -273,14 +235,14 @@ Test(stats, samples_beyond_the_cap)
 	near(s.mean, (double)(sum / N), 1e-12, "mean");
 	near(s.stddev, sqrt((double)(ssq / (N - 1))), 1e-9, "stddev");
 
-	near(s.median, nearest(v, N, 50), 0.01, "median");
-	near(s.p50, nearest(v, N, 50), 0.01, "p50");
-	near(s.p90, nearest(v, N, 90), 0.01, "p90");
-	near(s.p95, nearest(v, N, 95), 0.01, "p95");
-	near(s.p99, nearest(v, N, 99), 0.01, "p99");
-	near(s.p999, nearest(v, N, 99.9), 0.01, "p99.9");
+	near(s.median, exact(v, N, 50), 0.01, "median");
+	near(s.p50, exact(v, N, 50), 0.01, "p50");
+	near(s.p90, exact(v, N, 90), 0.01, "p90");
+	near(s.p95, exact(v, N, 95), 0.01, "p95");
+	near(s.p99, exact(v, N, 99), 0.01, "p99");
+	near(s.p999, exact(v, N, 99.9), 0.01, "p99.9");
 	for (i = 0; i < STATS_NPCT; i++)
-		near(s.pct[i], nearest(v, N, stats_fio_percentiles[i]), 0.01,
+		near(s.pct[i], exact(v, N, stats_fio_percentiles[i]), 0.01,
 		    "fio percentile");
 
 	/* The CI is the same order statistics, from the buckets:
@@ -294,11 +256,11 @@ Test(stats, samples_beyond_the_cap)
 	/* MAD and outliers are approximate; compare with the exact ones. */
 	stats_summarize_array(v, N, &e);
 	d = malloc(N * sizeof(*d));
-	med = nearest(v, N, 50);
+	med = exact(v, N, 50);
 	for (i = 0; i < N; i++)
 		d[i] = fabs(v[i] - med);
 	qsort(d, N, sizeof(*d), cmp);
-	mad = nearest(d, N, 50);
+	mad = exact(d, N, 50);
 	near(s.mad, mad, 0.02, "mad");
 	near(s.mad, e.mad, 0.02, "mad vs exact summary");
 	cr_expect(e.outliers > 0, "test data should have outliers");
