@@ -12,10 +12,13 @@
 #include "hw.h"
 #include "params.h"
 #include "plugin_loader.h"
+#include "report_junit.h"
 #include "results.h"
 #include "runner.h"
 #include "scaffold.h"
+#include "suite.h"
 #include "table.h"
+#include "tune.h"
 #include "units.h"
 #include "xmalloc.h"
 
@@ -335,12 +338,68 @@ opt_duration(const char *opt, const char *val)
 	return ns;
 }
 
-static json_t *
-host_info(const struct loader *l, const struct runner_opts *o)
+/* Measurement options every running command takes. */
+#define MEASURE_LONGOPTS \
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "no-fork", no_argument, NULL, 'n' }, \
+	{ "min-time", required_argument, NULL, 'm' }, \
+	{ "max-time", required_argument, NULL, 'M' }, \
+	{ "warmup", required_argument, NULL, 'w' }, \
+	{ "min-batch-time", required_argument, NULL, 'b' }, \
+	{ "ci-target", required_argument, NULL, 'c' }
+
+/* Apply one measurement option; 0 if c is not one of them. */
+static int
+measure_opt(int c, const char *arg, struct runner_opts *ro, int *timeout_set)
 {
 	struct dyno_err e;
-	json_t *inv = hw_collect(&e), *hi;
-	char name[256] = "";
+
+	switch (c) {
+	case 't': ro->timeout_ns = opt_duration("--timeout", arg);
+		  *timeout_set = 1; return 1;
+	case 'n': ro->no_fork = 1; return 1;
+	case 'm': ro->m.min_time_ns = opt_duration("--min-time", arg); return 1;
+	case 'M': ro->m.max_time_ns = opt_duration("--max-time", arg); return 1;
+	case 'w': ro->m.warmup_ns = opt_duration("--warmup", arg); return 1;
+	case 'b': ro->m.min_batch_ns = opt_duration("--min-batch-time", arg);
+		  return 1;
+	case 'c':
+		if (units_parse_float(arg, &ro->m.ci_target, &e) < 0)
+			usage_error("--ci-target: %s", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* After parsing: check the measurement options and derive the timeout. */
+static void
+measure_opts_done(struct runner_opts *ro, int timeout_set)
+{
+	struct dyno_err e;
+
+	if (measure_opts_check(&ro->m, &e) < 0)
+		usage_error("%s", e.msg);
+	if (!timeout_set && ro->m.max_time_ns * 3 + 10000000000u > ro->timeout_ns)
+		ro->timeout_ns = ro->m.max_time_ns * 3 + 10000000000u;
+}
+
+/* getopt's complaint about argv[optind - 1], as one line. */
+static void
+bad_option(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		usage_error("%s: option '%s' needs a value (see dyno %s --help)",
+			    cmd, argv[optind - 1], cmd);
+	usage_error("%s: unknown option '%s' (see dyno %s --help)", cmd,
+		    argv[optind - 1], cmd);
+}
+
+/* The full inventory with plugins' facts and the fingerprint. */
+static json_t *
+inventory(const struct loader *l, const struct runner_opts *o)
+{
+	struct dyno_err e;
+	json_t *inv = hw_collect(&e);
 
 	if (inv == NULL) {
 		fprintf(stderr, "dyno: warning: hardware inventory: %s\n", e.msg);
@@ -349,6 +408,15 @@ host_info(const struct loader *l, const struct runner_opts *o)
 	if (l != NULL)
 		runner_inventory(l, o, inv);
 	hw_fingerprint(inv);
+	return inv;
+}
+
+static json_t *
+host_info(const struct loader *l, const struct runner_opts *o)
+{
+	json_t *inv = inventory(l, o), *hi;
+	char name[256] = "";
+
 	gethostname(name, sizeof(name) - 1);
 	hi = json_pack("{s:O, s:s}", "fingerprint",
 		       json_object_get(inv, "fingerprint"), "hostname", name);
@@ -362,13 +430,7 @@ cmd_probe(struct global *g, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "no-fork", no_argument, NULL, 'n' },
-		{ "min-time", required_argument, NULL, 'm' },
-		{ "max-time", required_argument, NULL, 'M' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "min-batch-time", required_argument, NULL, 'b' },
-		{ "ci-target", required_argument, NULL, 'c' },
+		MEASURE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct runner_opts ro;
@@ -389,30 +451,12 @@ cmd_probe(struct global *g, int argc, char **argv)
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'o': out = optarg; break;
-		case 't': ro.timeout_ns = opt_duration("--timeout", optarg);
-			  timeout_set = 1; break;
-		case 'n': ro.no_fork = 1; break;
-		case 'm': ro.m.min_time_ns = opt_duration("--min-time", optarg); break;
-		case 'M': ro.m.max_time_ns = opt_duration("--max-time", optarg); break;
-		case 'w': ro.m.warmup_ns = opt_duration("--warmup", optarg); break;
-		case 'b': ro.m.min_batch_ns = opt_duration("--min-batch-time", optarg); break;
-		case 'c':
-			if (units_parse_float(optarg, &ro.m.ci_target, &e) < 0)
-				usage_error("--ci-target: %s", e.msg);
-			break;
-		case ':':
-			usage_error("probe: option '%s' needs a value (see dyno "
-				    "probe --help)", argv[optind - 1]);
-			break;
 		default:
-			usage_error("probe: unknown option '%s' (see dyno probe --help)",
-				    argv[optind - 1]);
+			if (!measure_opt(c, optarg, &ro, &timeout_set))
+				bad_option("probe", c, argv);
 		}
 	}
-	if (measure_opts_check(&ro.m, &e) < 0)
-		usage_error("%s", e.msg);
-	if (!timeout_set && ro.m.max_time_ns * 3 + 10000000000u > ro.timeout_ns)
-		ro.timeout_ns = ro.m.max_time_ns * 3 + 10000000000u;
+	measure_opts_done(&ro, timeout_set);
 	/* GNU getopt moved the key=value pairs after the options. */
 	if (optind >= argc)
 		usage_error("probe: missing probe id: expected dyno probe "
@@ -510,6 +554,337 @@ cmd_new_plugin(struct global *g, int argc, char **argv)
 	return 0;
 }
 
+/* The facts a tune is bound to; a tune read on other hardware names
+** which of these differ. */
+static json_t *
+hardware_summary(const json_t *inv)
+{
+	const json_t *cpu = json_object_get(inv, "cpu");
+	const json_t *gpus = json_object_get(inv, "gpus");
+	json_t *h = json_object();
+	const char *keys[] = { "model", "physical_cores", "logical_cpus", NULL };
+	size_t i;
+	json_t *g;
+
+	for (i = 0; keys[i]; i++) {
+		json_t *v = json_object_get(cpu, keys[i]);
+		char k[32];
+
+		snprintf(k, sizeof(k), "cpu.%s", keys[i]);
+		if (v != NULL)
+			json_object_set(h, k, v);
+	}
+	if (json_object_get(json_object_get(inv, "memory"), "total"))
+		json_object_set(h, "memory.total", json_object_get(
+		    json_object_get(inv, "memory"), "total"));
+	json_array_foreach(gpus, i, g) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "gpu.%zu.name", i);
+		if (json_object_get(g, "name"))
+			json_object_set(h, k, json_object_get(g, "name"));
+	}
+	return h;
+}
+
+/* Options of run and tune. */
+struct suite_args {
+	struct runner_opts ro;
+	char **defines;
+	size_t ndefines;
+	const char *out, *junit, *results, *outdir;
+	const char *yaml, *env, *json_tune, *check, *suite;
+	int unsafe, json, quick;
+};
+
+static void
+add_define(struct suite_args *a, char *kv)
+{
+	if (strchr(kv, '=') == NULL || kv[0] == '=')
+		usage_error("-D '%s': expected -D name=value", kv);
+	a->defines = xreallocarray(a->defines, a->ndefines + 1, sizeof(char *));
+	a->defines[a->ndefines++] = kv;
+}
+
+static void
+parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
+{
+	static const struct option longopts[] = {
+		{ "define", required_argument, NULL, 'D' },
+		{ "out", required_argument, NULL, 'O' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "results", required_argument, NULL, 'R' },
+		{ "output-dir", required_argument, NULL, 'd' },
+		{ "unsafe-lua", no_argument, NULL, 'U' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "env", required_argument, NULL, 'E' },
+		{ "tune-json", required_argument, NULL, 'T' },
+		{ "check", required_argument, NULL, 'C' },
+		{ "quick", no_argument, NULL, 'q' },
+		MEASURE_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, timeout_set = 0;
+	int is_tune = strcmp(cmd, "tune") == 0;
+
+	memset(a, 0, sizeof(*a));
+	runner_opts_default(&a->ro);
+	a->outdir = ".";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":D:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': add_define(a, optarg); break;
+		case 'O': a->out = optarg; break;
+		case 'o':
+			if (!is_tune)
+				bad_option(cmd, '?', argv);
+			a->yaml = optarg;
+			break;
+		case 'J': a->junit = optarg; break;
+		case 'R': a->results = optarg; break;
+		case 'd': a->outdir = optarg; break;
+		case 'U': a->unsafe = 1; break;
+		case 'j': a->json = 1; break;
+		case 's': case 'E': case 'T': case 'C': case 'q':
+			if (!is_tune)
+				bad_option(cmd, '?', argv);
+			if (c == 's') a->suite = optarg;
+			if (c == 'E') a->env = optarg;
+			if (c == 'T') a->json_tune = optarg;
+			if (c == 'C') a->check = optarg;
+			if (c == 'q') a->quick = 1;
+			break;
+		default:
+			if (!measure_opt(c, optarg, &a->ro, &timeout_set))
+				bad_option(cmd, c, argv);
+		}
+	}
+	measure_opts_done(&a->ro, timeout_set);
+}
+
+/* Write doc (JSON) or JUnit atomically; report failure on stderr. */
+static int
+write_doc(const char *path, const json_t *doc, int junit)
+{
+	struct dyno_err e;
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (junit) {
+		FILE *fp = open_memstream(&data, &len);
+
+		if (fp == NULL)
+			return -1;
+		report_junit(fp, doc);
+		fclose(fp);
+	} else {
+		data = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				  JSON_REAL_PRECISION(9));
+		len = data ? strlen(data) : 0;
+	}
+	rc = results_write_atomic(path, data ? data : "", len, &e);
+	if (rc < 0)
+		fprintf(stderr, "dyno: %s\n", e.msg);
+	free(data);
+	return rc;
+}
+
+/* Everything a suite needs before it starts; exits 2 on bad input. */
+static void
+suite_prepare(struct global *g, struct suite_args *a, const char *path,
+	      struct loader *l, struct suite *s, json_t **inv)
+{
+	struct dyno_err e;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		usage_error("cannot read suite '%s': %s", path, strerror(errno));
+	fclose(fp);
+	if (a->out && results_check_writable(a->out, &e) < 0)
+		usage_error("--out: %s", e.msg);
+	if (a->junit && results_check_writable(a->junit, &e) < 0)
+		usage_error("--junit: %s", e.msg);
+	if (access(a->outdir, W_OK) < 0)
+		usage_error("--output-dir '%s': %s", a->outdir, strerror(errno));
+	suite_init(s);
+	if (a->results && (s->results_fd = results_open(a->results, &e)) < 0)
+		usage_error("--results: %s", e.msg);
+	load_plugins(g, l, a->json);
+	*inv = inventory(l, &a->ro);
+	s->loader = l;
+	s->ro = a->ro;
+	s->inventory = *inv;
+	s->defines = a->defines;
+	s->ndefines = a->ndefines;
+	s->outdir = a->outdir;
+	s->unsafe = a->unsafe;
+	s->quiet = a->json;
+	s->out = a->json ? stderr : stdout;
+}
+
+static int
+cmd_run(struct global *g, int argc, char **argv)
+{
+	struct suite_args a;
+	struct dyno_err e;
+	struct suite s;
+	struct loader l;
+	struct tune *t;
+	json_t *inv, *doc, *hw;
+	int rc, code;
+
+	parse_suite_args("run", argc, argv, &a);
+	if (optind != argc - 1)
+		usage_error("run: expected one suite file: dyno run SUITE.lua "
+			    "[-D name=value ...]");
+	suite_prepare(g, &a, argv[optind], &l, &s, &inv);
+	t = tune_new();
+	hw = hardware_summary(inv);
+	tune_set_header(t, json_string_value(json_object_get(inv, "fingerprint")),
+			hw, argv[optind]);
+	s.tune = t;
+	rc = suite_run(&s, argv[optind], &e);
+	if (rc < 0 && !s.script_error[0])
+		snprintf(s.script_error, sizeof(s.script_error), "%s", e.msg);
+	suite_print_summary(&s, a.json ? stderr : stdout);
+	doc = suite_document(&s);
+	code = suite_exit_code(&s, rc);
+	if (a.out && write_doc(a.out, doc, 0) < 0)
+		code = 2;
+	if (a.junit && write_doc(a.junit, doc, 1) < 0)
+		code = 2;
+	if (a.json)
+		print_json(doc);
+	if (runner_interrupted())
+		code = 130;
+	json_decref(doc);
+	json_decref(hw);
+	json_decref(inv);
+	tune_free(t);
+	if (s.results_fd >= 0)
+		close(s.results_fd);
+	suite_fini(&s);
+	loader_fini(&l);
+	free(a.defines);
+	return code;
+}
+
+/* The shipped suite `name`: from the source tree when running from the
+** build tree, else from the installed suites directory. */
+static char *
+shipped_suite(const char *name)
+{
+	return xasprintf("%s/%s", loader_in_build_tree() ? DYNO_SRC_SUITE_DIR :
+			 DYNO_SUITE_DIR, name);
+}
+
+static int
+tune_check_cmd(struct global *g, struct suite_args *a)
+{
+	struct runner_opts ro;
+	struct dyno_err e;
+	struct loader l;
+	json_t *inv, *hw;
+	char diff[2048] = "";
+	int rc;
+
+	runner_opts_default(&ro);
+	load_plugins(g, &l, 1);
+	inv = inventory(&l, &ro);
+	hw = hardware_summary(inv);
+	rc = tune_check(a->check, json_string_value(json_object_get(inv,
+			"fingerprint")), hw, diff, sizeof(diff), &e);
+	json_decref(hw);
+	json_decref(inv);
+	loader_fini(&l);
+	if (rc < 0)
+		usage_error("tune --check: %s", e.msg);
+	if (rc == 0)
+		printf("%s: made for this hardware (fingerprint matches)\n", a->check);
+	else
+		printf("%s: made for other hardware:\n%s", a->check, diff);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_tune(struct global *g, int argc, char **argv)
+{
+	struct suite_args a;
+	struct dyno_err e;
+	struct suite s;
+	struct loader l;
+	struct tune *t;
+	json_t *inv, *hw, *doc;
+	char *suite;
+	int rc, code;
+
+	parse_suite_args("tune", argc, argv, &a);
+	if (optind != argc)
+		usage_error("tune: unexpected argument '%s' (see dyno tune --help)",
+			    argv[optind]);
+	if (a.check)
+		return tune_check_cmd(g, &a);
+	if (!a.yaml)
+		a.yaml = "dyno-tuned.yaml";
+	if (results_check_writable(a.yaml, &e) < 0)
+		usage_error("-o: %s", e.msg);
+	if (a.env && results_check_writable(a.env, &e) < 0)
+		usage_error("--env: %s", e.msg);
+	if (a.json_tune && results_check_writable(a.json_tune, &e) < 0)
+		usage_error("--tune-json: %s", e.msg);
+	if (a.quick)
+		add_define(&a, "quick=true");
+	suite = a.suite ? xstrdup(a.suite) : shipped_suite("tune.lua");
+	suite_prepare(g, &a, suite, &l, &s, &inv);
+	t = tune_new();
+	hw = hardware_summary(inv);
+	tune_set_header(t, json_string_value(json_object_get(inv, "fingerprint")),
+			hw, suite);
+	s.tune = t;
+	rc = suite_run(&s, suite, &e);
+	if (rc < 0 && !s.script_error[0])
+		snprintf(s.script_error, sizeof(s.script_error), "%s", e.msg);
+	suite_print_summary(&s, a.json ? stderr : stdout);
+	code = suite_exit_code(&s, rc);
+	doc = suite_document(&s);
+	if (a.out && write_doc(a.out, doc, 0) < 0)
+		code = 2;
+	if (a.junit && write_doc(a.junit, doc, 1) < 0)
+		code = 2;
+	/* A suite that broke leaves the previous tune in place. */
+	if (rc < 0) {
+		fprintf(stderr, "dyno: tune: the suite failed; %s left as it was\n",
+			a.yaml);
+	} else if (tune_write_yaml(t, a.yaml, &e) < 0 ||
+		   (a.env && tune_write_env(t, a.env, &e) < 0) ||
+		   (a.json_tune && tune_write_json(t, a.json_tune, &e) < 0)) {
+		fprintf(stderr, "dyno: %s\n", e.msg);
+		code = 2;
+	} else {
+		fprintf(a.json ? stderr : stdout, "wrote %s (%zu keys)%s%s%s%s\n",
+			a.yaml, tune_count(t), a.env ? ", " : "", a.env ? a.env : "",
+			a.json_tune ? ", " : "", a.json_tune ? a.json_tune : "");
+	}
+	if (a.json)
+		print_json(doc);
+	if (runner_interrupted())
+		code = 130;
+	json_decref(doc);
+	json_decref(hw);
+	json_decref(inv);
+	tune_free(t);
+	if (s.results_fd >= 0)
+		close(s.results_fd);
+	suite_fini(&s);
+	loader_fini(&l);
+	free(a.defines);
+	free(suite);
+	return code;
+}
+
 static int cmd_help(struct global *g, int argc, char **argv);
 
 static const struct command commands[] = {
@@ -537,6 +912,37 @@ static const struct command commands[] = {
 	  "                    the mean\n"
 	  "Exit status: 0 ok or skipped, 2 bad input or the probe failed,\n"
 	  "crashed or timed out." },
+	{ "run", cmd_run, "run a Lua suite: probes, checks, verdicts",
+	  "dyno run SUITE.lua [-D name=value ...] [--out run.json] [--junit FILE]\n"
+	  "         [--results FILE] [--output-dir DIR] [--unsafe-lua] [--json]\n"
+	  "         [measurement options as for dyno probe]",
+	  "Run a suite.  Prints each probe's result and each check's verdict as\n"
+	  "it goes, then a summary.\n"
+	  "  -D, --define NAME=VALUE  a value for dyno.param(NAME, default)\n"
+	  "  --out FILE        write the run document (JSON) to FILE\n"
+	  "  --junit FILE      write JUnit XML: each check a test case\n"
+	  "  --results FILE    append every probe's record to FILE (JSON lines)\n"
+	  "  --output-dir DIR  where the suite may write files (default: .)\n"
+	  "  --unsafe-lua      give the suite os.execute, io.popen, C modules\n"
+	  "  --json            print the run document on stdout, the rest on stderr\n"
+	  "Exit status: 0 every check passed (or review), 1 a check failed,\n"
+	  "2 a probe failed or the script raised an error, or bad input." },
+	{ "tune", cmd_tune, "run the tuning suite and write the tune",
+	  "dyno tune [--suite FILE] [-o dyno-tuned.yaml] [--env FILE]\n"
+	  "          [--tune-json FILE] [--quick] [-D name=value ...]\n"
+	  "          [--out run.json] [--junit FILE] [--results FILE]\n"
+	  "dyno tune --check FILE",
+	  "Run the tuning suite (default: the shipped tune.lua) and write the\n"
+	  "tune: a YAML file a launcher reads (nested keys, a dyno: header with\n"
+	  "the hardware fingerprint, a why: map of reasons), written atomically.\n"
+	  "  -o FILE           the YAML tune (default dyno-tuned.yaml)\n"
+	  "  --env FILE        also KEY=value lines (CPU_WORKERS=2)\n"
+	  "  --tune-json FILE  also the tune as JSON\n"
+	  "  --quick           shorter measurements (-D quick=true)\n"
+	  "  --check FILE      is FILE made for this hardware?  Exit 0 yes,\n"
+	  "                    1 no (and what differs), 2 unreadable\n"
+	  "Other options as for dyno run.  If the suite raises an error the\n"
+	  "previous tune file is left untouched." },
 	{ "hw", cmd_hw, "hardware inventory and its fingerprint",
 	  "dyno hw [--json] [--no-plugins]",
 	  "Print the hardware inventory (CPU, caches, NUMA, memory, OS, disks,\n"

@@ -336,9 +336,8 @@ add_dir(struct loader *l, const char *dir)
 	l->dirs[l->ndirs++] = xstrdup(dir);
 }
 
-/* Nonzero when /proc/self/exe is the dyno binary of the build tree. */
-static int
-running_from_build_tree(void)
+int
+loader_in_build_tree(void)
 {
 	char exe[PATH_MAX], want[PATH_MAX];
 	char *built = xasprintf("%s/dyno", DYNO_BUILD_DIR);
@@ -394,7 +393,7 @@ loader_load_all(struct loader *l, char *const *extra, size_t nextra)
 			add_dir(l, t);
 		free(copy);
 	}
-	if (running_from_build_tree())
+	if (loader_in_build_tree())
 		add_build_dirs(l);
 	add_dir(l, DYNO_PLUGIN_DIR);
 	for (size_t i = 0; i < l->ndirs; i++)

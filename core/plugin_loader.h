@@ -54,6 +54,10 @@ int loader_load_dir(struct loader *l, const char *dir);
 */
 void loader_load_all(struct loader *l, char *const *extra, size_t nextra);
 
+/* Nonzero when the running binary is the build tree's dyno (then plugins
+** and suites are taken from the build and source trees). */
+int loader_in_build_tree(void);
+
 /* Find a probe by id "plugin.probe"; NULL if absent.  *pl receives the
 ** plugin when not NULL. */
 const struct dyno_probe *loader_find(const struct loader *l, const char *id,

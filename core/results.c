@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "host.h"
 #include "results.h"
 #include "stats.h"
+#include "xmalloc.h"
 
 /* JSON has no NaN: an undefined statistic is null. */
 static json_t *
@@ -144,5 +147,73 @@ results_append(int fd, const json_t *rec, struct dyno_err *err)
 		rc = dyno_err_set(err, DYNO_EIO, "cannot fsync results: %s",
 				  strerror(errno));
 	free(s);
+	return rc;
+}
+
+int
+results_write_atomic(const char *path, const char *data, size_t len,
+		     struct dyno_err *err)
+{
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	char *copy = xstrdup(path);
+	int fd = mkstemp(tmp), dfd, rc = 0;
+	size_t off = 0;
+
+	if (fd < 0) {
+		rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': %s", path,
+				  strerror(errno));
+		goto out;
+	}
+	/* mkstemp makes 0600; a result or tune is for others to read. */
+	fchmod(fd, 0644);
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': %s",
+					  tmp, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = dyno_err_set(err, DYNO_EIO, "cannot fsync '%s': %s", tmp,
+				  strerror(errno));
+	close(fd);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = dyno_err_set(err, DYNO_EIO, "cannot rename '%s' to '%s': %s",
+				  tmp, path, strerror(errno));
+	if (rc < 0) {
+		unlink(tmp);
+		goto out;
+	}
+	/* The rename itself must survive a crash too. */
+	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+out:
+	free(tmp);
+	free(copy);
+	return rc;
+}
+
+int
+results_check_writable(const char *path, struct dyno_err *err)
+{
+	char *copy = xstrdup(path);
+	const char *dir = dirname(copy);
+	int rc = 0;
+
+	if (access(dir, W_OK | X_OK) < 0)
+		rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': directory "
+		    "'%s': %s", path, dir, strerror(errno));
+	else if (access(path, F_OK) == 0 && access(path, W_OK) < 0)
+		rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': %s", path,
+				  strerror(errno));
+	free(copy);
 	return rc;
 }

@@ -38,6 +38,19 @@ int results_open(const char *path, struct dyno_err *err);
 ** afterwards loses nothing.  Returns 0 or DYNO_EIO. */
 int results_append(int fd, const json_t *rec, struct dyno_err *err);
 
+/*
+** Replace the file at path with len bytes of data atomically: a temp file
+** in the same directory, fsync, rename, fsync of the directory.  On error
+** the temp file is removed and an existing file is untouched.
+*/
+int results_write_atomic(const char *path, const char *data, size_t len,
+			 struct dyno_err *err);
+
+/* Fail early (before anything runs) when path could not be written:
+** its directory must exist and be writable, and so must the file if it
+** exists. */
+int results_check_writable(const char *path, struct dyno_err *err);
+
 /* Serialisation flags used for every record (compact, ordered, 9 digits
 ** of precision: far beyond any measurement's resolution). */
 #define RESULTS_JSON_FLAGS \

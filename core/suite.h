@@ -1,0 +1,87 @@
+/*
+** suite.h - running a Lua suite: the state a suite's `dyno` calls share
+** (plugins, runner options, results, verdicts, the tune), and the run
+** document written at the end.
+*/
+#ifndef DYNO_SUITE_H
+#define DYNO_SUITE_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "err.h"
+#include "runner.h"
+
+struct loader;
+struct tune;
+
+struct suite {
+	/* set by the caller before suite_run */
+	struct loader *loader;
+	struct runner_opts ro;
+	json_t *inventory;        /* full `dyno hw` object, borrowed */
+	int results_fd;           /* JSON-lines store, or -1 */
+	char *const *defines;     /* "-D key=value" strings */
+	size_t ndefines;
+	const char *outdir;       /* where a sandboxed suite may write */
+	int unsafe;               /* --unsafe-lua */
+	int quiet;                /* no per-probe tables (JSON on stdout) */
+	FILE *out;                /* where progress and verdicts go */
+	struct tune *tune;        /* borrowed; NULL: dyno.tune.set errors */
+
+	/* filled while running */
+	json_t *host;             /* {fingerprint, hostname} for records */
+	json_t *results;          /* every record, in order */
+	json_t *verdicts;         /* every check's detail */
+	unsigned n_ok, n_skipped, n_error;  /* probes */
+	unsigned n_pass, n_review, n_fail, n_skip;  /* checks */
+	char script_error[1024];  /* "suite.lua:12: message" + traceback */
+	const char *path;         /* the suite file */
+};
+
+/* Zero the suite and fill the defaults (runner options, stdout). */
+void suite_init(struct suite *s);
+/* Free what suite_run filled in (not what the caller set). */
+void suite_fini(struct suite *s);
+
+/*
+** Run the suite file at path.  Returns 0 when the script ran to the end
+** (verdicts may still have failed: see suite_exit_code), DYNO_EINVAL when
+** it raised an error (s->script_error holds "file:line: message" and a
+** traceback), or another negative code when it could not be loaded.
+*/
+int suite_run(struct suite *s, const char *path, struct dyno_err *err);
+
+/* Run one probe for a suite: resolve params, run, append the record to the
+** store and s->results, print it.  Returns the record (borrowed from
+** s->results) or NULL with err filled for an unknown probe or bad params. */
+const json_t *suite_probe(struct suite *s, const char *id, char *const *kv,
+			  size_t nkv, struct dyno_err *err);
+
+/*
+** Run n instances of a probe at once, each in its own process started
+** together (a pipe is the starting gun), and append their records.
+** Returns the index in s->results of the first of the n records, or -1
+** with err filled.
+*/
+long suite_concurrent(struct suite *s, const char *id, char *const *kv,
+		      size_t nkv, int n, struct dyno_err *err);
+
+/* Evaluate a check against a record in s->results, count and print the
+** verdict, and return its name ("pass", "review", "fail", "skip"). */
+const char *suite_check(struct suite *s, size_t ref, const char *expr,
+			const char *review, const char *name,
+			struct dyno_err *err);
+
+/* Print the summary line(s). */
+void suite_print_summary(const struct suite *s, FILE *fp);
+
+/* 0 all pass (review counts as pass), 1 a check failed, 2 a probe or
+** script error. */
+int suite_exit_code(const struct suite *s, int run_rc);
+
+/* The run document: dyno version, suite, host inventory, results,
+** verdicts, summary (and the tune when there is one).  New reference. */
+json_t *suite_document(const struct suite *s);
+
+#endif

@@ -1,0 +1,80 @@
+#!/bin/sh
+# suites.sh - dyno run and dyno tune end to end: the Lua API, verdicts and
+# exit codes, JUnit, the sandbox, script errors, and the tune files.
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+
+S="$TOP_SRCDIR/tests/suites"
+cd "$TMP" || exit 1
+
+expect "api suite" 0 "$DYNO" $FIX run "$S/api.lua" -D count=9 -D expect_count=9 \
+	-D flag=true -D expect_flag=true --out run.json
+contains "api ran to the end" "$TMP/out" "api.lua: all assertions held"
+contains "summary line" "$TMP/out" "summary: probes"
+jq_true "run document" run.json \
+	'.kind == "dyno.run" and (.results | length) > 5 and (.verdicts | length) >= 4 and .summary.checks.review == 1 and .tune.tune.test.count == 5'
+
+expect "pass, review, fail: exit 1" 1 "$DYNO" $FIX run "$S/verdicts.lua" --junit junit.xml
+contains "fail verdict shown" "$TMP/out" "check fails & <escapes>: fail"
+contains "review verdict shown" "$TMP/out" "check reviews: review"
+if xmllint --noout junit.xml 2>"$TMP/xml.err"; then ok "JUnit parses (xmllint)"; else
+	ko "JUnit parses (xmllint)"; cat "$TMP/xml.err"; fi
+if grep -q 'failures="1"' junit.xml && grep -q '<system-out>review' junit.xml &&
+	grep -q 'fails &amp; &lt;escapes&gt;' junit.xml; then ok "JUnit content"; else
+	ko "JUnit content"; cat junit.xml; fi
+
+expect "script error: exit 2" 2 "$DYNO" $FIX run "$S/error.lua"
+contains "names file and line" "$TMP/out" "error.lua:4: attempt to perform arithmetic on a nil value"
+contains "traceback" "$TMP/out" "stack traceback"
+contains "results before the error kept" "$TMP/out" "good.rec  ok"
+
+expect "crashing probe: suite goes on, exit 2" 2 "$DYNO" $FIX run "$S/crash.lua"
+contains "crash reported" "$TMP/out" "crashed (SIGSEGV)"
+contains "later check ran" "$TMP/out" "check median(value) < 10s: pass"
+
+expect "sandbox" 0 "$DYNO" run "$S/sandbox.lua"
+expect "unsafe-lua allows os.execute" 0 "$DYNO" run --unsafe-lua /dev/stdin <<'LUA'
+assert(os.execute("true"))
+LUA
+
+# Bad input: one line, exit 2, nothing runs.
+expect "missing suite" 2 "$DYNO" run nope.lua
+one_line "missing suite one line" "$TMP/err"
+expect "junit not writable" 2 "$DYNO" $FIX run "$S/verdicts.lua" --junit /nonexistent/j.xml
+contains "names --junit" "$TMP/err" "--junit: cannot write '/nonexistent/j.xml'"
+if [ ! -s "$TMP/out" ]; then ok "no probe ran"; else ko "no probe ran"; fi
+expect "out not writable" 2 "$DYNO" $FIX run "$S/verdicts.lua" --out /nonexistent/r.json
+expect "bad -D" 2 "$DYNO" run "$S/sandbox.lua" -D novalue
+expect "bad -D type" 2 "$DYNO" $FIX run "$S/api.lua" -D count=lots
+contains "-D error names it" "$TMP/out" "-D count=lots: expected a number"
+
+# The shipped suites.
+expect "quick suite" 0 "$DYNO" run "$TOP_SRCDIR/suites/quick.lua" -D time=50ms
+contains "quick ran null.empty" "$TMP/out" "null.empty  ok"
+contains "quick checked the harness" "$TMP/out" "check harness cost per iteration"
+
+expect "dyno tune" 0 "$DYNO" tune --quick -o tuned.yaml --env tuned.env --tune-json tuned.json
+contains "says what it wrote" "$TMP/out" "wrote tuned.yaml"
+pc=$(jq '.cpu.physical_cores' tuned.json 2>/dev/null)
+hw_pc=$("$DYNO" hw --json | jq '.cpu.physical_cores')
+if [ -n "$pc" ] && [ "$pc" = "null" ]; then pc=$(jq '.tune.cpu.workers' tuned.json); fi
+workers=$(jq '.tune.cpu.workers' tuned.json)
+if [ "$workers" = "$hw_pc" ]; then ok "cpu.workers = physical cores ($workers)"; else
+	ko "cpu.workers = physical cores ($workers vs $hw_pc)"; fi
+contains "yaml has cpu map" tuned.yaml "workers: $hw_pc"
+contains "yaml has why" tuned.yaml "why:"
+contains "yaml has fingerprint" tuned.yaml "fingerprint:"
+contains "env line" tuned.env "CPU_WORKERS=$hw_pc"
+jq_true "measured key" tuned.json '.tune.timing.clock_read_ns > 0 and .why["timing.clock_read_ns"].from.id == "null.clock"'
+
+expect "tune --check, same machine" 0 "$DYNO" tune --check tuned.yaml
+sed 's/^\(  *cpu.model: \).*/\1"Some Other CPU"/' tuned.yaml > other.yaml
+expect "tune --check, other machine" 1 "$DYNO" tune --check other.yaml
+contains "names what differs" "$TMP/out" "cpu.model"
+expect "tune --check, unreadable" 2 "$DYNO" tune --check /nonexistent.yaml
+
+# A suite that breaks leaves the previous tune untouched.
+cp tuned.yaml before.yaml
+expect "broken tune suite" 2 "$DYNO" $FIX tune --suite "$S/error.lua" -o tuned.yaml
+if cmp -s before.yaml tuned.yaml; then ok "previous tune kept"; else ko "previous tune kept"; fi
+
+finish
