@@ -406,7 +406,7 @@ l_tune_set(lua_State *L)
 			size_t ref = check_ref(L, lua_gettop(L));
 			const json_t *rec = json_array_get(s->results, ref);
 
-			from = json_pack("{s:O, s:O}", "id", json_object_get(rec, "id"),
+			from = json_pack("{s:O, s:O?}", "id", json_object_get(rec, "id"),
 					 "params", json_object_get(rec, "params"));
 		}
 		lua_pop(L, 1);

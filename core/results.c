@@ -150,54 +150,96 @@ results_append(int fd, const json_t *rec, struct dyno_err *err)
 	return rc;
 }
 
+/* Make the rename itself durable.  Filesystems that cannot sync a
+** directory say EINVAL; there is nothing more to do on those. */
+static int
+sync_dir(const char *path, struct dyno_err *err)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, rc = 0;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
+		rc = dyno_err_set(err, DYNO_EIO,
+		    "wrote '%s' but cannot sync its directory: %s", path,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+/*
+** Write data to path so that path is always either the old file or the
+** whole new one: a temp file beside it (rename is only atomic within one
+** filesystem), fsynced before the rename so a crash cannot leave the new
+** name on empty blocks.  A SIGKILL can leave the temp file; nothing here
+** can remove that, and guessing which siblings are stale would race with
+** another writer, so it stays.
+*/
 int
 results_write_atomic(const char *path, const char *data, size_t len,
-		     struct dyno_err *err)
+	     struct dyno_err *err)
 {
-	char *tmp = xasprintf("%s.XXXXXX", path);
-	char *copy = xstrdup(path);
-	int fd = mkstemp(tmp), dfd, rc = 0;
+	const char *step = "creating a temp file in its directory";
+	struct stat st;
+	mode_t mode = 0644;
 	size_t off = 0;
+	char *tmp;
+	int fd, rc, e, made = 0;
 
-	if (fd < 0) {
-		rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': %s", path,
-				  strerror(errno));
-		goto out;
-	}
-	/* mkstemp makes 0600; a result or tune is for others to read. */
-	fchmod(fd, 0644);
+	if (path == NULL || *path == '\0')
+		return dyno_err_set(err, DYNO_EINVAL,
+		    "cannot write: the path is empty");
+	tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		goto fail;
+	made = 1;
+	/* mkstemp makes it 0600; a tune's launcher may run as another user,
+	** and a replaced file keeps the mode it had. */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		mode = st.st_mode & 07777;
+	step = "setting its mode";
+	if (fchmod(fd, mode) != 0)
+		goto fail;
+	step = "writing";
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': %s",
-					  tmp, strerror(errno));
-			break;
-		}
+		if (w <= 0)
+			goto fail;
 		off += (size_t)w;
 	}
-	if (rc == 0 && fsync(fd) < 0)
-		rc = dyno_err_set(err, DYNO_EIO, "cannot fsync '%s': %s", tmp,
-				  strerror(errno));
-	close(fd);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = dyno_err_set(err, DYNO_EIO, "cannot rename '%s' to '%s': %s",
-				  tmp, path, strerror(errno));
-	if (rc < 0) {
-		unlink(tmp);
-		goto out;
-	}
-	/* The rename itself must survive a crash too. */
-	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-out:
+	step = "syncing";
+	if (fsync(fd) != 0)
+		goto fail;
+	step = "closing";
+	e = close(fd);
+	fd = -1;
+	if (e != 0)
+		goto fail;
+	step = "renaming the temp file over it";
+	if (rename(tmp, path) != 0)
+		goto fail;
 	free(tmp);
-	free(copy);
+	return sync_dir(path, err);
+fail:
+	e = errno;
+	rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': %s: %s", path,
+	    step, strerror(e));
+	if (fd >= 0)
+		close(fd);
+	if (made)
+		unlink(tmp);
+	free(tmp);
 	return rc;
 }
 

@@ -22,9 +22,21 @@ static const char *const opnames[] = { "<", "<=", ">", ">=" };
 ** stays one line inside struct dyno_err's 256 bytes. */
 #define QUOTE_MAX 64
 
-/* Length to print of s, and the "..." that goes after it when cut. */
-#define QLEN(s) (strlen(s) > QUOTE_MAX ? QUOTE_MAX - 4 : (int)strlen(s))
-#define QDOTS(s) (strlen(s) > QUOTE_MAX ? "..." : "")
+/* s as a message quotes it: cut with "..." past QUOTE_MAX bytes, and
+** control characters (a newline between tokens) shown as blanks, so the
+** message stays one line.  buf holds QUOTE_MAX + 1 bytes. */
+static const char *
+quote(const char *s, char *buf)
+{
+	size_t i, n = strlen(s);
+
+	if (n > QUOTE_MAX)
+		n = QUOTE_MAX - 3;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+	strcpy(buf + i, strlen(s) > QUOTE_MAX ? "..." : "");
+	return buf;
+}
 
 /* Whitespace between tokens and around the expression. */
 static int
@@ -121,13 +133,14 @@ unit_start(int c)
 	    c == '/' || c >= 0x80;
 }
 
-/* A unit runs to a blank or to a character of the expression syntax, so
-** that "5ms)" reports the ')' instead of an unknown unit "ms)". */
+/* A unit runs to a blank, a control character or a character of the
+** expression syntax, so that "5ms)" reports the ')' instead of an unknown
+** unit "ms)". */
 static const char *
 word_end(const char *p)
 {
-	while (*p != '\0' && !space((unsigned char)*p) && strchr("()<>=", *p) ==
-	    NULL)
+	while ((unsigned char)*p > 0x20 && *p != 0x7f &&
+	    strchr("()<>=", *p) == NULL)
 		p++;
 	return p;
 }
@@ -160,14 +173,14 @@ static int bad(struct dyno_err *err, const char *text, const char *fmt, ...)
 static int
 bad(struct dyno_err *err, const char *text, const char *fmt, ...)
 {
-	char why[200];
+	char why[200], q[QUOTE_MAX + 1];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return dyno_err_set(err, DYNO_EINVAL, "invalid threshold '%.*s%s': %s",
-	    QLEN(text), text, QDOTS(text), why);
+	return dyno_err_set(err, DYNO_EINVAL, "invalid threshold '%s': %s",
+	    quote(text, q), why);
 }
 
 int
@@ -176,7 +189,7 @@ threshold_parse(const char *expr, struct threshold *out, struct dyno_err *err)
 	struct threshold t;
 	const char *b, *e, *s, *p, *q, *name, *prev, *v;
 	size_t len, n, prevlen;
-	char num[64];
+	char num[64], qb[QUOTE_MAX + 1];
 	double d;
 	int rc;
 
@@ -190,7 +203,7 @@ threshold_parse(const char *expr, struct threshold *out, struct dyno_err *err)
 	memset(&t, 0, sizeof(t));
 	if (len >= sizeof(t.text))
 		return dyno_err_set(err, DYNO_EINVAL, "invalid threshold "
-		    "'%.*s...': longer than %zu characters", QUOTE_MAX - 4, b,
+		    "'%s': longer than %zu characters", quote(b, qb),
 		    sizeof(t.text) - 1);
 	memcpy(t.text, b, len);
 	s = t.text;
@@ -316,34 +329,34 @@ threshold_eval(const struct threshold *t, const json_t *metrics, int *ok,
 	const json_t *m, *sv, *uv;
 	const char *unit, *u;
 	struct dyno_err uerr = { 0 };
-	char names[112];
+	char names[112], q[QUOTE_MAX + 1];
 	double x, y;
 	int rc, holds = 0;
 
-	if (t == NULL || !json_is_object(metrics))
-		return dyno_err_set(err, DYNO_EINVAL, "threshold '%s': %s",
-		    t ? t->text : "", t ? "the result has no metrics object" :
-		    "no threshold given");
+	if (t == NULL)
+		return dyno_err_set(err, DYNO_EINVAL, "no threshold given");
+	quote(t->text, q);
+	if (!json_is_object(metrics))
+		return dyno_err_set(err, DYNO_EINVAL, "threshold '%s': the "
+		    "result has no metrics object", q);
 	if ((m = json_object_get(metrics, t->metric)) == NULL) {
 		metric_names(metrics, names, sizeof(names));
-		return dyno_err_set(err, DYNO_ENOENT, "threshold '%.*s%s': no "
-		    "metric '%s' in the result; it has: %s", QLEN(t->text),
-		    t->text, QDOTS(t->text), t->metric, names);
+		return dyno_err_set(err, DYNO_ENOENT, "threshold '%s': no "
+		    "metric '%s' in the result; it has: %s", q, t->metric, names);
 	}
 	if (!json_is_object(m))
-		return dyno_err_set(err, DYNO_EINVAL, "threshold '%.*s%s': "
-		    "metric '%s' in the result is not an object", QLEN(t->text),
-		    t->text, QDOTS(t->text), t->metric);
+		return dyno_err_set(err, DYNO_EINVAL, "threshold '%s': "
+		    "metric '%s' in the result is not an object", q, t->metric);
 	sv = json_object_get(m, t->stat);
 	if (sv == NULL || json_is_null(sv))
-		return dyno_err_set(err, DYNO_ENOENT, "threshold '%.*s%s': "
-		    "metric '%s' has no %s in the result%s", QLEN(t->text),
-		    t->text, QDOTS(t->text), t->metric, t->stat, sv ?
-		    " (null: the probe recorded no finite value)" : "");
+		return dyno_err_set(err, DYNO_ENOENT, "threshold '%s': "
+		    "metric '%s' has no %s in the result%s", q, t->metric,
+		    t->stat, sv ? " (null: the probe recorded no finite value)" :
+		    "");
 	if (!json_is_number(sv))
-		return dyno_err_set(err, DYNO_EINVAL, "threshold '%.*s%s': the "
+		return dyno_err_set(err, DYNO_EINVAL, "threshold '%s': the "
 		    "%s of metric '%s' in the result is not a number",
-		    QLEN(t->text), t->text, QDOTS(t->text), t->stat, t->metric);
+		    q, t->stat, t->metric);
 	x = json_number_value(sv);
 	uv = json_object_get(m, "unit");
 	unit = json_is_string(uv) ? json_string_value(uv) : "";
@@ -354,18 +367,15 @@ threshold_eval(const struct threshold *t, const json_t *metrics, int *ok,
 			;
 		if (rc == DYNO_EINVAL && *u != '\0')
 			return dyno_err_set(err, DYNO_EINVAL, "threshold "
-			    "'%.*s%s': unit '%s' of the value does not fit "
-			    "metric '%s', %s%s%s", QLEN(t->text), t->text,
-			    QDOTS(t->text), u, t->metric, *unit ?
+			    "'%s': unit '%s' of the value does not fit "
+			    "metric '%s', %s%s%s", q, u, t->metric, *unit ?
 			    "which is in '" : "which has no unit", unit,
 			    *unit ? "'" : "");
 		if (rc == DYNO_ERANGE)
 			return dyno_err_set(err, DYNO_ERANGE, "threshold "
-			    "'%.*s%s': value '%s' is out of range in '%s'",
-			    QLEN(t->text), t->text, QDOTS(t->text), t->value,
-			    unit);
-		return dyno_err_set(err, rc, "threshold '%.*s%s': %s",
-		    QLEN(t->text), t->text, QDOTS(t->text), uerr.msg);
+			    "'%s': value '%s' is out of range in '%s'", q,
+			    t->value, unit);
+		return dyno_err_set(err, rc, "threshold '%s': %s", q, uerr.msg);
 	}
 
 	switch (t->op) {
@@ -392,6 +402,7 @@ threshold_verdict(const char *pass_expr, const char *review_expr,
 	enum threshold_verdict verdict;
 	const json_t *uv;
 	json_t *d;
+	char q[QUOTE_MAX + 1];
 	double x, pb, rb = 0;
 	int rc, pok, rok = 0;
 
@@ -405,10 +416,10 @@ threshold_verdict(const char *pass_expr, const char *review_expr,
 		if (strcmp(pt.metric, rt.metric) != 0 ||
 		    strcmp(pt.stat, rt.stat) != 0)
 			return dyno_err_set(err, DYNO_EINVAL, "review threshold "
-			    "'%.*s%s' tests %s(%s) but the pass threshold tests "
+			    "'%s' tests %s(%s) but the pass threshold tests "
 			    "%s(%s); both must test the same metric and statistic",
-			    QLEN(rt.text), rt.text, QDOTS(rt.text), rt.stat,
-			    rt.metric, pt.stat, pt.metric);
+			    quote(rt.text, q), rt.stat, rt.metric, pt.stat,
+			    pt.metric);
 	}
 	if ((rc = threshold_eval(&pt, metrics, &pok, &x, &pb, err)) != 0)
 		return rc;

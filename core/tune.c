@@ -1,4 +1,4 @@
-/* tune.c - the tune: keys with reasons and sources, written atomically as YAML, env lines or JSON, and checked against the hardware it was made for. */
+/* tune.c - the tune: keys with reasons, written atomically as YAML, env or JSON, and checked. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "results.h"
 #include "tune.h"
 #include "xmalloc.h"
 
@@ -174,21 +175,6 @@ type_name(const json_t *v)
 	}
 }
 
-/* "2026-11-23T12:34:56.789Z", the form of results_timestamp; kept here so
-** the tune does not pull in the results store and its dependencies. */
-static void
-timestamp(char *buf, size_t n)
-{
-	struct timeval tv;
-	struct tm tm;
-
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
-}
-
 /* ---- the tune in memory ---------------------------------------------- */
 
 struct tune *
@@ -203,7 +189,7 @@ tune_new(void)
 	t->hardware = jcheck(json_object());
 	t->skipped = jcheck(json_object());
 	/* The date the tune was made; every writer then shows the same one. */
-	timestamp(t->date, sizeof(t->date));
+	results_timestamp(t->date, sizeof(t->date));
 	return t;
 }
 
@@ -351,7 +337,7 @@ tune_set(struct tune *t, const char *key, const json_t *value,
 		return dyno_err_set(err, DYNO_EINVAL,
 		    "tune key '%s': value must be a string, integer, real or "
 		    "boolean, not %s", key,
-		    value == NULL ? "nothing" : type_name(value));
+		    value == NULL ? "missing or not finite" : type_name(value));
 	if (why == NULL || blank(why))
 		return dyno_err_set(err, DYNO_EINVAL,
 		    "tune key '%s' needs a reason: why is empty", key);
@@ -504,101 +490,6 @@ tune_to_json(const struct tune *t)
 	return root;
 }
 
-/* ---- atomic writing -------------------------------------------------- */
-
-/* Make the rename itself durable.  Filesystems that cannot sync a
-** directory say EINVAL; there is nothing more to do on those. */
-static int
-sync_dir(const char *path, struct dyno_err *err)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int fd, rc = 0;
-
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
-		rc = dyno_err_set(err, DYNO_EIO,
-		    "wrote '%s' but cannot sync its directory: %s", path,
-		    strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return rc;
-}
-
-/*
-** Write data to path so that path is always either the old file or the
-** whole new one: a temp file beside it (rename is only atomic within one
-** filesystem), fsynced before the rename so a crash cannot leave the new
-** name on empty blocks.  A SIGKILL can leave the temp file; nothing here
-** can remove that, and guessing which siblings are stale would race with
-** another writer, so it stays.
-*/
-static int
-atomic_write(const char *path, const char *data, size_t len,
-	     struct dyno_err *err)
-{
-	const char *step = "creating a temp file in its directory";
-	struct stat st;
-	mode_t mode = 0644;
-	size_t off = 0;
-	char *tmp;
-	int fd, rc, e, made = 0;
-
-	if (path == NULL || *path == '\0')
-		return dyno_err_set(err, DYNO_EINVAL,
-		    "cannot write the tune: the path is empty");
-	tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		goto fail;
-	made = 1;
-	/* mkstemp makes it 0600; a launcher may run as another user, and a
-	** replaced file keeps the mode it had. */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		mode = st.st_mode & 07777;
-	step = "setting its mode";
-	if (fchmod(fd, mode) != 0)
-		goto fail;
-	step = "writing";
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	step = "syncing";
-	if (fsync(fd) != 0)
-		goto fail;
-	step = "closing";
-	e = close(fd);
-	fd = -1;
-	if (e != 0)
-		goto fail;
-	step = "renaming the temp file over it";
-	if (rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	return sync_dir(path, err);
-fail:
-	e = errno;
-	rc = dyno_err_set(err, DYNO_EIO, "cannot write '%s': %s: %s", path,
-	    step, strerror(e));
-	if (fd >= 0)
-		close(fd);
-	if (made)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
 /* ---- YAML ------------------------------------------------------------ */
 
 static int
@@ -736,7 +627,7 @@ tune_write_yaml(const struct tune *t, const char *path,
 		    "cannot write '%s': libyaml: %s", path,
 		    em.problem ? em.problem : "emitter error");
 	else
-		rc = atomic_write(path, b.p ? b.p : "", b.len, err);
+		rc = results_write_atomic(path, b.p ? b.p : "", b.len, err);
 	yaml_emitter_delete(&em);
 	json_decref(doc);
 	free(b.p);
@@ -823,7 +714,7 @@ tune_write_env(const struct tune *t, const char *path, struct dyno_err *err)
 		buf_str(&b, "\n");
 	}
 	if (rc == 0)
-		rc = atomic_write(path, b.p, b.len, err);
+		rc = results_write_atomic(path, b.p, b.len, err);
 	json_decref(names);
 	free(b.p);
 	return rc;
@@ -843,7 +734,7 @@ tune_write_json(const struct tune *t, const char *path, struct dyno_err *err)
 	buf_str(&b, s);
 	buf_str(&b, "\n");
 	free(s);
-	rc = atomic_write(path, b.p, b.len, err);
+	rc = results_write_atomic(path, b.p, b.len, err);
 	free(b.p);
 	return rc;
 }
@@ -1132,13 +1023,15 @@ tune_check(const char *path, const char *fingerprint,
 		json_object_foreach(thw, k, x) {
 			const json_t *c = json_object_get(hardware, k);
 
-			if (c == NULL || !json_equal(x, c)) {
+			/* A null fact is no fact: the same as a missing one. */
+			if (c == NULL ? !json_is_null(x) : !json_equal(x, c)) {
 				add_diff(diff, n, k, x, c);
 				differ = 1;
 			}
 		}
 		json_object_foreach((json_t *)hardware, k, x)
-			if (json_object_get(thw, k) == NULL) {
+			if (json_object_get(thw, k) == NULL &&
+			    !json_is_null(x)) {
 				add_diff(diff, n, k, NULL, x);
 				differ = 1;
 			}

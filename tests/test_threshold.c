@@ -173,6 +173,11 @@ ParameterizedTestParameters(threshold, bad)
 		{ "latency < 5ms)", "expected the end of the expression after "
 		    "'5ms' at column 14" },
 		{ "latency < 5 < 6", "after '5' at column 12" },
+		/* a line break between tokens is quoted as a blank */
+		{ "q9(x)\n< 1", "invalid threshold 'q9(x) < 1': 'q9' is not a "
+		    "statistic" },
+		{ "x < 5\x01", "expected the end of the expression after '5' "
+		    "at column 6" },
 	};
 	return cr_make_param_array(struct bcase, c, sizeof(c) / sizeof(c[0]));
 }
