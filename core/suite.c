@@ -102,6 +102,7 @@ instance(struct suite *s, const struct loader_plugin *pl,
 		_exit(3);
 	rec = runner_run(pl, p, ps, &o);
 	text = json_dumps(rec, RESULTS_JSON_FLAGS);
+	json_decref(rec);
 	len = text ? strlen(text) : 0;
 	while (off < len) {
 		ssize_t w = write(out, text + off, len - off);
@@ -110,6 +111,7 @@ instance(struct suite *s, const struct loader_plugin *pl,
 			_exit(3);
 		off += (size_t)w;
 	}
+	free(text);
 	_exit(0);
 }
 
@@ -149,6 +151,8 @@ suite_concurrent(struct suite *s, const char *id, char *const *kv, size_t nkv,
 			continue;
 		pids[i] = fork();
 		if (pids[i] == 0) {
+			free(fds);
+			free(pids);
 			close(go[1]);
 			close(out[0]);
 			instance(s, pl, p, &ps, go[0], out[1]);

@@ -1,4 +1,4 @@
-/* threshold.c - parse threshold expressions and judge result metrics by them. */
+/* threshold.c - parse threshold expressions; judge result metrics by them. */
 #include "config.h"
 
 #include <stdarg.h>

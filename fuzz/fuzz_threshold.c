@@ -1,4 +1,4 @@
-/* fuzz_threshold.c - libFuzzer target: threshold_parse, and evaluation of what it accepts. */
+/* fuzz_threshold.c - libFuzzer target: threshold_parse and what it accepts. */
 #include "config.h"
 
 #include <math.h>

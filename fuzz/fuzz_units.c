@@ -1,4 +1,4 @@
-/* fuzz_units.c - libFuzzer target: every units_parse_* function, and units_format read back. */
+/* fuzz_units.c - libFuzzer target: every units_parse_*, units_format back. */
 #include "config.h"
 
 #include <math.h>
