@@ -17,6 +17,10 @@ dyno_err_set(struct dyno_err *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/* Errors are one line, whatever input they quote. */
+	for (char *c = err->msg; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
 	return code;
 }
 

@@ -566,6 +566,11 @@ units_format(double value, const char *unit, char *buf, size_t n)
 	else if (strcmp(unit, "s") == 0) {
 		lo = 0;
 		hi = unity;	/* minutes and hours stay in s */
+	} else if (strcmp(unit, "B") == 0 || strcmp(unit, "B/s") == 0) {
+		/* No "mB": a size parser reads no fractions of a byte, and
+		** what is printed must read back. */
+		lo = unity;
+		hi = 9;
 	} else {
 		lo = 1;
 		hi = 9;

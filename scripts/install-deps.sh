@@ -9,6 +9,7 @@ libjansson-dev libhwloc-dev
 libcriterion-dev libbenchmark-dev
 liblua5.4-dev libyaml-dev liburing-dev
 jq valgrind hwloc xz-utils libxml2-utils
+clang libclang-rt-14-dev
 "
 
 SUDO=
