@@ -25,8 +25,9 @@ function dyno.sweep(id, params, axis, values)
   return results
 end
 
--- The metric a result is judged by: its probe's first declared metric,
--- or `rate` for iterate probes.
+-- The metric a result is judged by: `rate` for iterate probes, else the
+-- alphabetically first metric the result has (deterministic, since
+-- results are tables without declaration order).
 local function main_metric(r)
   if r.metrics.rate then return "rate" end
   local name

@@ -149,7 +149,23 @@ l_probe(lua_State *L)
 	char **kv;
 
 	if (!lua_isnoneornil(L, 3)) {
+		static const char *const known[] = { "required", "min_time",
+			"max_time", "warmup", "min_batch_time", NULL };
+
 		luaL_checktype(L, 3, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 3) != 0) {
+			size_t k = 0;
+
+			lua_pop(L, 1);
+			while (known[k] && !(lua_type(L, -1) == LUA_TSTRING &&
+					     strcmp(known[k], lua_tostring(L, -1)) == 0))
+				k++;
+			if (known[k] == NULL)
+				return luaL_error(L, "dyno.probe: unknown option '%s'; "
+				    "expected required, min_time, max_time, warmup, "
+				    "min_batch_time", luaL_tolstring(L, -1, NULL));
+		}
 		lua_getfield(L, 3, "required");
 		required = lua_toboolean(L, -1);
 		lua_pop(L, 1);
@@ -160,6 +176,8 @@ l_probe(lua_State *L)
 		if (measure_opts_check(&m, &err) < 0)
 			return luaL_error(L, "%s", err.msg);
 	}
+	if (runner_interrupted())
+		return luaL_error(L, "interrupted by the user");
 	kv = params_from_table(L, 2, &nkv);
 	s->ro.m = m;
 	rec = suite_probe(s, id, kv, nkv, &err);
@@ -189,6 +207,8 @@ l_concurrent(lua_State *L)
 	long first;
 
 	luaL_argcheck(L, n >= 1 && n <= 1024, 3, "1..1024 instances expected");
+	if (runner_interrupted())
+		return luaL_error(L, "interrupted by the user");
 	kv = params_from_table(L, 2, &nkv);
 	first = suite_concurrent(s, id, kv, nkv, (int)n, &err);
 	if (first < 0)
@@ -256,7 +276,8 @@ l_check(lua_State *L)
 	return 1;
 }
 
-/* dyno.probes() -> list of {id, style, summary, available, reason}. */
+/* dyno.probes() -> list of {id, style, summary, needs_gpu}; style is
+** "iterate", "run" or "unavailable" (see dyno.has for why). */
 static int
 l_probes(lua_State *L)
 {
@@ -273,7 +294,8 @@ l_probes(lua_State *L)
 			lua_createtable(L, 0, 4);
 			lua_pushfstring(L, "%s.%s", d->name, p->name);
 			lua_setfield(L, -2, "id");
-			lua_pushstring(L, p->iterate ? "iterate" : "run");
+			lua_pushstring(L, p->unavailable_reason ? "unavailable" :
+					  p->iterate ? "iterate" : "run");
 			lua_setfield(L, -2, "style");
 			lua_pushstring(L, p->summary ? p->summary : "");
 			lua_setfield(L, -2, "summary");
@@ -445,8 +467,8 @@ l_log(lua_State *L)
 	struct suite *s = SUITE(L);
 	const char *msg = joined(L);
 
-	if (!s->quiet)
-		fprintf(s->out, "%s\n", msg);
+	/* Under --json, s->out is stderr: stdout carries only the JSON. */
+	fprintf(s->out, "%s\n", msg);
 	return 0;
 }
 
@@ -538,6 +560,12 @@ lua_api_open(lua_State *L, struct suite *s)
 	sub(L, "units", units_funcs, s);
 	lua_pushstring(L, PACKAGE_VERSION);
 	lua_setfield(L, -2, "version");
+	lua_pushstring(L, s->outdir);
+	lua_setfield(L, -2, "output_dir");
+	/* print() goes where dyno.log goes: stderr under --json. */
+	lua_pushlightuserdata(L, s);
+	lua_pushcclosure(L, l_log, 1);
+	lua_setglobal(L, "print");
 	/* The prelude adds what is policy rather than mechanism. */
 	if (luaL_loadbuffer(L, dyno_lua, sizeof(dyno_lua) - 1, "=dyno.lua") !=
 	    LUA_OK)

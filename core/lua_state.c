@@ -12,6 +12,7 @@
 
 #include "lua_api.h"
 #include "lua_state.h"
+#include "plugin_loader.h"
 #include "suite.h"
 #include "xmalloc.h"
 
@@ -157,8 +158,8 @@ set_path(lua_State *L, const struct suite *s)
 	const char *dir = dirname(copy);
 
 	lua_getglobal(L, "package");
-	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s/?.lua;%s/?.lua", dir, dir,
-			DYNO_SRC_SUITE_DIR, DYNO_SUITE_DIR);
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s/?.lua", dir, dir,
+			loader_in_build_tree() ? DYNO_SRC_SUITE_DIR : DYNO_SUITE_DIR);
 	lua_setfield(L, -2, "path");
 	lua_pop(L, 1);
 	free(copy);

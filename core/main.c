@@ -574,9 +574,11 @@ hardware_summary(const json_t *inv)
 		if (v != NULL)
 			json_object_set(h, k, v);
 	}
-	if (json_object_get(json_object_get(inv, "memory"), "total"))
-		json_object_set(h, "memory.total", json_object_get(
-		    json_object_get(inv, "memory"), "total"));
+	/* Whole GiB, as the fingerprint: a few MiB move between boots. */
+	if (json_is_integer(json_object_get(json_object_get(inv, "memory"), "total")))
+		json_object_set_new(h, "memory.total_gib", json_integer(
+		    json_integer_value(json_object_get(json_object_get(inv,
+		    "memory"), "total")) >> 30));
 	json_array_foreach(gpus, i, g) {
 		char k[32];
 
@@ -639,7 +641,8 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 		case 'O': a->out = optarg; break;
 		case 'o':
 			if (!is_tune)
-				bad_option(cmd, '?', argv);
+				usage_error("run: unknown option '-o' (dyno run writes "
+				    "its document with --out)");
 			a->yaml = optarg;
 			break;
 		case 'J': a->junit = optarg; break;
@@ -854,13 +857,15 @@ cmd_tune(struct global *g, int argc, char **argv)
 		code = 2;
 	if (a.junit && write_doc(a.junit, doc, 1) < 0)
 		code = 2;
-	/* A suite that broke leaves the previous tune in place. */
-	if (rc < 0) {
+	/* A suite that broke, or was stopped, leaves the previous tune. */
+	if (rc < 0 || runner_interrupted()) {
 		fprintf(stderr, "dyno: tune: the suite failed; %s left as it was\n",
 			a.yaml);
-	} else if (tune_write_yaml(t, a.yaml, &e) < 0 ||
-		   (a.env && tune_write_env(t, a.env, &e) < 0) ||
-		   (a.json_tune && tune_write_json(t, a.json_tune, &e) < 0)) {
+	} else if ((a.env && tune_write_env(t, a.env, &e) < 0) ||
+		   (a.json_tune && tune_write_json(t, a.json_tune, &e) < 0) ||
+		   tune_write_yaml(t, a.yaml, &e) < 0) {
+		/* The YAML is written last: a launcher reads it, and it stays
+		** the previous one if another file could not be written. */
 		fprintf(stderr, "dyno: %s\n", e.msg);
 		code = 2;
 	} else {

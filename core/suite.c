@@ -243,6 +243,14 @@ suite_check(struct suite *s, size_t ref, const char *expr, const char *review,
 		    "check: the first argument is not a result of dyno.probe"),
 		    NULL;
 	status = json_string_value(json_object_get(rec, "status"));
+	/* A typo must show on every machine, not only where the probe runs. */
+	{
+		struct threshold t;
+
+		if (threshold_parse(expr, &t, err) < 0 ||
+		    (review && threshold_parse(review, &t, err) < 0))
+			return NULL;
+	}
 	if (strcmp(status, "ok") != 0) {
 		/* A probe that could not run here is not a failed threshold;
 		** one that broke is. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,20 @@ static void
 fmt_real(double v, char *out, size_t n)
 {
 	char tmp[40], *e;
+	double a = fabs(v);
 
+	/* Plain decimals where they are short ("30.0", not "3.0e+01"): an
+	** env file feeds shell arithmetic and people read the YAML. */
+	if (a == 0 || (a >= 1e-4 && a < 1e15)) {
+		for (int prec = 0; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*f", prec, v);
+			if (strtod(tmp, NULL) == v) {
+				snprintf(out, n, "%s%s", tmp,
+					 strchr(tmp, '.') ? "" : ".0");
+				return;
+			}
+		}
+	}
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 		if (strtod(tmp, NULL) == v)

@@ -20,11 +20,14 @@ if cpu.threads_per_core then
 end
 if cpu.flags then
   local best = "generic"
+  if cpu.arch == "aarch64" then best = "neon" end
+  if cpu.flags.sve then best = "sve" end
+  if cpu.flags.sve2 then best = "sve2" end
   if cpu.flags.avx2 then best = "avx2" end
   if cpu.flags.avx512f then best = "avx512" end
   if cpu.flags.amx_tile then best = "amx" end
   dyno.tune.set("cpu.isa", best, "widest vector extension the CPU reports "
-    .. "(avx2 < avx512 < amx), for picking kernels")
+    .. "(x86: avx2 < avx512 < amx; arm64: neon < sve < sve2), for picking kernels")
 end
 
 -- memory: what a launcher may plan with.
@@ -35,7 +38,9 @@ end
 
 -- timing: the cost of reading the clock, measured.  Operations shorter
 -- than ~100 clock reads must be timed in batches.
-local r = dyno.probe("null.clock", { samples = quick and 20000 or 200000 })
+local has_clock, why = dyno.has("null.clock")
+local r = has_clock and dyno.probe("null.clock", { samples = quick and 20000 or 200000 })
+  or { status = "skipped", message = why }
 if r.status == "ok" then
   local ns = r.metrics.latency.median * 1e9
   dyno.tune.set("timing.clock_read_ns", math.floor(ns * 10 + 0.5) / 10,
@@ -50,5 +55,5 @@ end
 -- gpu: decided by the gpu plugin's probes when it is installed.
 local gpus = hw.gpus or {}
 if #gpus == 0 then
-  dyno.tune.skip("gpu", "skipped: no GPU in the inventory (no gpu plugin, or no NVIDIA GPU found)")
+  dyno.tune.skip("gpu", "no GPU in the inventory (no gpu plugin, or no NVIDIA GPU found)")
 end
