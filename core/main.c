@@ -728,51 +728,72 @@ suite_prepare(struct global *g, struct suite_args *a, const char *path,
 	s->out = a->json ? stderr : stdout;
 }
 
+/* A suite run as dyno run and dyno tune share it. */
+struct session {
+	struct suite s;
+	struct loader l;
+	struct tune *t;
+	json_t *inv, *hw, *doc;
+	int rc, code;
+};
+
+/* Prepare, run the suite, print the summary, write --out and --junit. */
+static void
+session_run(struct global *g, struct suite_args *a, const char *path,
+	    struct session *x)
+{
+	struct dyno_err e;
+
+	suite_prepare(g, a, path, &x->l, &x->s, &x->inv);
+	x->t = tune_new();
+	x->hw = hardware_summary(x->inv);
+	tune_set_header(x->t, json_string_value(json_object_get(x->inv,
+			"fingerprint")), x->hw, path);
+	x->s.tune = x->t;
+	x->rc = suite_run(&x->s, path, &e);
+	if (x->rc < 0 && !x->s.script_error[0])
+		snprintf(x->s.script_error, sizeof(x->s.script_error), "%s", e.msg);
+	suite_print_summary(&x->s, a->json ? stderr : stdout);
+	x->doc = suite_document(&x->s);
+	x->code = suite_exit_code(&x->s, x->rc);
+	if (a->out && write_doc(a->out, x->doc, 0) < 0)
+		x->code = 2;
+	if (a->junit && write_doc(a->junit, x->doc, 1) < 0)
+		x->code = 2;
+}
+
+/* Print the document under --json, free everything; the exit code. */
+static int
+session_end(struct suite_args *a, struct session *x)
+{
+	if (a->json)
+		print_json(x->doc);
+	if (runner_interrupted())
+		x->code = 130;
+	json_decref(x->doc);
+	json_decref(x->hw);
+	json_decref(x->inv);
+	tune_free(x->t);
+	if (x->s.results_fd >= 0)
+		close(x->s.results_fd);
+	suite_fini(&x->s);
+	loader_fini(&x->l);
+	free(a->defines);
+	return x->code;
+}
+
 static int
 cmd_run(struct global *g, int argc, char **argv)
 {
 	struct suite_args a;
-	struct dyno_err e;
-	struct suite s;
-	struct loader l;
-	struct tune *t;
-	json_t *inv, *doc, *hw;
-	int rc, code;
+	struct session x;
 
 	parse_suite_args("run", argc, argv, &a);
 	if (optind != argc - 1)
 		usage_error("run: expected one suite file: dyno run SUITE.lua "
 			    "[-D name=value ...]");
-	suite_prepare(g, &a, argv[optind], &l, &s, &inv);
-	t = tune_new();
-	hw = hardware_summary(inv);
-	tune_set_header(t, json_string_value(json_object_get(inv, "fingerprint")),
-			hw, argv[optind]);
-	s.tune = t;
-	rc = suite_run(&s, argv[optind], &e);
-	if (rc < 0 && !s.script_error[0])
-		snprintf(s.script_error, sizeof(s.script_error), "%s", e.msg);
-	suite_print_summary(&s, a.json ? stderr : stdout);
-	doc = suite_document(&s);
-	code = suite_exit_code(&s, rc);
-	if (a.out && write_doc(a.out, doc, 0) < 0)
-		code = 2;
-	if (a.junit && write_doc(a.junit, doc, 1) < 0)
-		code = 2;
-	if (a.json)
-		print_json(doc);
-	if (runner_interrupted())
-		code = 130;
-	json_decref(doc);
-	json_decref(hw);
-	json_decref(inv);
-	tune_free(t);
-	if (s.results_fd >= 0)
-		close(s.results_fd);
-	suite_fini(&s);
-	loader_fini(&l);
-	free(a.defines);
-	return code;
+	session_run(g, &a, argv[optind], &x);
+	return session_end(&a, &x);
 }
 
 /* The shipped suite `name`: from the source tree when running from the
@@ -817,12 +838,9 @@ cmd_tune(struct global *g, int argc, char **argv)
 {
 	struct suite_args a;
 	struct dyno_err e;
-	struct suite s;
-	struct loader l;
-	struct tune *t;
-	json_t *inv, *hw, *doc;
+	struct session x;
 	char *suite;
-	int rc, code;
+	int code;
 
 	parse_suite_args("tune", argc, argv, &a);
 	if (optind != argc)
@@ -841,51 +859,25 @@ cmd_tune(struct global *g, int argc, char **argv)
 	if (a.quick)
 		add_define(&a, "quick=true");
 	suite = a.suite ? xstrdup(a.suite) : shipped_suite("tune.lua");
-	suite_prepare(g, &a, suite, &l, &s, &inv);
-	t = tune_new();
-	hw = hardware_summary(inv);
-	tune_set_header(t, json_string_value(json_object_get(inv, "fingerprint")),
-			hw, suite);
-	s.tune = t;
-	rc = suite_run(&s, suite, &e);
-	if (rc < 0 && !s.script_error[0])
-		snprintf(s.script_error, sizeof(s.script_error), "%s", e.msg);
-	suite_print_summary(&s, a.json ? stderr : stdout);
-	code = suite_exit_code(&s, rc);
-	doc = suite_document(&s);
-	if (a.out && write_doc(a.out, doc, 0) < 0)
-		code = 2;
-	if (a.junit && write_doc(a.junit, doc, 1) < 0)
-		code = 2;
+	session_run(g, &a, suite, &x);
 	/* A suite that broke, or was stopped, leaves the previous tune. */
-	if (rc < 0 || runner_interrupted()) {
+	if (x.rc < 0 || runner_interrupted()) {
 		fprintf(stderr, "dyno: tune: the suite failed; %s left as it was\n",
 			a.yaml);
-	} else if ((a.env && tune_write_env(t, a.env, &e) < 0) ||
-		   (a.json_tune && tune_write_json(t, a.json_tune, &e) < 0) ||
-		   tune_write_yaml(t, a.yaml, &e) < 0) {
+	} else if ((a.env && tune_write_env(x.t, a.env, &e) < 0) ||
+		   (a.json_tune && tune_write_json(x.t, a.json_tune, &e) < 0) ||
+		   tune_write_yaml(x.t, a.yaml, &e) < 0) {
 		/* The YAML is written last: a launcher reads it, and it stays
 		** the previous one if another file could not be written. */
 		fprintf(stderr, "dyno: %s\n", e.msg);
-		code = 2;
+		x.code = 2;
 	} else {
 		fprintf(a.json ? stderr : stdout, "wrote %s (%zu keys)%s%s%s%s\n",
-			a.yaml, tune_count(t), a.env ? ", " : "", a.env ? a.env : "",
-			a.json_tune ? ", " : "", a.json_tune ? a.json_tune : "");
+			a.yaml, tune_count(x.t), a.env ? ", " : "",
+			a.env ? a.env : "", a.json_tune ? ", " : "",
+			a.json_tune ? a.json_tune : "");
 	}
-	if (a.json)
-		print_json(doc);
-	if (runner_interrupted())
-		code = 130;
-	json_decref(doc);
-	json_decref(hw);
-	json_decref(inv);
-	tune_free(t);
-	if (s.results_fd >= 0)
-		close(s.results_fd);
-	suite_fini(&s);
-	loader_fini(&l);
-	free(a.defines);
+	code = session_end(&a, &x);
 	free(suite);
 	return code;
 }
