@@ -314,7 +314,8 @@ loader_load_dir(struct loader *l, const char *dir)
 		names[n++] = xasprintf("%s/%s", dir, de->d_name);
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(char *), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (loader_load_file(l, names[i], &err) == 0)
 			loaded++;
@@ -369,7 +370,8 @@ add_build_dirs(struct loader *l)
 		}
 		closedir(dp);
 	}
-	qsort(names, n, sizeof(char *), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		add_dir(l, names[i]);
 		free(names[i]);

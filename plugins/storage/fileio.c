@@ -1,0 +1,381 @@
+/*
+** fileio.c - the storage plugin's files: safe creation (O_TMPFILE, else a
+** unique name opened with O_EXCL|O_NOFOLLOW and unlinked at once),
+** leftover cleanup, free space, O_DIRECT, the data pattern, layout and
+** read-back verification, and the mount lookup for the inventory.
+*/
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_TMPFILE, O_DIRECT, statx, unlinkat */
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+static uint64_t
+storage_mix(uint64_t x)
+{
+	/* splitmix64's finaliser. */
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t
+storage_word(uint64_t w, uint64_t salt)
+{
+	uint64_t v = storage_mix(w ^ salt);
+
+	return v != 0 ? v : 0x5a5a5a5a5a5a5a5aull;
+}
+
+void
+storage_fill(void *buf, size_t len, uint64_t off, uint64_t salt)
+{
+	unsigned char *p = buf;
+
+	if (off % 8 == 0 && len % 8 == 0) {
+		uint64_t *q = buf;
+
+		for (size_t i = 0; i < len / 8; i++)
+			q[i] = storage_word(off / 8 + i, salt);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		uint64_t pos = off + i;
+
+		p[i] = (unsigned char)(storage_word(pos / 8, salt) >>
+				       (8 * (pos % 8)));
+	}
+}
+
+int64_t
+storage_check(const void *buf, size_t len, uint64_t off, uint64_t salt)
+{
+	const unsigned char *p = buf;
+
+	if (off % 8 == 0 && len % 8 == 0) {
+		const uint64_t *q = buf;
+
+		for (size_t i = 0; i < len / 8; i++)
+			if (q[i] != storage_word(off / 8 + i, salt))
+				goto slow;
+		return -1;
+	}
+slow:
+	for (size_t i = 0; i < len; i++) {
+		uint64_t pos = off + i;
+
+		if (p[i] != (unsigned char)(storage_word(pos / 8, salt) >>
+					    (8 * (pos % 8))))
+			return (int64_t)i;
+	}
+	return -1;
+}
+
+int
+storage_file_create(int dirfd, char *name, size_t namesz, int *named)
+{
+	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct timespec ts;
+	uint64_t r;
+	int fd;
+
+	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		*named = 0;
+		snprintf(name, namesz, "(O_TMPFILE)");
+		return fd;
+	}
+	/* EISDIR/EOPNOTSUPP/EINVAL: no O_TMPFILE here (old kernel, NFS...).
+	** Anything else (EACCES, ENOSPC) is the answer for named files too,
+	** but trying costs nothing and gives the clearer error. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r = storage_mix((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^
+			(uint64_t)(uintptr_t)name);
+	for (int tries = 0; tries < 100; tries++) {
+		char sfx[7];
+
+		for (int i = 0; i < 6; i++) {
+			sfx[i] = al[r % (sizeof(al) - 1)];
+			r /= sizeof(al) - 1;
+		}
+		sfx[6] = '\0';
+		r = storage_mix(r + (uint64_t)tries);
+		snprintf(name, namesz, STORAGE_PREFIX "%ld-%s", (long)getpid(),
+			 sfx);
+		fd = openat(dirfd, name,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0) {
+			*named = 1;
+			/* Unlinked at once: nothing is left even if we die.
+			** The name stays in name[] for messages. */
+			if (unlinkat(dirfd, name, 0) != 0) {
+				int e = errno;
+
+				close(fd);
+				return -e;
+			}
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+int
+storage_cleanup_leftovers(int dirfd)
+{
+	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int removed = 0;
+
+	if (dfd < 0)
+		return -errno;
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		int e = errno;
+
+		close(dfd);
+		return -e;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *p = de->d_name;
+		char *end;
+		long pid;
+		struct stat sb;
+
+		if (strncmp(p, STORAGE_PREFIX, sizeof(STORAGE_PREFIX) - 1) != 0)
+			continue;
+		p += sizeof(STORAGE_PREFIX) - 1;
+		errno = 0;
+		pid = strtol(p, &end, 10);
+		if (errno != 0 || end == p || *end != '-' || pid <= 0)
+			continue;
+		if (pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive, or not ours to judge */
+		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int
+storage_set_direct(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	if (fcntl(fd, F_SETFL, fl | O_DIRECT) != 0)
+		return -errno;
+	return 0;
+}
+
+uint32_t
+storage_dio_align(int fd)
+{
+#ifdef STATX_DIOALIGN
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
+	    (sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align > 0)
+		return sx.stx_dio_offset_align;
+#else
+	(void)fd;
+#endif
+	return 512;
+}
+
+int
+storage_free_bytes(int fd, uint64_t *bytes)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) != 0)
+		return -errno;
+	*bytes = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+	return 0;
+}
+
+void
+storage_fs_name(int fd, char *buf, size_t n)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} names[] = {
+		{ 0xef53, "ext4" },       /* ext2/3/4 share it */
+		{ 0x58465342, "xfs" },
+		{ 0x9123683e, "btrfs" },
+		{ 0x01021994, "tmpfs" },
+		{ 0x794c7630, "overlay" },
+		{ 0x6969, "nfs" },
+		{ 0x2fc12fc1, "zfs" },
+		{ 0xf2f52010, "f2fs" },
+		{ 0x4d44, "vfat" },
+		{ 0x65735546, "fuse" },
+		{ 0x858458f6, "ramfs" },
+		{ 0xff534d42, "cifs" },
+		{ 0x01021997, "9p" },
+	};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) != 0) {
+		snprintf(buf, n, "unknown (%s)", strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((unsigned long)sf.f_type == names[i].magic) {
+			snprintf(buf, n, "%s", names[i].name);
+			return;
+		}
+	snprintf(buf, n, "0x%lx", (unsigned long)sf.f_type);
+}
+
+static int
+storage_pio(int fd, int wr, void *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t k = wr ? pwrite(fd, (char *)buf + got, len - got,
+					(off_t)(off + got))
+			       : pread(fd, (char *)buf + got, len - got,
+				       (off_t)(off + got));
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return -EIO;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+int
+storage_layout(int fd, uint64_t size, void *buf, size_t chunk,
+	       uint64_t salt, uint64_t *at)
+{
+	for (uint64_t off = 0; off < size; off += chunk) {
+		size_t len = size - off < chunk ? (size_t)(size - off) : chunk;
+		int rc;
+
+		storage_fill(buf, len, off, salt);
+		rc = storage_pio(fd, 1, buf, len, off);
+		if (rc != 0) {
+			*at = off;
+			return rc;
+		}
+	}
+	if (fsync(fd) != 0) {
+		*at = size;
+		return -errno;
+	}
+	return 0;
+}
+
+int
+storage_verify_file(int fd, uint64_t size, void *buf, size_t chunk,
+		    uint64_t salt, uint64_t *at)
+{
+	for (uint64_t off = 0; off < size; off += chunk) {
+		size_t len = size - off < chunk ? (size_t)(size - off) : chunk;
+		int rc = storage_pio(fd, 0, buf, len, off);
+		int64_t bad;
+
+		if (rc != 0) {
+			*at = off;
+			return rc;
+		}
+		bad = storage_check(buf, len, off, salt);
+		if (bad >= 0) {
+			*at = off + (uint64_t)bad;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+storage_copy(char *dst, size_t n, const char *src)
+{
+	if (n > 0)
+		snprintf(dst, n, "%s", src);
+}
+
+int
+storage_mount_of(const char *path, char *fstype, size_t ftn, char *opts,
+		 size_t on, char *source, size_t sn)
+{
+	struct stat sb;
+	FILE *f;
+	char line[4096];
+	int found = -ENOENT;
+	unsigned long mnt_id = 0;
+	int have_id = 0;
+
+#ifdef STATX_MNT_ID
+	struct statx sx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID)) {
+		mnt_id = (unsigned long)sx.stx_mnt_id;
+		have_id = 1;
+	}
+#endif
+	if (stat(path, &sb) != 0)
+		return -errno;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long id, par;
+		unsigned maj, mnr;
+		char root[1024], mpt[1024], mopts[1024];
+		char *dash, ft[256], src[1024], sopts[1024];
+
+		if (sscanf(line, "%lu %lu %u:%u %1023s %1023s %1023s", &id, &par,
+			   &maj, &mnr, root, mpt, mopts) != 7)
+			continue;
+		if (have_id ? id != mnt_id
+			    : (maj != major(sb.st_dev) || mnr != minor(sb.st_dev)))
+			continue;
+		dash = strstr(line, " - ");
+		if (dash == NULL ||
+		    sscanf(dash + 3, "%255s %1023s %1023s", ft, src, sopts) != 3)
+			continue;
+		storage_copy(fstype, ftn, ft);
+		storage_copy(opts, on, mopts);
+		storage_copy(source, sn, src);
+		found = 0;
+		if (have_id)
+			break; /* without an id, the last match is the top */
+	}
+	fclose(f);
+	return found;
+}

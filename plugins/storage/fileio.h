@@ -1,0 +1,67 @@
+/*
+** fileio.h - files of the storage plugin: creating its one data file
+** safely inside a directory, cleaning leftovers, the free-space check,
+** O_DIRECT, and the data pattern that writes lay down and reads verify.
+** Private to plugins/storage; functions return 0 or -errno unless said.
+*/
+#ifndef STORAGE_FILEIO_H
+#define STORAGE_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Prefix of named data files: dyno-storage-<pid>-XXXXXX. */
+#define STORAGE_PREFIX "dyno-storage-"
+
+/* Creates a private read-write file in the directory dirfd: an O_TMPFILE
+** file when the file system supports it (*named = 0), else a new file
+** dyno-storage-<pid>-XXXXXX opened with O_CREAT|O_EXCL|O_NOFOLLOW, whose
+** name is copied to name[] and which is unlinked before returning
+** (*named = 1).  Returns the descriptor or -errno. */
+int storage_file_create(int dirfd, char *name, size_t namesz, int *named);
+
+/* Removes the files dyno-storage-<pid>-* in dirfd whose process is gone
+** (leftovers of a crash).  Only regular files are removed, never through
+** a symlink.  Returns the number removed or -errno. */
+int storage_cleanup_leftovers(int dirfd);
+
+/* Turns on O_DIRECT for fd: 0, or -EINVAL when the file system refuses. */
+int storage_set_direct(int fd);
+
+/* The offset alignment direct I/O needs on fd (statx STATX_DIOALIGN), or
+** 512 when the kernel does not say. */
+uint32_t storage_dio_align(int fd);
+
+/* Free bytes for an unprivileged user on the file system of fd. */
+int storage_free_bytes(int fd, uint64_t *bytes);
+
+/* The file system type of fd as a short name ("ext4", "tmpfs"), or its
+** magic number in hex; written to buf. */
+void storage_fs_name(int fd, char *buf, size_t n);
+
+/* The data pattern: byte i of the file is a pure function of (salt, i)
+** built from a counter-based 64-bit mixer, so every 8-byte word differs,
+** nothing repeats, and a reader can recompute what a writer wrote. */
+void storage_fill(void *buf, size_t len, uint64_t off, uint64_t salt);
+/* Checks buf against the pattern; -1 when equal, else the index of the
+** first differing byte. */
+int64_t storage_check(const void *buf, size_t len, uint64_t off,
+		      uint64_t salt);
+
+/* Writes the pattern over [0, size) with writes of `chunk` bytes from buf
+** (aligned for O_DIRECT), then fsyncs.  On error *at is the offset. */
+int storage_layout(int fd, uint64_t size, void *buf, size_t chunk,
+		   uint64_t salt, uint64_t *at);
+
+/* Reads [0, size) back in `chunk` pieces and checks the pattern.  Returns
+** 0, -errno, or 1 on a mismatch with *at the file offset of the first
+** differing byte. */
+int storage_verify_file(int fd, uint64_t size, void *buf, size_t chunk,
+			uint64_t salt, uint64_t *at);
+
+/* The mount of path from /proc/self/mountinfo: file system type, mount
+** options and source device.  0 or -errno. */
+int storage_mount_of(const char *path, char *fstype, size_t ftn,
+		     char *opts, size_t on, char *source, size_t sn);
+
+#endif /* STORAGE_FILEIO_H */

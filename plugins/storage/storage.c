@@ -1,0 +1,1067 @@
+/*
+** storage.c - the storage plugin: sequential, random, mixed and fsync I/O
+** probes on one file in a directory, with psync or io_uring, O_DIRECT
+** where the file system allows it, and optional verification.
+**
+** Each probe's setup() checks the parameters and the free space, creates
+** the file (fileio.c), lays it out fully with the data pattern and syncs
+** it; none of that is timed.  run() starts `jobs` threads, each with its
+** own engine (engine.h) and its own slice of the file, lets them do I/O
+** for `runtime`, then records what they buffered: one latency sample per
+** I/O and one throughput/iops sample per 100 ms window.  h->record() is
+** only ever called from the calling thread, after the workers are joined.
+*/
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_TMPFILE, O_DIRECT, statx, unlinkat */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dyno/plugin.h>
+
+#include "engine.h"
+#include "fileio.h"
+
+#define STORAGE_WINDOW_NS 100000000ull /* throughput/iops sample window */
+#define STORAGE_LAT_CAP (32u << 20)    /* latencies kept per worker, dir */
+#define STORAGE_POLL_NS 20000000L      /* how often run() polls */
+
+enum storage_kind {
+	STORAGE_SEQREAD,
+	STORAGE_SEQWRITE,
+	STORAGE_RANDREAD,
+	STORAGE_RANDWRITE,
+	STORAGE_MIXED,
+	STORAGE_FSYNC
+};
+
+/* Per-run state, from setup() to teardown(). */
+struct storage_state {
+	enum storage_kind kind;
+	uint64_t size;        /* rounded down to a multiple of block */
+	uint64_t block;
+	uint64_t runtime_ns;
+	unsigned depth;
+	unsigned jobs;
+	unsigned read_pct;    /* mixed: share of reads, 0..100 */
+	enum storage_op sync_op;
+	int want_uring;
+	int verify;
+	int sim_no_uring;
+	int sim_enospc;
+	char dir[PATH_MAX];
+	int own_dir;          /* setup created dir: teardown removes it */
+	int dirfd;
+	int fd;
+	int named;            /* a named (already unlinked) file, not O_TMPFILE */
+	char name[64];
+	char where[PATH_MAX + 96]; /* the file, for messages */
+	int direct;           /* O_DIRECT is on */
+	uint64_t salt;        /* data pattern seed, random per run */
+	void *iobuf;          /* layout/verify buffer of `chunk` bytes */
+	size_t chunk;
+};
+
+/* Shared by the workers of one run(). */
+struct storage_run {
+	uint64_t t0;
+	uint64_t deadline;
+	size_t nwin;
+	atomic_int stop;
+	atomic_uint finished;
+};
+
+/* A growable array of latencies in seconds. */
+struct storage_lat {
+	float *v;
+	size_t n, cap;
+	int capped;
+};
+
+struct storage_worker {
+	const struct storage_state *st;
+	struct storage_run *run;
+	pthread_t tid;
+	struct storage_engine eng;
+	int eng_open;
+	uint64_t region_off, region_len, cursor, rng;
+	char *bufs;                 /* depth buffers of block bytes */
+	struct storage_req *reqs;
+	struct storage_lat lat[2];  /* [0] reads, [1] writes / fsync pairs */
+	uint64_t *wbytes[2], *wops[2];
+	uint64_t t_end;
+	int err;                    /* errno of the first failed I/O */
+	enum storage_op err_op;
+	uint64_t err_off;
+	int short_io;
+	int verify_bad;             /* err_off is the first bad byte */
+};
+
+static uint64_t
+storage_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+storage_rand(uint64_t *s)
+{
+	/* xorshift64* */
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static const char *
+storage_opname(enum storage_op op)
+{
+	switch (op) {
+	case STORAGE_OP_READ: return "read from";
+	case STORAGE_OP_WRITE: return "write to";
+	case STORAGE_OP_FSYNC: return "fsync of";
+	case STORAGE_OP_FDATASYNC: return "fdatasync of";
+	}
+	return "I/O on";
+}
+
+static void
+storage_state_free(struct storage_state *st)
+{
+	if (st == NULL)
+		return;
+	if (st->fd >= 0)
+		close(st->fd); /* the file is unlinked or O_TMPFILE: gone now */
+	if (st->named && st->dirfd >= 0)
+		(void)unlinkat(st->dirfd, st->name, 0); /* normally ENOENT */
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	if (st->own_dir)
+		(void)rmdir(st->dir);
+	free(st->iobuf);
+	free(st);
+}
+
+/* The directory: dir=, else a new dyno-storage.XXXXXX under the current
+** directory, else (cwd not writable) the host's scratch directory. */
+static int
+storage_open_dir(const struct dyno_host *h, struct dyno_ctx *ctx,
+		 struct storage_state *st)
+{
+	const char *d = h->param_str(ctx, "dir");
+
+	if (d != NULL && d[0] != '\0') {
+		snprintf(st->dir, sizeof(st->dir), "%s", d);
+	} else {
+		char tmpl[] = "dyno-storage.XXXXXX";
+
+		if (mkdtemp(tmpl) != NULL) {
+			if (realpath(tmpl, st->dir) != NULL)
+				st->own_dir = 1;
+			else
+				(void)rmdir(tmpl);
+		}
+		if (!st->own_dir) {
+			/* The current directory is not writable. */
+			const char *s = h->scratch_dir(ctx);
+
+			if (s == NULL)
+				return DYNO_FAIL;
+			snprintf(st->dir, sizeof(st->dir), "%s", s);
+		}
+	}
+	st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0)
+		return h->fail(ctx, "cannot open directory %s: %s", st->dir,
+			       strerror(errno));
+	return DYNO_OK;
+}
+
+static int
+storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
+	      enum storage_kind kind)
+{
+	struct storage_state *st = calloc(1, sizeof(*st));
+	uint64_t free_b = 0, at = 0;
+	double max_fill;
+	const char *eng;
+	char fs[64];
+	int rc, want_direct;
+
+	if (st == NULL)
+		return h->fail(ctx, "out of memory");
+	st->kind = kind;
+	st->fd = -1;
+	st->dirfd = -1;
+	st->size = h->param_size(ctx, "size");
+	st->block = h->param_size(ctx, "block");
+	st->runtime_ns = h->param_duration_ns(ctx, "runtime");
+	st->jobs = (unsigned)h->param_int(ctx, "jobs");
+	st->verify = h->param_bool(ctx, "verify");
+	st->sim_no_uring = h->param_bool(ctx, "simulate_no_uring");
+	st->sim_enospc = h->param_bool(ctx, "simulate_enospc");
+	max_fill = h->param_float(ctx, "max_fill");
+	want_direct = h->param_bool(ctx, "direct");
+	if (kind == STORAGE_FSYNC) {
+		st->depth = 1;
+		st->sync_op = strcmp(h->param_str(ctx, "sync"), "fsync") == 0
+				      ? STORAGE_OP_FSYNC : STORAGE_OP_FDATASYNC;
+	} else {
+		st->depth = (unsigned)h->param_int(ctx, "depth");
+	}
+	if (kind == STORAGE_MIXED)
+		st->read_pct = (unsigned)h->param_int(ctx, "read_pct");
+	eng = h->param_str(ctx, "engine");
+	st->want_uring = strcmp(eng, "io_uring") == 0;
+#ifndef HAVE_LIBURING
+	if (st->want_uring) {
+		free(st);
+		return h->skip(ctx, "engine=io_uring: built without liburing "
+			       "(install liburing-dev and rebuild, or use engine=psync)");
+	}
+#endif
+	rc = storage_open_dir(h, ctx, st);
+	if (rc != DYNO_OK)
+		goto out;
+	h->artifact(ctx, "dir", st->dir);
+	storage_fs_name(st->dirfd, fs, sizeof(fs));
+	h->artifact(ctx, "filesystem", fs);
+
+	rc = storage_cleanup_leftovers(st->dirfd);
+	if (rc > 0) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%d", rc);
+		h->artifact(ctx, "leftovers_removed", n);
+		h->log(ctx, DYNO_LOG_INFO, "removed %d leftover %s* file(s) in %s",
+		       rc, STORAGE_PREFIX, st->dir);
+	}
+
+	st->size -= st->size % st->block;
+	if (st->size / st->block < st->jobs) {
+		rc = h->fail(ctx, "size is smaller than jobs (%u) x block (%llu B): "
+			     "each job needs at least one block", st->jobs,
+			     (unsigned long long)st->block);
+		goto out;
+	}
+	rc = storage_free_bytes(st->dirfd, &free_b);
+	if (rc < 0) {
+		rc = h->fail(ctx, "statvfs %s: %s", st->dir, strerror(-rc));
+		goto out;
+	}
+	if ((double)st->size > max_fill * (double)free_b) {
+		rc = h->fail(ctx, "size %llu B is more than max_fill %.0f%% of the "
+			     "%llu B free in %s (at most %llu B allowed)",
+			     (unsigned long long)st->size, max_fill * 100,
+			     (unsigned long long)free_b, st->dir,
+			     (unsigned long long)(max_fill * (double)free_b));
+		goto out;
+	}
+
+	st->fd = storage_file_create(st->dirfd, st->name, sizeof(st->name),
+				     &st->named);
+	if (st->fd < 0) {
+		rc = h->fail(ctx, "cannot create a file in %s: %s", st->dir,
+			     strerror(-st->fd));
+		st->fd = -1;
+		goto out;
+	}
+	if (st->named)
+		snprintf(st->where, sizeof(st->where), "%s/%s (unlinked)",
+			 st->dir, st->name);
+	else
+		snprintf(st->where, sizeof(st->where), "an O_TMPFILE file in %s",
+			 st->dir);
+	h->artifact(ctx, "file", st->named ? "named file, unlinked" : "O_TMPFILE");
+
+	if (want_direct) {
+		int sim = h->param_bool(ctx, "simulate_no_direct");
+
+		rc = sim ? -EINVAL : storage_set_direct(st->fd);
+		if (rc == 0) {
+			uint32_t al = storage_dio_align(st->fd);
+
+			st->direct = 1;
+			h->artifact(ctx, "direct", "on");
+			if (st->block % al != 0) {
+				rc = h->fail(ctx, "block %llu B is not a multiple of %u B, "
+					     "the alignment direct I/O needs in %s "
+					     "(use a multiple of %u or direct=false)",
+					     (unsigned long long)st->block, al,
+					     st->dir, al);
+				goto out;
+			}
+		} else {
+			char note[256];
+
+			snprintf(note, sizeof(note),
+				 "off: %s refuses O_DIRECT (%s%s); page cache in the path",
+				 fs, strerror(-rc),
+				 sim ? ", simulated by simulate_no_direct" : "");
+			h->artifact(ctx, "direct", note);
+			h->log(ctx, DYNO_LOG_WARN, "direct %s", note);
+		}
+	} else {
+		h->artifact(ctx, "direct", "off: direct=false; page cache in the path");
+	}
+
+	if (getrandom(&st->salt, sizeof(st->salt), 0) != sizeof(st->salt))
+		st->salt = storage_now() ^ ((uint64_t)getpid() << 40);
+	st->chunk = (size_t)st->block *
+		    (st->block >= (1u << 20) ? 1 : (1u << 20) / st->block);
+	if (st->chunk > st->size)
+		st->chunk = (size_t)st->size;
+	if (posix_memalign(&st->iobuf, 4096, st->chunk) != 0) {
+		st->iobuf = NULL;
+		rc = h->fail(ctx, "out of memory for a %zu B buffer", st->chunk);
+		goto out;
+	}
+	/* The file is written fully (not sparse, not fallocated), so reads
+	** hit real blocks and writes overwrite allocated ones. */
+	rc = storage_layout(st->fd, st->size, st->iobuf, st->chunk, st->salt,
+			    &at);
+	if (rc < 0) {
+		rc = h->fail(ctx, "laying out %s at offset %llu: %s", st->where,
+			     (unsigned long long)at, strerror(-rc));
+		goto out;
+	}
+	if (!st->direct)
+		(void)posix_fadvise(st->fd, 0, 0, POSIX_FADV_DONTNEED);
+	*state = st;
+	return DYNO_OK;
+out:
+	storage_state_free(st);
+	return rc;
+}
+
+static void
+storage_teardown(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	(void)h; (void)ctx;
+	storage_state_free(state);
+}
+
+static void
+storage_lat_push(struct storage_lat *l, double v)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 4096;
+		float *p;
+
+		if (nc > STORAGE_LAT_CAP)
+			nc = STORAGE_LAT_CAP;
+		if (l->n >= nc || (p = realloc(l->v, nc * sizeof(*p))) == NULL) {
+			l->capped = 1;
+			return;
+		}
+		l->v = p;
+		l->cap = nc;
+	}
+	l->v[l->n++] = (float)v;
+}
+
+/* Books a finished request; 0, or -1 when the worker must stop. */
+static int
+storage_complete(struct storage_worker *w, struct storage_req *r,
+		 uint64_t t_submit, uint64_t now, int book)
+{
+	const struct storage_state *st = w->st;
+	int64_t res = r->res;
+	int dir = r->op == STORAGE_OP_READ ? 0 : 1;
+	size_t win;
+
+	if (st->sim_enospc && r->op == STORAGE_OP_WRITE)
+		res = -ENOSPC; /* test hook: the device is full */
+	if (res < 0) {
+		w->err = (int)-res;
+		w->err_op = r->op;
+		w->err_off = r->off;
+		return -1;
+	}
+	if ((r->op == STORAGE_OP_READ || r->op == STORAGE_OP_WRITE) &&
+	    (uint64_t)res != r->len) {
+		w->err = EIO;
+		w->short_io = 1;
+		w->err_op = r->op;
+		w->err_off = r->off;
+		return -1;
+	}
+	if (r->op == STORAGE_OP_READ && st->verify) {
+		int64_t bad = storage_check(r->buf, r->len, r->off, st->salt);
+
+		if (bad >= 0) {
+			w->verify_bad = 1;
+			w->err_off = r->off + (uint64_t)bad;
+			return -1;
+		}
+	}
+	if (!book)
+		return 0;
+	storage_lat_push(&w->lat[dir], (double)(now - t_submit) / 1e9);
+	win = (size_t)((now - w->run->t0) / STORAGE_WINDOW_NS);
+	if (win >= w->run->nwin)
+		win = w->run->nwin - 1;
+	w->wbytes[dir][win] += r->len;
+	w->wops[dir][win]++;
+	return 0;
+}
+
+static void
+storage_prepare(struct storage_worker *w, struct storage_req *r)
+{
+	const struct storage_state *st = w->st;
+	uint64_t nblocks = w->region_len / st->block;
+	uint64_t rel;
+
+	r->len = (uint32_t)st->block;
+	switch (st->kind) {
+	case STORAGE_SEQREAD:
+	case STORAGE_SEQWRITE:
+	case STORAGE_FSYNC:
+		rel = w->cursor;
+		w->cursor += st->block;
+		if (w->cursor >= w->region_len)
+			w->cursor = 0;
+		r->op = st->kind == STORAGE_SEQREAD ? STORAGE_OP_READ
+						    : STORAGE_OP_WRITE;
+		break;
+	case STORAGE_RANDREAD:
+	case STORAGE_RANDWRITE:
+	case STORAGE_MIXED:
+	default:
+		rel = (storage_rand(&w->rng) % nblocks) * st->block;
+		if (st->kind == STORAGE_MIXED)
+			r->op = storage_rand(&w->rng) % 100 < st->read_pct
+					? STORAGE_OP_READ : STORAGE_OP_WRITE;
+		else
+			r->op = st->kind == STORAGE_RANDREAD ? STORAGE_OP_READ
+							     : STORAGE_OP_WRITE;
+		break;
+	}
+	r->off = w->region_off + rel;
+	if (r->op == STORAGE_OP_WRITE)
+		storage_fill(r->buf, r->len, r->off, st->salt);
+}
+
+static int
+storage_stopping(struct storage_worker *w)
+{
+	return atomic_load_explicit(&w->run->stop, memory_order_relaxed) ||
+	       storage_now() >= w->run->deadline;
+}
+
+/* Keeps the engine's depth of I/Os in flight until the deadline. */
+static void
+storage_loop_io(struct storage_worker *w)
+{
+	struct storage_engine *e = &w->eng;
+	unsigned depth = e->depth, nfree = depth;
+	unsigned *freel = calloc(depth, sizeof(*freel));
+	struct storage_req **done = calloc(depth, sizeof(*done));
+	int failed = 0;
+
+	if (freel == NULL || done == NULL) {
+		w->err = ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < depth; i++)
+		freel[i] = depth - 1 - i;
+	while (!storage_stopping(w)) {
+		int n;
+		uint64_t now;
+
+		while (nfree > 0) {
+			struct storage_req *r = &w->reqs[freel[--nfree]];
+			int rc;
+
+			storage_prepare(w, r);
+			r->t_submit = storage_now();
+			rc = e->ops->submit(e, r);
+			if (rc < 0) {
+				w->err = -rc;
+				w->err_op = r->op;
+				w->err_off = r->off;
+				failed = 1;
+				goto drain;
+			}
+		}
+		n = e->ops->reap(e, done, 1, depth);
+		if (n < 0) {
+			w->err = -n;
+			failed = 1;
+			goto drain;
+		}
+		now = storage_now();
+		for (int i = 0; i < n; i++) {
+			if (storage_complete(w, done[i], done[i]->t_submit, now,
+					     1) != 0) {
+				failed = 1;
+				goto drain;
+			}
+			freel[nfree++] = done[i]->slot;
+		}
+	}
+drain:
+	/* I/Os still in flight finish and, unless something failed, count
+	** in the last window, as fio counts its in-flight I/Os. */
+	while (e->inflight > 0) {
+		int n = e->ops->reap(e, done, e->inflight, depth);
+		uint64_t now = storage_now();
+
+		if (n <= 0)
+			break;
+		for (int i = 0; i < n && !failed; i++)
+			if (storage_complete(w, done[i], done[i]->t_submit, now,
+					     1) != 0)
+				failed = 1;
+	}
+out:
+	if (failed)
+		atomic_store(&w->run->stop, 1);
+	free(freel);
+	free(done);
+}
+
+/* One write of `block`, then fsync or fdatasync; latency is the pair. */
+static void
+storage_loop_fsync(struct storage_worker *w)
+{
+	struct storage_engine *e = &w->eng;
+	struct storage_req *r = &w->reqs[0], sync = { .op = w->st->sync_op };
+	struct storage_req *done[1];
+
+	while (!storage_stopping(w)) {
+		uint64_t t0;
+		int rc;
+
+		storage_prepare(w, r);
+		t0 = r->t_submit = storage_now();
+		rc = e->ops->submit(e, r);
+		if (rc == 0)
+			rc = e->ops->reap(e, done, 1, 1) == 1 ? 0 : -EIO;
+		if (rc < 0) {
+			w->err = -rc;
+			w->err_op = r->op;
+			w->err_off = r->off;
+			break;
+		}
+		if (storage_complete(w, r, t0, 0, 0) != 0)
+			break;
+		sync.off = r->off;
+		rc = e->ops->submit(e, &sync);
+		if (rc == 0)
+			rc = e->ops->reap(e, done, 1, 1) == 1 ? 0 : -EIO;
+		if (rc < 0) {
+			w->err = -rc;
+			w->err_op = sync.op;
+			w->err_off = sync.off;
+			break;
+		}
+		sync.len = r->len; /* books the write's bytes with the pair */
+		if (storage_complete(w, &sync, t0, storage_now(), 1) != 0)
+			break;
+		sync.len = 0;
+	}
+	if (w->err != 0 || w->verify_bad)
+		atomic_store(&w->run->stop, 1);
+}
+
+static void *
+storage_worker_main(void *arg)
+{
+	struct storage_worker *w = arg;
+
+	if (w->st->kind == STORAGE_FSYNC)
+		storage_loop_fsync(w);
+	else
+		storage_loop_io(w);
+	w->t_end = storage_now();
+	atomic_fetch_add(&w->run->finished, 1);
+	return NULL;
+}
+
+static void
+storage_worker_free(struct storage_worker *w)
+{
+	if (w->eng_open)
+		w->eng.ops->close(&w->eng);
+	free(w->bufs);
+	free(w->reqs);
+	for (int d = 0; d < 2; d++) {
+		free(w->lat[d].v);
+		free(w->wbytes[d]);
+		free(w->wops[d]);
+	}
+}
+
+/* Opens worker i's engine: io_uring when asked and available, else psync.
+** *note gets the fallback note once.  0 or -errno. */
+static int
+storage_open_engine(const struct storage_state *st, struct storage_worker *w,
+		    int *use_uring, char *note, size_t nn)
+{
+	if (*use_uring) {
+#ifdef HAVE_LIBURING
+		int rc = st->sim_no_uring ? -ENOSYS
+			 : storage_uring_open(&w->eng, st->fd, st->depth);
+
+		if (rc == 0) {
+			w->eng_open = 1;
+			return 0;
+		}
+		if (st->sim_no_uring)
+			snprintf(note, nn, "io_uring unavailable (simulated by "
+				 "simulate_no_uring): used psync");
+		else
+			snprintf(note, nn, "io_uring unavailable "
+				 "(io_uring_queue_init: %s): used psync",
+				 strerror(-rc));
+		*use_uring = 0;
+#else
+		(void)note; (void)nn;
+		*use_uring = 0;
+#endif
+	}
+	if (storage_psync_open(&w->eng, st->fd) != 0)
+		return -ENOMEM;
+	w->eng_open = 1;
+	return 0;
+}
+
+/* Records the per-window rates of direction d under the given names. */
+static void
+storage_record_windows(const struct dyno_host *h, struct dyno_ctx *ctx,
+		       uint64_t *bytes, uint64_t *ops, size_t k,
+		       uint64_t last_ns, const char *tput, const char *iops)
+{
+	for (size_t i = 0; i <= k; i++) {
+		double len = (double)(i == k ? last_ns : STORAGE_WINDOW_NS) / 1e9;
+
+		if (len <= 0)
+			continue;
+		if (tput != NULL)
+			h->record(ctx, tput, (double)bytes[i] / len);
+		if (iops != NULL)
+			h->record(ctx, iops, (double)ops[i] / len);
+	}
+}
+
+static int
+storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	struct storage_state *st = state;
+	struct storage_run run = { 0 };
+	struct storage_worker *ws = calloc(st->jobs, sizeof(*ws));
+	uint64_t per = (st->size / st->block / st->jobs) * st->block;
+	uint64_t *sb[2] = { NULL, NULL }, *so[2] = { NULL, NULL };
+	uint64_t t_end = 0, el, last, tot_b[2] = { 0, 0 }, tot_o[2] = { 0, 0 };
+	int use_uring = st->want_uring, rc = DYNO_OK, capped = 0;
+	unsigned started = 0;
+	char note[256] = "";
+	size_t k;
+
+	if (ws == NULL)
+		return h->fail(ctx, "out of memory");
+	run.nwin = (size_t)((st->runtime_ns + STORAGE_WINDOW_NS - 1) /
+			    STORAGE_WINDOW_NS);
+	if (run.nwin == 0)
+		run.nwin = 1;
+	for (unsigned i = 0; i < st->jobs; i++) {
+		struct storage_worker *w = &ws[i];
+		unsigned d;
+
+		w->st = st;
+		w->run = &run;
+		w->region_off = per * i;
+		w->region_len = per;
+		w->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ st->salt;
+		if (w->rng == 0)
+			w->rng = 1;
+		if (storage_open_engine(st, w, &use_uring, note, sizeof(note)) != 0) {
+			rc = h->fail(ctx, "out of memory");
+			goto out;
+		}
+		d = w->eng.depth;
+		if (posix_memalign((void **)&w->bufs, 4096, (size_t)d * st->block) != 0) {
+			w->bufs = NULL;
+			rc = h->fail(ctx, "out of memory for %u buffers of %llu B",
+				     d, (unsigned long long)st->block);
+			goto out;
+		}
+		w->reqs = calloc(d, sizeof(*w->reqs));
+		for (int j = 0; j < 2; j++) {
+			w->wbytes[j] = calloc(run.nwin, sizeof(uint64_t));
+			w->wops[j] = calloc(run.nwin, sizeof(uint64_t));
+		}
+		if (w->reqs == NULL || !w->wbytes[0] || !w->wbytes[1] ||
+		    !w->wops[0] || !w->wops[1]) {
+			rc = h->fail(ctx, "out of memory");
+			goto out;
+		}
+		for (unsigned j = 0; j < d; j++) {
+			w->reqs[j].buf = w->bufs + (size_t)j * st->block;
+			w->reqs[j].slot = j;
+		}
+	}
+	h->artifact(ctx, "engine", ws[0].eng.ops->name);
+	if (note[0] != '\0') {
+		h->artifact(ctx, "engine_note", note);
+		h->log(ctx, DYNO_LOG_WARN, "%s", note);
+	}
+	if (!use_uring && st->depth > 1 && st->kind != STORAGE_FSYNC)
+		h->artifact(ctx, "depth_note", "psync is synchronous: depth "
+			    "ignored (use jobs for parallelism)");
+
+	run.t0 = storage_now();
+	run.deadline = run.t0 + st->runtime_ns;
+	for (; started < st->jobs; started++)
+		if (pthread_create(&ws[started].tid, NULL, storage_worker_main,
+				   &ws[started]) != 0) {
+			atomic_store(&run.stop, 1);
+			rc = h->fail(ctx, "cannot start worker thread %u", started);
+			break;
+		}
+	/* The workers stop at the deadline.  should_stop() cannot become
+	** true for statistics before anything is recorded, so here it only
+	** means --max-time has passed or the user pressed Ctrl-C. */
+	while (atomic_load(&run.finished) < started) {
+		struct timespec ts = { 0, STORAGE_POLL_NS };
+
+		if (!atomic_load(&run.stop) && h->should_stop(ctx)) {
+			atomic_store(&run.stop, 1);
+			h->artifact(ctx, "stopped_early",
+				    "dyno asked the probe to stop before runtime "
+				    "(--max-time or Ctrl-C)");
+		}
+		nanosleep(&ts, NULL);
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(ws[i].tid, NULL);
+	if (rc != DYNO_OK)
+		goto out;
+
+	for (unsigned i = 0; i < st->jobs; i++) {
+		const struct storage_worker *w = &ws[i];
+
+		if (w->verify_bad) {
+			rc = h->fail(ctx, "verify: data read at offset %llu of %s "
+				     "differs from what was written",
+				     (unsigned long long)w->err_off, st->where);
+			goto out;
+		}
+		if (w->err != 0) {
+			rc = h->fail(ctx, "%s %s at offset %llu: %s%s",
+				     storage_opname(w->err_op), st->where,
+				     (unsigned long long)w->err_off,
+				     w->short_io ? "short transfer, " : "",
+				     strerror(w->err));
+			goto out;
+		}
+		if (w->t_end > t_end)
+			t_end = w->t_end;
+	}
+
+	/* Windows: sum over workers; a last window shorter than half a
+	** window joins the one before, so the mean of the samples stays
+	** within a few per cent of total / time. */
+	for (int d = 0; d < 2; d++) {
+		sb[d] = calloc(run.nwin, sizeof(uint64_t));
+		so[d] = calloc(run.nwin, sizeof(uint64_t));
+		if (sb[d] == NULL || so[d] == NULL) {
+			rc = h->fail(ctx, "out of memory");
+			goto out;
+		}
+		for (unsigned i = 0; i < st->jobs; i++)
+			for (size_t j = 0; j < run.nwin; j++) {
+				sb[d][j] += ws[i].wbytes[d][j];
+				so[d][j] += ws[i].wops[d][j];
+			}
+		for (size_t j = 0; j < run.nwin; j++) {
+			tot_b[d] += sb[d][j];
+			tot_o[d] += so[d][j];
+		}
+	}
+	el = t_end - run.t0;
+	k = (size_t)(el / STORAGE_WINDOW_NS);
+	if (k >= run.nwin)
+		k = run.nwin - 1;
+	last = el - k * STORAGE_WINDOW_NS;
+	if (k > 0 && last < STORAGE_WINDOW_NS / 2) {
+		for (int d = 0; d < 2; d++) {
+			sb[d][k - 1] += sb[d][k];
+			so[d][k - 1] += so[d][k];
+		}
+		k--;
+		last += STORAGE_WINDOW_NS;
+	}
+
+	/* Latencies, one sample per I/O, then the window rates. */
+	for (unsigned i = 0; i < st->jobs; i++)
+		for (int d = 0; d < 2; d++) {
+			const char *m = st->kind != STORAGE_MIXED ? "latency"
+					: d == 0 ? "read_latency" : "write_latency";
+
+			for (size_t j = 0; j < ws[i].lat[d].n; j++)
+				h->record(ctx, m, (double)ws[i].lat[d].v[j]);
+			capped |= ws[i].lat[d].capped;
+		}
+	switch (st->kind) {
+	case STORAGE_SEQREAD:
+	case STORAGE_SEQWRITE: {
+		int d = st->kind == STORAGE_SEQREAD ? 0 : 1;
+
+		storage_record_windows(h, ctx, sb[d], so[d], k, last,
+				       "throughput", NULL);
+		break;
+	}
+	case STORAGE_RANDREAD:
+	case STORAGE_RANDWRITE: {
+		int d = st->kind == STORAGE_RANDREAD ? 0 : 1;
+
+		storage_record_windows(h, ctx, sb[d], so[d], k, last,
+				       "throughput", "iops");
+		break;
+	}
+	case STORAGE_MIXED:
+		if (tot_o[0] > 0)
+			storage_record_windows(h, ctx, sb[0], so[0], k, last,
+					       "read_throughput", "read_iops");
+		if (tot_o[1] > 0)
+			storage_record_windows(h, ctx, sb[1], so[1], k, last,
+					       "write_throughput", "write_iops");
+		break;
+	case STORAGE_FSYNC:
+		storage_record_windows(h, ctx, sb[1], so[1], k, last, NULL,
+				       "iops");
+		break;
+	}
+	if (capped)
+		h->artifact(ctx, "latency_note", "latency samples capped at "
+			    "32Mi per worker and direction; the rest not recorded");
+	{
+		char v[128];
+
+		snprintf(v, sizeof(v), "%llu read, %llu written in %.3f s",
+			 (unsigned long long)tot_b[0],
+			 (unsigned long long)tot_b[1], (double)el / 1e9);
+		h->artifact(ctx, "bytes", v);
+	}
+
+	if (st->verify) {
+		uint64_t at = 0;
+		int v = storage_verify_file(st->fd, st->size, st->iobuf,
+					    st->chunk, st->salt, &at);
+		char msg[128];
+
+		if (v == 1) {
+			rc = h->fail(ctx, "verify: data read back at offset %llu "
+				     "of %s differs from what was written",
+				     (unsigned long long)at, st->where);
+			goto out;
+		}
+		if (v < 0) {
+			rc = h->fail(ctx, "verify: reading back %s at offset "
+				     "%llu: %s", st->where,
+				     (unsigned long long)at, strerror(-v));
+			goto out;
+		}
+		snprintf(msg, sizeof(msg), "ok: %llu B read back and checked",
+			 (unsigned long long)st->size);
+		h->artifact(ctx, "verify", msg);
+	}
+out:
+	for (int d = 0; d < 2; d++) {
+		free(sb[d]);
+		free(so[d]);
+	}
+	for (unsigned i = 0; i < st->jobs; i++)
+		storage_worker_free(&ws[i]);
+	free(ws);
+	return rc;
+}
+
+/* -- descriptors ------------------------------------------------------ */
+
+#define STORAGE_P_HEAD                                                  \
+	{ .name = "dir", .type = DYNO_PARAM_STRING, .def = "",            \
+	  .help = "directory for the data file (empty: a new dyno-storage.XXXXXX under the current directory, removed after)" }, \
+	{ .name = "size", .type = DYNO_PARAM_SIZE, .def = "256MiB",       \
+	  .min = "1MiB", .help = "file size (rounded down to a multiple of block)" }
+#define STORAGE_P_BLOCK(d)                                              \
+	{ .name = "block", .type = DYNO_PARAM_SIZE, .def = d, .min = "512", \
+	  .max = "64MiB", .help = "bytes per I/O" }
+#define STORAGE_P_DEPTH(d)                                              \
+	{ .name = "depth", .type = DYNO_PARAM_INT, .def = d, .min = "1",  \
+	  .max = "1024", .help = "I/Os in flight per job (io_uring; psync is always 1)" }
+#define STORAGE_P_TAIL                                                  \
+	{ .name = "engine", .type = DYNO_PARAM_ENUM, .def = "io_uring",   \
+	  .choices = "io_uring|psync",                                    \
+	  .help = "io_uring (liburing; falls back to psync with a note) or psync (pread/pwrite)" }, \
+	{ .name = "direct", .type = DYNO_PARAM_BOOL, .def = "true",       \
+	  .help = "O_DIRECT, bypassing the page cache (off with a note where the file system refuses it)" }, \
+	{ .name = "runtime", .type = DYNO_PARAM_DURATION, .def = "5s",    \
+	  .min = "100ms", .max = "1h", .help = "how long to do I/O (capped by --max-time)" }, \
+	{ .name = "jobs", .type = DYNO_PARAM_INT, .def = "1", .min = "1", \
+	  .max = "64", .help = "parallel workers (threads), each on its own slice of the file" }, \
+	{ .name = "verify", .type = DYNO_PARAM_BOOL, .def = "false",      \
+	  .help = "check read data against the pattern written, and read the whole file back after the run" }, \
+	{ .name = "max_fill", .type = DYNO_PARAM_FLOAT, .def = "50%",     \
+	  .min = "1%", .max = "95%", .help = "refuse when size exceeds this share of the free space" }
+#define STORAGE_P_HOOKS                                                 \
+	{ .name = "simulate_no_uring", .type = DYNO_PARAM_BOOL,           \
+	  .def = "false", .help = "test hook: behave as if io_uring_queue_init failed" }, \
+	{ .name = "simulate_no_direct", .type = DYNO_PARAM_BOOL,          \
+	  .def = "false", .help = "test hook: behave as if the file system refused O_DIRECT" }, \
+	{ .name = "simulate_enospc", .type = DYNO_PARAM_BOOL,             \
+	  .def = "false", .help = "test hook: the first write of the run fails with ENOSPC" }, \
+	{ NULL }
+
+static const struct dyno_param storage_seq_params[] = {
+	STORAGE_P_HEAD, STORAGE_P_BLOCK("1MiB"), STORAGE_P_DEPTH("8"),
+	STORAGE_P_TAIL, STORAGE_P_HOOKS
+};
+static const struct dyno_param storage_rand_params[] = {
+	STORAGE_P_HEAD, STORAGE_P_BLOCK("4KiB"), STORAGE_P_DEPTH("32"),
+	STORAGE_P_TAIL, STORAGE_P_HOOKS
+};
+static const struct dyno_param storage_mixed_params[] = {
+	STORAGE_P_HEAD, STORAGE_P_BLOCK("4KiB"), STORAGE_P_DEPTH("32"),
+	STORAGE_P_TAIL,
+	{ .name = "read_pct", .type = DYNO_PARAM_INT, .def = "70", .min = "0",
+	  .max = "100", .help = "percentage of I/Os that are reads" },
+	STORAGE_P_HOOKS
+};
+static const struct dyno_param storage_fsync_params[] = {
+	STORAGE_P_HEAD, STORAGE_P_BLOCK("4KiB"), STORAGE_P_TAIL,
+	{ .name = "sync", .type = DYNO_PARAM_ENUM, .def = "fdatasync",
+	  .choices = "fsync|fdatasync", .help = "the call after each write" },
+	STORAGE_P_HOOKS
+};
+
+#define STORAGE_M_TPUT(n) { .name = n, .unit = "B/s", .better = DYNO_BETTER_HIGHER, \
+	.help = "bytes per second, one sample per 100 ms window (compare the mean)" }
+#define STORAGE_M_IOPS(n) { .name = n, .unit = "op/s", .better = DYNO_BETTER_HIGHER, \
+	.help = "I/Os per second, one sample per 100 ms window (compare the mean)" }
+#define STORAGE_M_LAT(n) { .name = n, .unit = "s", .better = DYNO_BETTER_LOWER, \
+	.help = "submit to completion, one sample per I/O" }
+
+static const struct dyno_metric storage_seq_metrics[] = {
+	STORAGE_M_TPUT("throughput"), STORAGE_M_LAT("latency"), { NULL }
+};
+static const struct dyno_metric storage_rand_metrics[] = {
+	STORAGE_M_IOPS("iops"), STORAGE_M_TPUT("throughput"),
+	STORAGE_M_LAT("latency"), { NULL }
+};
+static const struct dyno_metric storage_mixed_metrics[] = {
+	STORAGE_M_TPUT("read_throughput"), STORAGE_M_IOPS("read_iops"),
+	STORAGE_M_LAT("read_latency"), STORAGE_M_TPUT("write_throughput"),
+	STORAGE_M_IOPS("write_iops"), STORAGE_M_LAT("write_latency"), { NULL }
+};
+static const struct dyno_metric storage_fsync_metrics[] = {
+	{ .name = "latency", .unit = "s", .better = DYNO_BETTER_LOWER,
+	  .help = "one write of block plus its fsync/fdatasync" },
+	STORAGE_M_IOPS("iops"), { NULL }
+};
+
+#define STORAGE_SETUP(fn, kind)                                         \
+	static int fn(const struct dyno_host *h, struct dyno_ctx *ctx,   \
+		      void **state)                                     \
+	{                                                               \
+		return storage_setup(h, ctx, state, kind);              \
+	}
+STORAGE_SETUP(storage_seqread_setup, STORAGE_SEQREAD)
+STORAGE_SETUP(storage_seqwrite_setup, STORAGE_SEQWRITE)
+STORAGE_SETUP(storage_randread_setup, STORAGE_RANDREAD)
+STORAGE_SETUP(storage_randwrite_setup, STORAGE_RANDWRITE)
+STORAGE_SETUP(storage_mixed_setup, STORAGE_MIXED)
+STORAGE_SETUP(storage_fsync_setup, STORAGE_FSYNC)
+
+#define STORAGE_PROBE(var, nm, sum, par, met, setupfn)                  \
+	static const struct dyno_probe var = {                          \
+		.size = sizeof(struct dyno_probe),                      \
+		.name = nm,                                             \
+		.summary = sum,                                         \
+		.params = par,                                          \
+		.metrics = met,                                         \
+		.flags = DYNO_PROBE_WRITES_DISK | DYNO_PROBE_EXCLUSIVE, \
+		.setup = setupfn,                                       \
+		.teardown = storage_teardown,                           \
+		.run = storage_run,                                     \
+	}
+STORAGE_PROBE(storage_seqread, "seqread", "Sequential reads of a laid-out file",
+	      storage_seq_params, storage_seq_metrics, storage_seqread_setup);
+STORAGE_PROBE(storage_seqwrite, "seqwrite", "Sequential overwrites of a laid-out file",
+	      storage_seq_params, storage_seq_metrics, storage_seqwrite_setup);
+STORAGE_PROBE(storage_randread, "randread", "Random reads of a laid-out file",
+	      storage_rand_params, storage_rand_metrics, storage_randread_setup);
+STORAGE_PROBE(storage_randwrite, "randwrite", "Random overwrites of a laid-out file",
+	      storage_rand_params, storage_rand_metrics, storage_randwrite_setup);
+STORAGE_PROBE(storage_mixed, "mixed", "Random reads and writes, read_pct% reads",
+	      storage_mixed_params, storage_mixed_metrics, storage_mixed_setup);
+STORAGE_PROBE(storage_fsync, "fsync", "Latency of a small write followed by fsync or fdatasync",
+	      storage_fsync_params, storage_fsync_metrics, storage_fsync_setup);
+
+static const struct dyno_probe *const storage_probes[] = {
+	&storage_seqread, &storage_seqwrite, &storage_randread,
+	&storage_randwrite, &storage_mixed, &storage_fsync, NULL
+};
+
+/* Facts about the file system of the current directory, where the probes
+** write by default. */
+static int
+storage_inventory(const struct dyno_host *h, struct dyno_inventory *sink)
+{
+	char ft[256], opts[1024], src[1024], name[64];
+	int fd, named;
+
+	if (storage_mount_of(".", ft, sizeof(ft), opts, sizeof(opts), src,
+			     sizeof(src)) == 0) {
+		const char *base = strrchr(src, '/');
+
+		h->fact(sink, "storage.cwd.filesystem", ft);
+		h->fact(sink, "storage.cwd.mount_options", opts);
+		h->fact(sink, "storage.cwd.device", base ? base + 1 : src);
+	}
+	if (access(".", W_OK) != 0)
+		return DYNO_OK;
+	fd = storage_file_create(AT_FDCWD, name, sizeof(name), &named);
+	if (fd >= 0) {
+		h->fact(sink, "storage.cwd.o_direct",
+			storage_set_direct(fd) == 0 ? "yes" : "no");
+		close(fd);
+	}
+	return DYNO_OK;
+}
+
+static const struct dyno_plugin storage_plugin = {
+	.size = sizeof(struct dyno_plugin),
+	.abi_minor = DYNO_ABI_MINOR,
+	.name = "storage",
+	.version = "1.0.0",
+	.summary = "File I/O: sequential, random, mixed and fsync probes (psync, io_uring)",
+	.probes = storage_probes,
+	.inventory = storage_inventory,
+};
+
+DYNO_PLUGIN_ENTRY
+{
+	(void)h;
+	return &storage_plugin;
+}

@@ -1,0 +1,119 @@
+#!/bin/sh
+# test_storage.sh - the storage plugin end to end: every probe with both
+# engines, verification, parameter errors, the O_DIRECT and io_uring
+# fallbacks, ENOSPC, leftover cleanup and that no file is left behind.
+# Small files and short runtimes: the tests check behaviour, not speed.
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+
+SP="--plugin-dir $TOP_BUILDDIR/plugins/storage"
+D="$TMP/d"
+mkdir -p "$D"
+# 500 ms: on a loaded 2-CPU machine a 200 ms mixed run once saw no write.
+R="size=16MiB runtime=500ms dir=$D"
+
+# no_files NAME DIR: DIR holds no dyno-storage file.
+no_files() {
+	if [ -z "$(ls -A "$2" 2>/dev/null | grep dyno-storage)" ]; then ok "$1"
+	else ko "$1 ($(ls -A "$2"))"; fi
+}
+
+for p in seqread seqwrite randread randwrite mixed fsync; do
+	for e in psync io_uring; do
+		expect "$p engine=$e" 0 "$DYNO" $SP probe storage.$p $R engine=$e --json
+		if jq -e '.artifacts.engine == "io_uring"' "$TMP/out" >/dev/null 2>&1 ||
+		   [ "$e" = psync ]; then
+			jq_true "$p $e status and engine" "$TMP/out" \
+				".status == \"ok\" and .artifacts.engine == \"$e\""
+		else
+			# io_uring refused here (seccomp, sysctl): the fallback note.
+			jq_true "$p $e fell back with a note" "$TMP/out" \
+				'.status == "ok" and (.artifacts.engine_note | contains("used psync"))'
+		fi
+		case $p in
+		seqread|seqwrite) m='.metrics.throughput.mean > 0 and .metrics.latency.n > 0' ;;
+		randread|randwrite) m='.metrics.iops.mean > 0 and .metrics.throughput.mean > 0 and .metrics.latency.n > 0' ;;
+		mixed) m='.metrics.read_iops.mean > 0 and .metrics.write_iops.mean > 0 and .metrics.read_latency.n > 0 and .metrics.write_latency.n > 0' ;;
+		fsync) m='.metrics.iops.mean > 0 and .metrics.latency.n > 0' ;;
+		esac
+		jq_true "$p $e metrics" "$TMP/out" "$m"
+	done
+done
+no_files "no data file left in dir" "$D"
+
+# The mean of the window samples is the whole-run rate (what fio reports).
+expect "seqread 1s" 0 "$DYNO" $SP probe storage.seqread size=16MiB runtime=1s dir=$D engine=psync --json
+jq_true "windows of 100 ms" "$TMP/out" '.metrics.throughput.n >= 9 and .metrics.throughput.n <= 11'
+
+# Bytes and checksums round-trip: reads check every block against the
+# pattern, and the whole file is read back after the run.
+for p in seqread randwrite mixed fsync; do
+	expect "$p verify=true" 0 "$DYNO" $SP probe storage.$p $R verify=true jobs=2 --json
+	jq_true "$p verify ok" "$TMP/out" '.status == "ok" and (.artifacts.verify | startswith("ok: 16777216 B"))'
+done
+expect "verify without O_DIRECT, odd block" 0 "$DYNO" $SP probe storage.randread $R \
+	verify=true direct=false block=1000 --json
+jq_true "verify odd block ok" "$TMP/out" '.artifacts.verify | startswith("ok")'
+
+# Parameter errors.
+expect "block below 512" 2 "$DYNO" $SP probe storage.randread $R block=100
+contains "block range" "$TMP/err" "invalid value '100' for block: expected 512..64MiB"
+expect "block not aligned for O_DIRECT" 2 "$DYNO" $SP probe storage.randread $R block=1000 --json
+jq_true "alignment message" "$TMP/out" \
+	'.status == "failed" and (.message | contains("block 1000 B is not a multiple of")) and (.message | contains("direct=false"))'
+expect "unknown engine" 2 "$DYNO" $SP probe storage.seqread $R engine=aio
+contains "engine choices" "$TMP/err" "expected one of io_uring|psync"
+expect "size over max_fill" 2 "$DYNO" $SP probe storage.seqread dir=$D size=1000TiB --json
+jq_true "names both numbers" "$TMP/out" \
+	'.status == "failed" and (.message | test("size 1099511627776000 B is more than max_fill 50% of the [0-9]+ B free"))'
+expect "max_fill range" 2 "$DYNO" $SP probe storage.seqread $R max_fill=99%
+expect "runtime range" 2 "$DYNO" $SP probe storage.seqread $R runtime=10ms
+expect "missing dir" 2 "$DYNO" $SP probe storage.seqread size=16MiB runtime=200ms dir=$TMP/nope --json
+jq_true "missing dir message" "$TMP/out" '.message | contains("cannot open directory")'
+expect "read_pct only on mixed" 2 "$DYNO" $SP probe storage.seqread $R read_pct=50
+
+# Fallbacks.
+expect "io_uring unavailable" 0 "$DYNO" $SP probe storage.randread $R simulate_no_uring=true --json
+jq_true "psync fallback note" "$TMP/out" \
+	'.artifacts.engine == "psync" and (.artifacts.engine_note | contains("io_uring unavailable")) and (.artifacts.depth_note | contains("depth ignored"))'
+expect "O_DIRECT refused" 0 "$DYNO" $SP probe storage.seqread $R simulate_no_direct=true --json
+jq_true "direct fallback note" "$TMP/out" \
+	'.status == "ok" and (.artifacts.direct | startswith("off: ")) and (.artifacts.direct | contains("page cache"))'
+expect "ENOSPC hook" 2 "$DYNO" $SP probe storage.seqwrite $R simulate_enospc=true --json
+jq_true "ENOSPC failed with errno text" "$TMP/out" \
+	'.status == "failed" and (.message | contains("No space left on device"))'
+no_files "no file after ENOSPC" "$D"
+
+# Default dir: a dyno-storage.XXXXXX under the current directory, removed.
+(cd "$TMP" && "$DYNO" $SP probe storage.seqread size=8MiB runtime=100ms --json >"$TMP/out" 2>"$TMP/err")
+jq_true "default dir under cwd" "$TMP/out" ".status == \"ok\" and (.artifacts.dir | startswith(\"$TMP/dyno-storage.\"))"
+no_files "default dir removed" "$TMP"
+
+# Leftover cleanup: a file named like ours, of a process that is gone.
+: >"$D/dyno-storage-999999-abcdef"
+: >"$D/dyno-storage-$$-alive1"
+ln -s /etc/passwd "$D/dyno-storage-999998-link00"
+expect "probe with leftovers" 0 "$DYNO" $SP probe storage.seqread $R --json
+jq_true "leftover counted" "$TMP/out" '.artifacts.leftovers_removed == "1"'
+if [ ! -e "$D/dyno-storage-999999-abcdef" ]; then ok "dead pid leftover removed"; else ko "dead pid leftover removed"; fi
+if [ -e "$D/dyno-storage-$$-alive1" ]; then ok "live pid file kept"; else ko "live pid file kept"; fi
+if [ -L "$D/dyno-storage-999998-link00" ] && [ -s /etc/passwd ]; then ok "symlink not followed"; else ko "symlink not followed"; fi
+rm -f "$D"/dyno-storage-*
+
+# tmpfs: O_DIRECT (refused before Linux 6.6) and a real ENOSPC.
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok - skipped: tmpfs tests need root to mount"
+elif ! mkdir -p "$TMP/tmpfs" || ! mount -t tmpfs -o size=24m tmpfs "$TMP/tmpfs" 2>/dev/null; then
+	echo "ok - skipped: cannot mount tmpfs here"
+else
+	expect "on tmpfs" 0 "$DYNO" $SP probe storage.seqread size=8MiB runtime=200ms dir=$TMP/tmpfs --json
+	jq_true "tmpfs named, direct on or a fallback note" "$TMP/out" \
+		'.artifacts.filesystem == "tmpfs" and (.artifacts.direct == "on" or (.artifacts.direct | startswith("off: tmpfs refuses O_DIRECT")))'
+	expect "tmpfs over max_fill" 2 "$DYNO" $SP probe storage.seqread size=20MiB runtime=200ms dir=$TMP/tmpfs --json
+	jq_true "tmpfs max_fill message" "$TMP/out" '.message | test("size 20971520 B is more than max_fill 50% of the 2[0-9]+ B free")'
+	expect "ENOSPC on tmpfs (hook)" 2 "$DYNO" $SP probe storage.randwrite size=8MiB runtime=200ms dir=$TMP/tmpfs simulate_enospc=true --json
+	jq_true "tmpfs ENOSPC message" "$TMP/out" '.message | contains("No space left on device")'
+	no_files "tmpfs empty after ENOSPC" "$TMP/tmpfs"
+	umount "$TMP/tmpfs"
+fi
+
+finish
