@@ -61,6 +61,18 @@ storage_fill(void *buf, size_t len, uint64_t off, uint64_t salt)
 	}
 }
 
+void
+storage_stamp(void *buf, size_t len, uint64_t off, uint64_t salt)
+{
+	unsigned char *p = buf;
+
+	for (size_t s = 0; s + 8 <= len; s += 512) {
+		uint64_t w = storage_word((off + s) / 8, salt);
+
+		memcpy(p + s, &w, sizeof(w));
+	}
+}
+
 int64_t
 storage_check(const void *buf, size_t len, uint64_t off, uint64_t salt)
 {

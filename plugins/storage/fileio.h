@@ -43,6 +43,14 @@ void storage_fs_name(int fd, char *buf, size_t n);
 ** built from a counter-based 64-bit mixer, so every 8-byte word differs,
 ** nothing repeats, and a reader can recompute what a writer wrote. */
 void storage_fill(void *buf, size_t len, uint64_t off, uint64_t salt);
+/*
+** Cheap per-write variation for a buffer already holding pattern data:
+** the first word of every 512-byte sector becomes the pattern word of its
+** file position, so no two written sectors are equal (no dedup, no
+** compression gain) at 1/64 of storage_fill's cost.  Used when `verify`
+** is off; fio's scramble_buffers does the same job.
+*/
+void storage_stamp(void *buf, size_t len, uint64_t off, uint64_t salt);
 /* Checks buf against the pattern; -1 when equal, else the index of the
 ** first differing byte. */
 int64_t storage_check(const void *buf, size_t len, uint64_t off,
