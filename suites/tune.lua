@@ -52,6 +52,78 @@ else
   dyno.tune.skip("timing", r.status .. ": " .. r.message)
 end
 
+-- io: where the launcher's files will live (the current directory), the
+-- block size and queue depth that reach the disk's throughput, the engine
+-- and whether O_DIRECT works.  Each choice is the smallest setting within
+-- 5% of the best seen: bigger blocks or deeper queues cost memory and
+-- latency for nothing beyond that.
+local function smallest_near_best(rs, metric, label)
+  local best = 0
+  for _, x in ipairs(rs) do
+    local m = x.r.status == "ok" and x.r.metrics[metric]
+    if m and m.mean > best then best = m.mean end
+  end
+  for _, x in ipairs(rs) do
+    local m = x.r.status == "ok" and x.r.metrics[metric]
+    if m and m.mean >= 0.95 * best then
+      return x, best, string.format("%s reached %.0f%% of the best %s seen (%s)",
+        label(x), 100 * m.mean / best, metric, dyno.units.format(best,
+        metric == "iops" and "op/s" or "B/s"))
+    end
+  end
+end
+
+local has_io, why_io = dyno.has("storage.seqread")
+if not has_io then
+  dyno.tune.skip("io", why_io)
+else
+  local base = { size = quick and "64MiB" or "1GiB",
+                 runtime = quick and "300ms" or "2s" }
+  local function run(id, extra)
+    local p = {}
+    for k, v in pairs(base) do p[k] = v end
+    for k, v in pairs(extra) do p[k] = v end
+    return dyno.probe(id, p)
+  end
+  local blocks = {}
+  for _, b in ipairs({ "64KiB", "256KiB", "1MiB", "4MiB" }) do
+    blocks[#blocks + 1] = { block = b, r = run("storage.seqread", { block = b, depth = 8 }) }
+  end
+  local bx, best_tp, bwhy = smallest_near_best(blocks, "throughput",
+    function(x) return x.block .. " x QD8" end)
+  if bx == nil then
+    dyno.tune.skip("io", "storage.seqread did not run: " .. blocks[1].r.message)
+  else
+    dyno.tune.set("io.read_block", bx.r.params.block, bwhy, { unit = "B", from = bx.r })
+    dyno.tune.set("io.read_throughput", math.floor(bx.r.metrics.throughput.mean),
+      "mean sequential read throughput with io.read_block at QD8",
+      { unit = "B/s", from = bx.r })
+    dyno.tune.set("io.direct", bx.r.artifacts.direct == "on",
+      "O_DIRECT " .. (bx.r.artifacts.direct or "unknown") ..
+      " on " .. (bx.r.artifacts.filesystem or "this filesystem"), { from = bx.r })
+    local depths = {}
+    for _, d in ipairs({ 1, 4, 8, 16, 32 }) do
+      depths[#depths + 1] = { depth = d, r = run("storage.randread", { block = "4KiB", depth = d }) }
+    end
+    local dx, _, dwhy = smallest_near_best(depths, "iops",
+      function(x) return "4KiB random reads at QD" .. x.depth end)
+    if dx then
+      dyno.tune.set("io.queue_depth", dx.depth, dwhy, { from = dx.r })
+    end
+    local engine = bx.r.artifacts.engine or "psync"
+    local p = run("storage.seqread", { block = bx.block, depth = 8, engine = "psync" })
+    if engine == "io_uring" and p.status == "ok" and
+       p.metrics.throughput.mean > bx.r.metrics.throughput.mean then
+      engine = "psync"
+    end
+    dyno.tune.set("io.engine", engine, string.format(
+      "%s at %s: io_uring %s, psync %s", "sequential reads", bx.block,
+      dyno.units.format(bx.r.metrics.throughput.mean, "B/s"),
+      p.status == "ok" and dyno.units.format(p.metrics.throughput.mean, "B/s") or p.status),
+      { from = bx.r })
+  end
+end
+
 -- gpu: decided by the gpu plugin's probes when it is installed.
 local gpus = hw.gpus or {}
 if #gpus == 0 then
