@@ -1031,23 +1031,41 @@ print_devices(FILE *fp, const json_t *inv)
 	}
 }
 
-/* Plugin facts have no layout known here: one compact JSON line each. */
+/* Plugin facts have no layout known here: one dotted key per line, as
+** the plugin named them (storage.cwd.filesystem). */
+static void
+print_fact(FILE *fp, const char *key, const json_t *v)
+{
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *e;
+
+		json_object_foreach((json_t *)v, k, e) {
+			char sub[256];
+
+			snprintf(sub, sizeof(sub), "%s.%s", key, k);
+			print_fact(fp, sub, e);
+		}
+	} else if (json_is_string(v)) {
+		fprintf(fp, "%-14s %s\n", key, json_string_value(v));
+	} else {
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		if (text != NULL)
+			fprintf(fp, "%-14s %s\n", key, text);
+		free(text);
+	}
+}
+
 static void
 print_extra(FILE *fp, const json_t *inv)
 {
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)inv, key, v) {
-		char *text;
-
-		if (is_own_key(key))
-			continue;
-		text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		if (text != NULL)
-			fprintf(fp, "%-14s %s\n", key, text);
-		free(text);
-	}
+	json_object_foreach((json_t *)inv, key, v)
+		if (!is_own_key(key))
+			print_fact(fp, key, v);
 }
 
 void

@@ -56,7 +56,10 @@ end
 -- block size and queue depth that reach the disk's throughput, the engine
 -- and whether O_DIRECT works.  Each choice is the smallest setting within
 -- 5% of the best seen: bigger blocks or deeper queues cost memory and
--- latency for nothing beyond that.
+-- latency for nothing beyond that.  The block sweep reads into huge-page
+-- buffers (mem=huge), so a large block is not split into two requests by
+-- how scattered 4 KiB pages happened to be (docs/probes.md, pitfalls);
+-- io.huge_buffers then says whether that matters on this disk.
 local function smallest_near_best(rs, metric, label)
   local best = 0
   for _, x in ipairs(rs) do
@@ -66,9 +69,10 @@ local function smallest_near_best(rs, metric, label)
   for _, x in ipairs(rs) do
     local m = x.r.status == "ok" and x.r.metrics[metric]
     if m and m.mean >= 0.95 * best then
-      return x, best, string.format("%s reached %.0f%% of the best %s seen (%s)",
+      return x, best, string.format("%s reached %.0f%% of the best %s seen (%s); "
+        .. "larger settings gained %.1f%% at most",
         label(x), 100 * m.mean / best, metric, dyno.units.format(best,
-        metric == "iops" and "op/s" or "B/s"))
+        metric == "iops" and "op/s" or "B/s"), 100 * (best / m.mean - 1))
     end
   end
 end
@@ -87,7 +91,8 @@ else
   end
   local blocks = {}
   for _, b in ipairs({ "64KiB", "256KiB", "1MiB", "4MiB" }) do
-    blocks[#blocks + 1] = { block = b, r = run("storage.seqread", { block = b, depth = 8 }) }
+    blocks[#blocks + 1] = { block = b,
+      r = run("storage.seqread", { block = b, depth = 8, mem = "huge" }) }
   end
   local bx, best_tp, bwhy = smallest_near_best(blocks, "throughput",
     function(x) return x.block .. " x QD8" end)
@@ -110,10 +115,21 @@ else
     if dx then
       dyno.tune.set("io.queue_depth", dx.depth, dwhy, { from = dx.r })
     end
+    local m = run("storage.seqread", { block = bx.block, depth = 8, mem = "malloc" })
+    if m.status == "ok" then
+      local gain = bx.r.metrics.throughput.mean / m.metrics.throughput.mean - 1
+      dyno.tune.set("io.huge_buffers", gain >= 0.05, string.format(
+        "%s reads into huge-page buffers ran %+.0f%% against 4 KiB pages (%s, %s)",
+        bx.block, 100 * gain, dyno.units.format(bx.r.metrics.throughput.mean, "B/s"),
+        dyno.units.format(m.metrics.throughput.mean, "B/s")), { from = m })
+    end
+    -- psync must beat io_uring by the same 5% margin as the sweeps: short
+    -- runs on a shared disk differ by a few percent either way.
     local engine = bx.r.artifacts.engine or "psync"
-    local p = run("storage.seqread", { block = bx.block, depth = 8, engine = "psync" })
+    local p = run("storage.seqread", { block = bx.block, depth = 8, engine = "psync",
+                                       mem = "huge" })
     if engine == "io_uring" and p.status == "ok" and
-       p.metrics.throughput.mean > bx.r.metrics.throughput.mean then
+       p.metrics.throughput.mean > 1.05 * bx.r.metrics.throughput.mean then
       engine = "psync"
     end
     dyno.tune.set("io.engine", engine, string.format(

@@ -58,9 +58,11 @@ struct storage_engine {
 int storage_psync_open(struct storage_engine *e, int fd);
 
 #ifdef HAVE_LIBURING
-/* Opens an io_uring engine on fd with `depth` entries.  0 or -errno (the
-** errno of io_uring_queue_init when the kernel refuses io_uring). */
-int storage_uring_open(struct storage_engine *e, int fd, unsigned depth);
+/* Opens an io_uring engine on fd with `depth` entries that submits once
+** `batch` requests are queued (1: each at once).  0 or -errno (the errno
+** of io_uring_queue_init when the kernel refuses io_uring). */
+int storage_uring_open(struct storage_engine *e, int fd, unsigned depth,
+		       unsigned batch);
 #endif
 
 #endif /* STORAGE_ENGINE_H */

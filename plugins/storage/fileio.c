@@ -2,7 +2,7 @@
 ** fileio.c - the storage plugin's files: safe creation (O_TMPFILE, else a
 ** unique name opened with O_EXCL|O_NOFOLLOW and unlinked at once),
 ** leftover cleanup, free space, O_DIRECT, the data pattern, layout and
-** read-back verification, and the mount lookup for the inventory.
+** read-back verification.
 */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* O_TMPFILE, O_DIRECT, statx, unlinkat */
@@ -331,63 +331,4 @@ storage_verify_file(int fd, uint64_t size, void *buf, size_t chunk,
 		}
 	}
 	return 0;
-}
-
-static void
-storage_copy(char *dst, size_t n, const char *src)
-{
-	if (n > 0)
-		snprintf(dst, n, "%s", src);
-}
-
-int
-storage_mount_of(const char *path, char *fstype, size_t ftn, char *opts,
-		 size_t on, char *source, size_t sn)
-{
-	struct stat sb;
-	FILE *f;
-	char line[4096];
-	int found = -ENOENT;
-	unsigned long mnt_id = 0;
-	int have_id = 0;
-
-#ifdef STATX_MNT_ID
-	struct statx sx;
-
-	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx) == 0 &&
-	    (sx.stx_mask & STATX_MNT_ID)) {
-		mnt_id = (unsigned long)sx.stx_mnt_id;
-		have_id = 1;
-	}
-#endif
-	if (stat(path, &sb) != 0)
-		return -errno;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL)
-		return -errno;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long id, par;
-		unsigned maj, mnr;
-		char root[1024], mpt[1024], mopts[1024];
-		char *dash, ft[256], src[1024], sopts[1024];
-
-		if (sscanf(line, "%lu %lu %u:%u %1023s %1023s %1023s", &id, &par,
-			   &maj, &mnr, root, mpt, mopts) != 7)
-			continue;
-		if (have_id ? id != mnt_id
-			    : (maj != major(sb.st_dev) || mnr != minor(sb.st_dev)))
-			continue;
-		dash = strstr(line, " - ");
-		if (dash == NULL ||
-		    sscanf(dash + 3, "%255s %1023s %1023s", ft, src, sopts) != 3)
-			continue;
-		storage_copy(fstype, ftn, ft);
-		storage_copy(opts, on, mopts);
-		storage_copy(source, sn, src);
-		found = 0;
-		if (have_id)
-			break; /* without an id, the last match is the top */
-	}
-	fclose(f);
-	return found;
 }

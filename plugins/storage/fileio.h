@@ -67,9 +67,4 @@ int storage_layout(int fd, uint64_t size, void *buf, size_t chunk,
 int storage_verify_file(int fd, uint64_t size, void *buf, size_t chunk,
 			uint64_t salt, uint64_t *at);
 
-/* The mount of path from /proc/self/mountinfo: file system type, mount
-** options and source device.  0 or -errno. */
-int storage_mount_of(const char *path, char *fstype, size_t ftn,
-		     char *opts, size_t on, char *source, size_t sn);
-
 #endif /* STORAGE_FILEIO_H */

@@ -30,8 +30,10 @@
 
 #include <dyno/plugin.h>
 
+#include "backing.h"
 #include "engine.h"
 #include "fileio.h"
+#include "iobuf.h"
 
 #define STORAGE_WINDOW_NS 100000000ull /* throughput/iops sample window */
 #define STORAGE_LAT_CAP (32u << 20)    /* latencies kept per worker, dir */
@@ -53,6 +55,8 @@ struct storage_state {
 	uint64_t block;
 	uint64_t runtime_ns;
 	unsigned depth;
+	unsigned batch;       /* I/Os per io_uring submission */
+	enum storage_mem mem; /* I/O buffers in 4 KiB or huge pages */
 	unsigned jobs;
 	unsigned read_pct;    /* mixed: share of reads, 0..100 */
 	enum storage_op sync_op;
@@ -96,6 +100,7 @@ struct storage_worker {
 	struct storage_engine eng;
 	int eng_open;
 	uint64_t region_off, region_len, cursor, rng;
+	struct storage_iobuf iob;   /* holds bufs */
 	char *bufs;                 /* depth buffers of block bytes */
 	struct storage_req *reqs;
 	struct storage_lat lat[2];  /* [0] reads, [1] writes / fsync pairs */
@@ -194,6 +199,54 @@ storage_open_dir(const struct dyno_host *h, struct dyno_ctx *ctx,
 	return DYNO_OK;
 }
 
+/* What the target directory is stored on, as name/value pairs: the same
+** names serve the inventory (storage.cwd.<name>) and the artifacts. */
+typedef void (*storage_emit_fn)(void *arg, const char *name, const char *value);
+
+static int
+storage_describe(const char *path, storage_emit_fn emit, void *arg)
+{
+	struct storage_backing b;
+	char buf[256];
+
+	if (storage_backing_of(path, &b) != 0)
+		return -1;
+	emit(arg, "filesystem", b.fstype);
+	emit(arg, "mount_options", b.options);
+	if (b.disk[0] == '\0') {
+		snprintf(buf, sizeof(buf), "none (%.63s from %.160s)", b.fstype,
+			 b.source);
+		emit(arg, "device", buf);
+		return 0;
+	}
+	emit(arg, "device", b.disk);
+	if (b.partition[0] != '\0')
+		emit(arg, "partition", b.partition);
+	if (b.model[0] != '\0')
+		emit(arg, "device_model", b.model);
+	if (b.rotational >= 0)
+		emit(arg, "rotational", b.rotational ? "yes" : "no");
+	if (b.scheduler[0] != '\0')
+		emit(arg, "scheduler", b.scheduler);
+	storage_backing_limits(&b, buf, sizeof(buf));
+	if (buf[0] != '\0')
+		emit(arg, "queue_limits", buf);
+	return 0;
+}
+
+struct storage_emit_artifact {
+	const struct dyno_host *h;
+	struct dyno_ctx *ctx;
+};
+
+static void
+storage_emit_artifact(void *arg, const char *name, const char *value)
+{
+	struct storage_emit_artifact *a = arg;
+
+	a->h->artifact(a->ctx, name, value);
+}
+
 static int
 storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	      enum storage_kind kind)
@@ -221,13 +274,19 @@ storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	want_direct = h->param_bool(ctx, "direct");
 	if (kind == STORAGE_FSYNC) {
 		st->depth = 1;
+		st->batch = 1;
 		st->sync_op = strcmp(h->param_str(ctx, "sync"), "fsync") == 0
 				      ? STORAGE_OP_FSYNC : STORAGE_OP_FDATASYNC;
 	} else {
 		st->depth = (unsigned)h->param_int(ctx, "depth");
+		st->batch = (unsigned)h->param_int(ctx, "batch");
+		if (st->batch > st->depth)
+			st->batch = st->depth;
 	}
 	if (kind == STORAGE_MIXED)
 		st->read_pct = (unsigned)h->param_int(ctx, "read_pct");
+	st->mem = strcmp(h->param_str(ctx, "mem"), "huge") == 0
+			  ? STORAGE_MEM_HUGE : STORAGE_MEM_MALLOC;
 	eng = h->param_str(ctx, "engine");
 	st->want_uring = strcmp(eng, "io_uring") == 0;
 #ifndef HAVE_LIBURING
@@ -241,8 +300,14 @@ storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	if (rc != DYNO_OK)
 		goto out;
 	h->artifact(ctx, "dir", st->dir);
-	storage_fs_name(st->dirfd, fs, sizeof(fs));
-	h->artifact(ctx, "filesystem", fs);
+	{
+		struct storage_emit_artifact a = { h, ctx };
+
+		/* Without /proc, at least the file system's magic. */
+		storage_fs_name(st->dirfd, fs, sizeof(fs));
+		if (storage_describe(st->dir, storage_emit_artifact, &a) != 0)
+			h->artifact(ctx, "filesystem", fs);
+	}
 
 	rc = storage_cleanup_leftovers(st->dirfd);
 	if (rc > 0) {
@@ -608,7 +673,7 @@ storage_worker_free(struct storage_worker *w)
 {
 	if (w->eng_open)
 		w->eng.ops->close(&w->eng);
-	free(w->bufs);
+	storage_iobuf_free(&w->iob);
 	free(w->reqs);
 	for (int d = 0; d < 2; d++) {
 		free(w->lat[d].v);
@@ -626,7 +691,8 @@ storage_open_engine(const struct storage_state *st, struct storage_worker *w,
 	if (*use_uring) {
 #ifdef HAVE_LIBURING
 		int rc = st->sim_no_uring ? -ENOSYS
-			 : storage_uring_open(&w->eng, st->fd, st->depth);
+			 : storage_uring_open(&w->eng, st->fd, st->depth,
+					      st->batch);
 
 		if (rc == 0) {
 			w->eng_open = 1;
@@ -680,7 +746,7 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	uint64_t t_end = 0, el, last, tot_b[2] = { 0, 0 }, tot_o[2] = { 0, 0 };
 	int use_uring = st->want_uring, rc = DYNO_OK, capped = 0;
 	unsigned started = 0;
-	char note[256] = "";
+	char note[256] = "", bnote[160];
 	size_t k;
 
 	if (ws == NULL)
@@ -705,12 +771,15 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			goto out;
 		}
 		d = w->eng.depth;
-		if (posix_memalign((void **)&w->bufs, 4096, (size_t)d * st->block) != 0) {
-			w->bufs = NULL;
+		if (storage_iobuf_alloc(&w->iob, (size_t)d * st->block, st->mem,
+					bnote, sizeof(bnote)) != 0) {
 			rc = h->fail(ctx, "out of memory for %u buffers of %llu B",
 				     d, (unsigned long long)st->block);
 			goto out;
 		}
+		w->bufs = w->iob.p;
+		if (i == 0)
+			h->artifact(ctx, "buffers", bnote);
 		w->reqs = calloc(d, sizeof(*w->reqs));
 		for (int j = 0; j < 2; j++) {
 			w->wbytes[j] = calloc(run.nwin, sizeof(uint64_t));
@@ -918,7 +987,9 @@ out:
 	  .max = "64MiB", .help = "bytes per I/O" }
 #define STORAGE_P_DEPTH(d)                                              \
 	{ .name = "depth", .type = DYNO_PARAM_INT, .def = d, .min = "1",  \
-	  .max = "1024", .help = "I/Os in flight per job (io_uring; psync is always 1)" }
+	  .max = "1024", .help = "I/Os in flight per job (io_uring; psync is always 1)" }, \
+	{ .name = "batch", .type = DYNO_PARAM_INT, .def = "1", .min = "1", \
+	  .max = "1024", .help = "I/Os handed to the kernel per io_uring submission, at most depth (fio's iodepth_batch_submit; 1: each at once)" }
 #define STORAGE_P_TAIL                                                  \
 	{ .name = "engine", .type = DYNO_PARAM_ENUM, .def = "io_uring",   \
 	  .choices = "io_uring|psync",                                    \
@@ -927,6 +998,9 @@ out:
 	  .help = "O_DIRECT, bypassing the page cache (off with a note where the file system refuses it)" }, \
 	{ .name = "runtime", .type = DYNO_PARAM_DURATION, .def = "5s",    \
 	  .min = "100ms", .max = "1h", .help = "how long to do I/O (capped by --max-time)" }, \
+	{ .name = "mem", .type = DYNO_PARAM_ENUM, .def = "malloc",         \
+	  .choices = "malloc|huge",                                       \
+	  .help = "I/O buffers in 4 KiB pages (as fio's mem=malloc) or huge pages (as iomem=mmaphuge; transparent huge pages when the hugetlb pool is empty)" }, \
 	{ .name = "jobs", .type = DYNO_PARAM_INT, .def = "1", .min = "1", \
 	  .max = "64", .help = "parallel workers (threads), each on its own slice of the file" }, \
 	{ .name = "verify", .type = DYNO_PARAM_BOOL, .def = "false",      \
@@ -1032,22 +1106,31 @@ static const struct dyno_probe *const storage_probes[] = {
 	&storage_randwrite, &storage_mixed, &storage_fsync, NULL
 };
 
-/* Facts about the file system of the current directory, where the probes
-** write by default. */
+struct storage_emit_fact {
+	const struct dyno_host *h;
+	struct dyno_inventory *sink;
+};
+
+static void
+storage_emit_fact(void *arg, const char *name, const char *value)
+{
+	struct storage_emit_fact *a = arg;
+	char key[96];
+
+	snprintf(key, sizeof(key), "storage.cwd.%s", name);
+	a->h->fact(a->sink, key, value);
+}
+
+/* Facts about what the current directory, where the probes write by
+** default, is stored on. */
 static int
 storage_inventory(const struct dyno_host *h, struct dyno_inventory *sink)
 {
-	char ft[256], opts[1024], src[1024], name[64];
+	struct storage_emit_fact a = { h, sink };
+	char name[64];
 	int fd, named;
 
-	if (storage_mount_of(".", ft, sizeof(ft), opts, sizeof(opts), src,
-			     sizeof(src)) == 0) {
-		const char *base = strrchr(src, '/');
-
-		h->fact(sink, "storage.cwd.filesystem", ft);
-		h->fact(sink, "storage.cwd.mount_options", opts);
-		h->fact(sink, "storage.cwd.device", base ? base + 1 : src);
-	}
+	(void)storage_describe(".", storage_emit_fact, &a);
 	if (access(".", W_OK) != 0)
 		return DYNO_OK;
 	fd = storage_file_create(AT_FDCWD, name, sizeof(name), &named);

@@ -65,7 +65,7 @@ contains "yaml has why" tuned.yaml "why:"
 contains "yaml has fingerprint" tuned.yaml "fingerprint:"
 contains "env line" tuned.env "CPU_WORKERS=$hw_pc"
 jq_true "io keys from the storage sweeps" tuned.json \
-	'.tune.io.read_block >= 65536 and .tune.io.queue_depth >= 1 and (.tune.io.engine == "io_uring" or .tune.io.engine == "psync") and (.tune.io.direct | type) == "boolean" and .why["io.read_block"].from.id == "storage.seqread"'
+	'.tune.io.read_block >= 65536 and .tune.io.queue_depth >= 1 and (.tune.io.engine == "io_uring" or .tune.io.engine == "psync") and (.tune.io.direct | type) == "boolean" and (.tune.io.huge_buffers | type) == "boolean" and .why["io.read_block"].from.id == "storage.seqread"'
 jq_true "measured key" tuned.json '.tune.timing.clock_read_ns > 0 and .why["timing.clock_read_ns"].from.id == "null.clock"'
 
 expect "tune --check, same machine" 0 "$DYNO" tune --check tuned.yaml

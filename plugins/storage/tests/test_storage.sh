@@ -44,6 +44,12 @@ no_files "no data file left in dir" "$D"
 expect "seqread 1s" 0 "$DYNO" $SP probe storage.seqread size=16MiB runtime=1s dir=$D engine=psync --json
 jq_true "windows of 100 ms" "$TMP/out" '.metrics.throughput.n >= 9 and .metrics.throughput.n <= 11'
 
+# batch: I/Os per io_uring submission, at most depth.
+expect "batch=8" 0 "$DYNO" $SP probe storage.randread $R depth=8 batch=8 --json
+jq_true "batch=8 ok" "$TMP/out" '.status == "ok" and .metrics.iops.mean > 0'
+expect "batch above depth is capped" 0 "$DYNO" $SP probe storage.randread $R depth=4 batch=64 --json
+expect "batch=0" 2 "$DYNO" $SP probe storage.randread $R batch=0
+
 # Bytes and checksums round-trip: reads check every block against the
 # pattern, and the whole file is read back after the run.
 for p in seqread randwrite mixed fsync; do
@@ -113,7 +119,51 @@ else
 	expect "ENOSPC on tmpfs (hook)" 2 "$DYNO" $SP probe storage.randwrite size=8MiB runtime=200ms dir=$TMP/tmpfs simulate_enospc=true --json
 	jq_true "tmpfs ENOSPC message" "$TMP/out" '.message | contains("No space left on device")'
 	no_files "tmpfs empty after ENOSPC" "$TMP/tmpfs"
+	jq_true "tmpfs has no block device" "$TMP/out" '.artifacts.device | startswith("none (tmpfs")'
 	umount "$TMP/tmpfs"
 fi
+
+# A real ENOSPC: ext4 on a loop device whose sparse image lives on a
+# 24 MiB tmpfs.  ext4 sees ~90 MiB free, so a 40 MiB file passes max_fill,
+# and the layout runs out of backing store half way, as on a thin-
+# provisioned volume.
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok - skipped: loop-mount ENOSPC test needs root"
+elif ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
+	echo "ok - skipped: mkfs.ext4 or losetup missing (e2fsprogs, mount)"
+elif ! mkdir -p "$TMP/back" "$TMP/thin" ||
+     ! mount -t tmpfs -o size=24m tmpfs "$TMP/back" 2>/dev/null; then
+	echo "ok - skipped: cannot mount tmpfs here"
+elif ! truncate -s 96M "$TMP/back/img" ||
+     ! mkfs.ext4 -q -F -O ^has_journal -E nodiscard "$TMP/back/img" >/dev/null 2>&1 ||
+     ! mount -o loop,errors=continue "$TMP/back/img" "$TMP/thin" 2>/dev/null; then
+	echo "ok - skipped: no loop device here"
+	umount "$TMP/back"
+else
+	expect "ENOSPC on a thin loop device" 2 "$DYNO" $SP probe storage.seqwrite size=40MiB runtime=500ms dir=$TMP/thin --json
+	jq_true "real ENOSPC: failed with the errno text" "$TMP/out" \
+		'.status == "failed" and (.message | test("No space left on device|Input/output error"))'
+	jq_true "device names the loop disk" "$TMP/out" '.artifacts.device | startswith("loop")'
+	no_files "thin fs empty after ENOSPC" "$TMP/thin"
+	used=$(df -k --output=used "$TMP/thin" | tail -1)
+	if [ "$used" -lt 1024 ]; then ok "space given back after ENOSPC (${used} KiB used)"
+	else ko "space given back after ENOSPC (${used} KiB used)"; fi
+	umount "$TMP/thin"
+	umount "$TMP/back"
+fi
+
+# What the directory is stored on, in the artifacts and the inventory.
+expect "artifacts describe the device" 0 "$DYNO" $SP probe storage.seqread $R --json
+jq_true "filesystem, mount options, device" "$TMP/out" \
+	'(.artifacts.filesystem | length > 0) and (.artifacts.mount_options | length > 0) and (.artifacts.device | length > 0)'
+if jq -e '.artifacts.device | startswith("none")' "$TMP/out" >/dev/null; then
+	echo "ok - skipped: $D is not on a block device"
+else
+	jq_true "rotational, scheduler and queue limits" "$TMP/out" \
+		'(.artifacts.rotational == "yes" or .artifacts.rotational == "no") and (.artifacts.queue_limits | test("nr_requests=[0-9]+"))'
+fi
+(cd "$D" && "$DYNO" $SP hw --json >"$TMP/out" 2>"$TMP/err")
+jq_true "inventory: storage.cwd facts" "$TMP/out" \
+	'.storage.cwd.filesystem and .storage.cwd.device and .storage.cwd.o_direct'
 
 finish
