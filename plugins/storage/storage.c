@@ -33,7 +33,7 @@
 #include "backing.h"
 #include "engine.h"
 #include "fileio.h"
-#include "iobuf.h"
+#include "hugemem.h"
 
 #define STORAGE_WINDOW_NS 100000000ull /* throughput/iops sample window */
 #define STORAGE_LAT_CAP (32u << 20)    /* latencies kept per worker, dir */
@@ -56,7 +56,7 @@ struct storage_state {
 	uint64_t runtime_ns;
 	unsigned depth;
 	unsigned batch;       /* I/Os per io_uring submission */
-	enum storage_mem mem; /* I/O buffers in 4 KiB or huge pages */
+	enum hugemem_kind mem; /* I/O buffers in 4 KiB or huge pages */
 	unsigned jobs;
 	unsigned read_pct;    /* mixed: share of reads, 0..100 */
 	enum storage_op sync_op;
@@ -100,7 +100,7 @@ struct storage_worker {
 	struct storage_engine eng;
 	int eng_open;
 	uint64_t region_off, region_len, cursor, rng;
-	struct storage_iobuf iob;   /* holds bufs */
+	struct hugemem iob;         /* holds bufs */
 	char *bufs;                 /* depth buffers of block bytes */
 	struct storage_req *reqs;
 	struct storage_lat lat[2];  /* [0] reads, [1] writes / fsync pairs */
@@ -286,7 +286,7 @@ storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	if (kind == STORAGE_MIXED)
 		st->read_pct = (unsigned)h->param_int(ctx, "read_pct");
 	st->mem = strcmp(h->param_str(ctx, "mem"), "huge") == 0
-			  ? STORAGE_MEM_HUGE : STORAGE_MEM_MALLOC;
+			  ? HUGEMEM_HUGE : HUGEMEM_SMALL;
 	eng = h->param_str(ctx, "engine");
 	st->want_uring = strcmp(eng, "io_uring") == 0;
 #ifndef HAVE_LIBURING
@@ -673,7 +673,7 @@ storage_worker_free(struct storage_worker *w)
 {
 	if (w->eng_open)
 		w->eng.ops->close(&w->eng);
-	storage_iobuf_free(&w->iob);
+	hugemem_free(&w->iob);
 	free(w->reqs);
 	for (int d = 0; d < 2; d++) {
 		free(w->lat[d].v);
@@ -771,8 +771,8 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			goto out;
 		}
 		d = w->eng.depth;
-		if (storage_iobuf_alloc(&w->iob, (size_t)d * st->block, st->mem,
-					bnote, sizeof(bnote)) != 0) {
+		if (hugemem_alloc(&w->iob, (size_t)d * st->block, st->mem,
+				  bnote, sizeof(bnote)) != 0) {
 			rc = h->fail(ctx, "out of memory for %u buffers of %llu B",
 				     d, (unsigned long long)st->block);
 			goto out;

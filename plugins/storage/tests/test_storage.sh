@@ -50,6 +50,15 @@ jq_true "batch=8 ok" "$TMP/out" '.status == "ok" and .metrics.iops.mean > 0'
 expect "batch above depth is capped" 0 "$DYNO" $SP probe storage.randread $R depth=4 batch=64 --json
 expect "batch=0" 2 "$DYNO" $SP probe storage.randread $R batch=0
 
+# mem: buffers in 4 KiB pages or huge pages; the artifact says which.
+expect "mem=malloc" 0 "$DYNO" $SP probe storage.seqread $R --json
+jq_true "malloc buffers named" "$TMP/out" '.artifacts.buffers == "4 KiB pages"'
+expect "mem=huge" 0 "$DYNO" $SP probe storage.seqread $R mem=huge verify=true --json
+jq_true "huge buffers: what was obtained" "$TMP/out" \
+	'.status == "ok" and (.artifacts.buffers | test("^(hugetlb 2 MiB pages|transparent huge pages: [0-9]+ of [0-9]+ MiB|4 KiB pages: no hugetlb pool)")) and (.artifacts.verify | startswith("ok"))'
+expect "mem=foo" 2 "$DYNO" $SP probe storage.seqread $R mem=foo
+contains "mem choices" "$TMP/err" "expected one of malloc|huge"
+
 # Bytes and checksums round-trip: reads check every block against the
 # pattern, and the whole file is read back after the run.
 for p in seqread randwrite mixed fsync; do

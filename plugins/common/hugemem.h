@@ -1,6 +1,6 @@
 /*
-** iobuf.h - the storage plugin's I/O buffers, in ordinary pages or huge
-** pages.
+** hugemem.h - buffers in ordinary 4 KiB pages or in huge pages, shared by
+** the plugins that measure memory or move it (storage, cache).
 **
 ** Why huge pages matter: the kernel builds one request per I/O only when
 ** the buffer fits the device's segment limit, and a 1 MiB buffer in 4 KiB
@@ -8,19 +8,21 @@
 ** neighbouring frames.  On a virtio disk (max_segments 254) that luck
 ** moved 1 MiB reads between 0.8 and 1.5 GB/s from run to run, for fio as
 ** for dyno; in 2 MiB pages every I/O is one segment (docs/probes.md).
-** Private to plugins/storage.
+** A pointer chase over more than the TLB covers measures page walks on
+** top of the cache in 4 KiB pages, which huge pages remove.
+** Compiled into each plugin that uses it; not part of the plugin ABI.
 */
-#ifndef STORAGE_IOBUF_H
-#define STORAGE_IOBUF_H
+#ifndef DYNO_PLUGINS_HUGEMEM_H
+#define DYNO_PLUGINS_HUGEMEM_H
 
 #include <stddef.h>
 
-enum storage_mem {
-	STORAGE_MEM_MALLOC = 0, /* 4 KiB-aligned heap memory, as fio's mem=malloc */
-	STORAGE_MEM_HUGE = 1    /* hugetlb pages, else transparent huge pages */
+enum hugemem_kind {
+	HUGEMEM_SMALL = 0, /* 4 KiB-aligned heap memory, as fio's mem=malloc */
+	HUGEMEM_HUGE = 1   /* hugetlb pages, else transparent huge pages */
 };
 
-struct storage_iobuf {
+struct hugemem {
 	void *p;
 	size_t len;     /* what was mapped or allocated */
 	int mapped;     /* munmap (1) or free (0) */
@@ -30,9 +32,9 @@ struct storage_iobuf {
 ** touches every page.  note[] says what was obtained, in words ("4 KiB
 ** pages", "hugetlb 2 MiB pages", "transparent huge pages: 6 of 8 MiB").
 ** 0 or -errno. */
-int storage_iobuf_alloc(struct storage_iobuf *b, size_t len,
-			enum storage_mem mem, char *note, size_t nn);
+int hugemem_alloc(struct hugemem *b, size_t len, enum hugemem_kind kind,
+		  char *note, size_t nn);
 
-void storage_iobuf_free(struct storage_iobuf *b);
+void hugemem_free(struct hugemem *b);
 
-#endif /* STORAGE_IOBUF_H */
+#endif /* DYNO_PLUGINS_HUGEMEM_H */

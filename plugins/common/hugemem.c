@@ -1,5 +1,5 @@
 /*
-** iobuf.c - I/O buffers in ordinary or huge pages (see iobuf.h for why).
+** hugemem.c - buffers in ordinary or huge pages (see hugemem.h for why).
 **
 ** Huge pages come from the hugetlb pool when it has free pages (what fio's
 ** iomem=mmaphuge uses), else from transparent huge pages by madvise on a
@@ -17,12 +17,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "iobuf.h"
+#include "hugemem.h"
 
-#define STORAGE_HUGE (2u << 20)
+#define HUGEMEM_2M (2u << 20)
 
 static size_t
-storage_round_up(size_t v, size_t to)
+hugemem_round_up(size_t v, size_t to)
 {
 	return (v + to - 1) / to * to;
 }
@@ -30,7 +30,7 @@ storage_round_up(size_t v, size_t to)
 /* AnonHugePages of the mapping that starts at p, in bytes; 0 if unknown.
 ** Header lines are the only ones that parse as "lo-hi". */
 static size_t
-storage_thp_bytes(const void *p)
+hugemem_thp_bytes(const void *p)
 {
 	FILE *f = fopen("/proc/self/smaps", "re");
 	char line[512];
@@ -54,7 +54,7 @@ storage_thp_bytes(const void *p)
 }
 
 static void
-storage_touch(void *p, size_t len)
+hugemem_touch(void *p, size_t len)
 {
 	/* Fault every page in now, not during the timed run. */
 	for (size_t i = 0; i < len; i += 4096)
@@ -62,19 +62,19 @@ storage_touch(void *p, size_t len)
 }
 
 int
-storage_iobuf_alloc(struct storage_iobuf *b, size_t len,
-		    enum storage_mem mem, char *note, size_t nn)
+hugemem_alloc(struct hugemem *b, size_t len, enum hugemem_kind kind,
+	      char *note, size_t nn)
 {
-	size_t hl = storage_round_up(len, STORAGE_HUGE);
+	size_t hl = hugemem_round_up(len, HUGEMEM_2M);
 	void *p;
 
 	memset(b, 0, sizeof(*b));
-	if (mem == STORAGE_MEM_MALLOC) {
+	if (kind == HUGEMEM_SMALL) {
 		if (posix_memalign(&b->p, 4096, len) != 0)
 			return -ENOMEM;
 		b->len = len;
-		storage_touch(b->p, len);
-		snprintf(note, nn, "4 KiB pages (mem=malloc)");
+		hugemem_touch(b->p, len);
+		snprintf(note, nn, "4 KiB pages");
 		return 0;
 	}
 	p = mmap(NULL, hl, PROT_READ | PROT_WRITE,
@@ -88,14 +88,14 @@ storage_iobuf_alloc(struct storage_iobuf *b, size_t len,
 	}
 	/* No hugetlb pool: map 2 MiB more than needed and start at a 2 MiB
 	** boundary, so every 2 MiB of the buffer can be one huge page. */
-	p = mmap(NULL, hl + STORAGE_HUGE, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, hl + HUGEMEM_2M, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	{
 		uintptr_t a = (uintptr_t)p;
-		uintptr_t al = storage_round_up(a, STORAGE_HUGE);
-		size_t head = al - a, tail = STORAGE_HUGE - head;
+		uintptr_t al = hugemem_round_up(a, HUGEMEM_2M);
+		size_t head = al - a, tail = HUGEMEM_2M - head;
 
 		if (head > 0)
 			munmap(p, head);
@@ -107,19 +107,19 @@ storage_iobuf_alloc(struct storage_iobuf *b, size_t len,
 	b->len = hl;
 	b->mapped = 1;
 	if (madvise(p, hl, MADV_HUGEPAGE) != 0) {
-		storage_touch(p, hl);
+		hugemem_touch(p, hl);
 		snprintf(note, nn, "4 KiB pages: no hugetlb pool and "
 			 "madvise(MADV_HUGEPAGE): %s", strerror(errno));
 		return 0;
 	}
-	storage_touch(p, hl);
+	hugemem_touch(p, hl);
 	snprintf(note, nn, "transparent huge pages: %zu of %zu MiB (no free "
-		 "hugetlb pages)", storage_thp_bytes(p) >> 20, hl >> 20);
+		 "hugetlb pages)", hugemem_thp_bytes(p) >> 20, hl >> 20);
 	return 0;
 }
 
 void
-storage_iobuf_free(struct storage_iobuf *b)
+hugemem_free(struct hugemem *b)
 {
 	if (b->p == NULL)
 		return;
