@@ -253,11 +253,17 @@ loader_load_file(struct loader *l, const char *path, struct dyno_err *err)
 	rc = check_plugin(path, d, err);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
+		/* The same file reached by two paths (a relative --plugin-dir
+		** inside the build tree, a symlink): dlopen gave the same
+		** library back, so there is nothing new to load. */
+		if (l->plugins[i].desc == d)
+			return 0;
 		if (strcmp(l->plugins[i].desc->name, d->name) == 0)
 			return dyno_err_set(err, DYNO_EEXIST,
 			    "%s: duplicate plugin name '%s' (already loaded from %s)",
 			    path, d->name, l->plugins[i].path);
+	}
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 8;
 		l->plugins = xreallocarray(l->plugins, l->cap, sizeof(*l->plugins));

@@ -8,6 +8,7 @@ build-essential autoconf automake pkg-config g++
 libjansson-dev libhwloc-dev
 libcriterion-dev libbenchmark-dev
 liblua5.4-dev libyaml-dev liburing-dev
+libhiredis-dev redis-server sysbench
 jq valgrind hwloc xz-utils libxml2-utils fio
 clang libclang-rt-14-dev
 "

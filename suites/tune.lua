@@ -72,7 +72,7 @@ local function smallest_near_best(rs, metric, label)
       return x, best, string.format("%s reached %.0f%% of the best %s seen (%s); "
         .. "larger settings gained %.1f%% at most",
         label(x), 100 * m.mean / best, metric, dyno.units.format(best,
-        metric == "iops" and "op/s" or "B/s"), 100 * (best / m.mean - 1))
+        (metric == "iops" or metric == "ops") and "op/s" or "B/s"), 100 * (best / m.mean - 1))
     end
   end
 end
@@ -137,6 +137,156 @@ else
       dyno.units.format(bx.r.metrics.throughput.mean, "B/s"),
       p.status == "ok" and dyno.units.format(p.metrics.throughput.mean, "B/s") or p.status),
       { from = bx.r })
+  end
+end
+
+-- cache and memory: the cache sizes a worker can count on, measured by
+-- cache.detect (hwloc's figure where the two agree: it is exact, the sweep
+-- has grid steps), memory latency and all-core triad bandwidth, the chunk
+-- size that keeps a worker in its L2, and how many workers memory-bound
+-- work can use.  On a VM the measured sizes are the share this guest
+-- really gets, which is what a chunk size must fit.
+local has_cache, why_cache = dyno.has("cache.detect")
+if not has_cache then
+  dyno.tune.skip("cache", why_cache)
+else
+  local fast = { min_time = "100ms", max_time = quick and "300ms" or "1s" }
+  local det = dyno.probe("cache.detect", quick and
+    { max_size = "64MiB", steps = 2, samples = 3 } or { max_size = "256MiB" })
+  local declared = {}
+  for _, c in ipairs(cpu.caches or {}) do
+    if c.type ~= "instruction" and c.level and not declared[c.level] then
+      declared[c.level] = c.size
+    end
+  end
+  if det.status ~= "ok" then
+    dyno.tune.skip("cache", "cache.detect " .. det.status .. ": " .. (det.message or ""))
+  else
+    local m = det.metrics
+    local levels = 0
+    for k = 1, 4 do
+      if m["level" .. k .. "_bytes"] then levels = k end
+    end
+    -- The measured size, or hwloc's when it is within a factor of 2.
+    local function size_of(k, key, what)
+      local meas = m["level" .. k .. "_bytes"].median
+      local decl = declared[k]
+      local v, why
+      if decl and meas >= decl / 2 and meas <= decl * 2 then
+        v, why = decl, string.format("%s: hwloc says %s, the latency sweep "
+          .. "agrees (flat to %s)", what, dyno.units.format(decl, "B"),
+          dyno.units.format(meas, "B"))
+      else
+        v, why = math.floor(meas), string.format("%s: measured %s (latency "
+          .. "flat up to there, %s per load); hwloc says %s, which this "
+          .. "machine does not deliver", what, dyno.units.format(meas, "B"),
+          dyno.units.format(m["level" .. k .. "_latency"].median, "s"),
+          decl and dyno.units.format(decl, "B") or "nothing")
+      end
+      dyno.tune.set(key, v, why, { unit = "B", from = det })
+      return v
+    end
+    local l2
+    if levels >= 1 then size_of(1, "cpu.l1d_bytes", "L1 data cache") end
+    if levels >= 2 then l2 = size_of(2, "cpu.l2_bytes", "L2 cache") end
+    if levels >= 2 then
+      size_of(levels, "cpu.llc_bytes", "last-level cache (L" .. levels .. ")")
+    end
+    dyno.tune.set("memory.latency", m.memory_latency.median,
+      "pointer-chase latency beyond the last cache level (cache.detect)",
+      { unit = "s", from = det })
+    if l2 then
+      dyno.tune.set("work.chunk_bytes", math.floor(l2 / 2), string.format(
+        "half the L2 (%s): a chunk's input and its output fit in it together",
+        dyno.units.format(l2, "B")), { unit = "B", from = det })
+    end
+  end
+
+  -- Triad bandwidth by thread count: where it stops scaling.
+  local cores = cpu.physical_cores or 1
+  local bw, best, best_r = {}, 0, nil
+  for t = 1, cores do
+    local r = dyno.probe("cache.bandwidth", { op = "triad", threads = t,
+      size = quick and "64MiB" or "256MiB" }, fast)
+    if r.status == "ok" then
+      bw[t] = r
+      if r.metrics.bandwidth.mean > best then best, best_r = r.metrics.bandwidth.mean, r end
+    end
+  end
+  if best_r then
+    local all = bw[cores] or best_r
+    dyno.tune.set("memory.bandwidth", math.floor(all.metrics.bandwidth.mean),
+      string.format("STREAM triad with one thread on each of the %d cores", cores),
+      { unit = "B/s", from = all })
+    for t = 1, cores do
+      if bw[t] and bw[t].metrics.bandwidth.mean >= 0.95 * best then
+        dyno.tune.set("workers.memory_bound", t, string.format(
+          "triad bandwidth with %d thread(s) is %.0f%% of the best (%s); more "
+          .. "workers on memory-bound work only share it", t,
+          100 * bw[t].metrics.bandwidth.mean / best, dyno.units.format(best, "B/s")),
+          { from = bw[t] })
+        break
+      end
+    end
+  end
+end
+
+-- key-value cache: the pipeline depth that reaches Redis's throughput, and
+-- the memory a Redis needs for 90% hits on the workload's keys (a file of
+-- keys given as `dyno tune -D cache_trace=FILE`, else a Zipf 0.99 model
+-- of 100k keys, 2M requests: long enough that first references leave 90%
+-- reachable).  Skipped when Redis can neither be reached nor started.
+local has_kv, why_kv = dyno.has("cache.kv_throughput")
+if not has_kv then
+  dyno.tune.skip("cache.kv", why_kv)
+else
+  local runtime = quick and "300ms" or "1s"
+  local pipes = {}
+  for _, p in ipairs({ 1, 4, 16, 64 }) do
+    local r = dyno.probe("cache.kv_throughput", { pipeline = p, runtime = runtime })
+    if r.status ~= "ok" then
+      pipes = nil
+      dyno.tune.skip("cache.kv", "cache.kv_throughput " .. r.status .. ": " .. (r.message or ""))
+      break
+    end
+    pipes[#pipes + 1] = { pipeline = p, r = r }
+  end
+  if pipes then
+    local px, _, pwhy = smallest_near_best(pipes, "ops",
+      function(x) return "pipeline depth " .. x.pipeline end)
+    if px then
+      dyno.tune.set("cache.kv_pipeline", px.pipeline, pwhy, { from = px.r })
+    end
+    local trace = dyno.param("cache_trace", "")
+    local wl = trace ~= "" and { trace = trace } or
+      { alpha = 0.99, keys = quick and 10000 or 100000, requests = quick and 200000 or 2000000 }
+    -- Redis's own bytes per item, measured by a replay of the workload.
+    local rp_params = { max_memory = quick and "8MiB" or "32MiB" }
+    for k, v in pairs(wl) do rp_params[k] = v end
+    local rp = dyno.probe("cache.kv_replay", rp_params)
+    local ib = rp.status == "ok" and tonumber(rp.artifacts.item_bytes_measured)
+    if not ib then
+      dyno.tune.skip("cache.max_memory", "cache.kv_replay " .. rp.status .. ": "
+        .. (rp.message or ""))
+    else
+      local mp = { target_hit = 0.9, item_bytes = math.ceil(ib) }
+      for k, v in pairs(wl) do mp[k] = v end
+      local m = dyno.probe("cache.mrc", mp)
+      if m.status ~= "ok" then
+        dyno.tune.skip("cache.max_memory", "cache.mrc " .. m.status .. ": " .. (m.message or ""))
+      else
+        local base = tonumber(rp.artifacts.used_memory_empty) or 0
+        dyno.tune.set("cache.max_memory", math.ceil(m.metrics.size_for_hit.median + base),
+          string.format("LRU miss-ratio curve of %s: 90%% hits need %s items of %d B "
+            .. "(Redis's bytes per item, measured), plus Redis's own %s; a replay at %s "
+            .. "measured %.1f%% hits where the curve predicts %.1f%%",
+            m.artifacts.workload, m.artifacts.items_for_hit, math.ceil(ib),
+            dyno.units.format(base, "B"), dyno.units.format(rp.params.max_memory, "B"),
+            100 * tonumber(rp.artifacts.measured_hit_rate),
+            100 * tonumber(rp.artifacts.predicted_hit_rate)),
+          { unit = "B", from = m })
+      end
+    end
   end
 end
 

@@ -124,6 +124,19 @@ Test(loader, duplicate_name_keeps_first)
 	loader_fini(&l);
 }
 
+Test(loader, same_file_by_two_paths_loads_once)
+{
+	struct loader l;
+	struct dyno_err e = { 0 };
+
+	loader_init(&l);
+	cr_assert_eq(loader_load_file(&l, FIX("good"), &e), 0, "%s", e.msg);
+	cr_assert_eq(loader_load_file(&l, TEST_BUILD_DIR "/tests/plugins/./good.so",
+				      &e), 0, "%s", e.msg);
+	cr_assert_eq(l.n, 1, "no second copy, no duplicate error");
+	loader_fini(&l);
+}
+
 /* Copy a fixture into dir with mode, return the new path. */
 static char *
 copy_fixture(const char *src, const char *dir, const char *name, mode_t mode)

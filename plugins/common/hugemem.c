@@ -73,7 +73,8 @@ hugemem_alloc(struct hugemem *b, size_t len, enum hugemem_kind kind,
 		if (posix_memalign(&b->p, 4096, len) != 0)
 			return -ENOMEM;
 		b->len = len;
-		hugemem_touch(b->p, len);
+		/* Not touched here: the first thread to write a page decides
+		** its NUMA node, and that should be the thread that uses it. */
 		snprintf(note, nn, "4 KiB pages");
 		return 0;
 	}

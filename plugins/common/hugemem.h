@@ -28,8 +28,9 @@ struct hugemem {
 	int mapped;     /* munmap (1) or free (0) */
 };
 
-/* Allocates at least `len` bytes, 4096-aligned, of the kind asked, and
-** touches every page.  note[] says what was obtained, in words ("4 KiB
+/* Allocates at least `len` bytes, 4096-aligned, of the kind asked.  Huge
+** pages are faulted in here (the note says how many the kernel gave);
+** 4 KiB pages are left for their first user to touch.  note[] says what was obtained, in words ("4 KiB
 ** pages", "hugetlb 2 MiB pages", "transparent huge pages: 6 of 8 MiB").
 ** 0 or -errno. */
 int hugemem_alloc(struct hugemem *b, size_t len, enum hugemem_kind kind,

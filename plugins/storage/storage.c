@@ -34,6 +34,8 @@
 #include "engine.h"
 #include "fileio.h"
 #include "hugemem.h"
+#include "prng.h"
+#include "samples.h"
 
 #define STORAGE_WINDOW_NS 100000000ull /* throughput/iops sample window */
 #define STORAGE_LAT_CAP (32u << 20)    /* latencies kept per worker, dir */
@@ -87,12 +89,6 @@ struct storage_run {
 };
 
 /* A growable array of latencies in seconds. */
-struct storage_lat {
-	float *v;
-	size_t n, cap;
-	int capped;
-};
-
 struct storage_worker {
 	const struct storage_state *st;
 	struct storage_run *run;
@@ -103,7 +99,7 @@ struct storage_worker {
 	struct hugemem iob;         /* holds bufs */
 	char *bufs;                 /* depth buffers of block bytes */
 	struct storage_req *reqs;
-	struct storage_lat lat[2];  /* [0] reads, [1] writes / fsync pairs */
+	struct samples lat[2];       /* [0] reads, [1] writes / fsync pairs */
 	uint64_t *wbytes[2], *wops[2];
 	uint64_t t_end;
 	int err;                    /* errno of the first failed I/O */
@@ -120,19 +116,6 @@ storage_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-storage_rand(uint64_t *s)
-{
-	/* xorshift64* */
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
 }
 
 static const char *
@@ -423,25 +406,6 @@ storage_teardown(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	storage_state_free(state);
 }
 
-static void
-storage_lat_push(struct storage_lat *l, double v)
-{
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 4096;
-		float *p;
-
-		if (nc > STORAGE_LAT_CAP)
-			nc = STORAGE_LAT_CAP;
-		if (l->n >= nc || (p = realloc(l->v, nc * sizeof(*p))) == NULL) {
-			l->capped = 1;
-			return;
-		}
-		l->v = p;
-		l->cap = nc;
-	}
-	l->v[l->n++] = (float)v;
-}
-
 /* Books a finished request; 0, or -1 when the worker must stop. */
 static int
 storage_complete(struct storage_worker *w, struct storage_req *r,
@@ -479,7 +443,8 @@ storage_complete(struct storage_worker *w, struct storage_req *r,
 	}
 	if (!book)
 		return 0;
-	storage_lat_push(&w->lat[dir], (double)(now - t_submit) / 1e9);
+	samples_push(&w->lat[dir], (double)(now - t_submit) / 1e9,
+		     STORAGE_LAT_CAP);
 	win = (size_t)((now - w->run->t0) / STORAGE_WINDOW_NS);
 	if (win >= w->run->nwin)
 		win = w->run->nwin - 1;
@@ -511,9 +476,9 @@ storage_prepare(struct storage_worker *w, struct storage_req *r)
 	case STORAGE_RANDWRITE:
 	case STORAGE_MIXED:
 	default:
-		rel = (storage_rand(&w->rng) % nblocks) * st->block;
+		rel = (prng_next(&w->rng) % nblocks) * st->block;
 		if (st->kind == STORAGE_MIXED)
-			r->op = storage_rand(&w->rng) % 100 < st->read_pct
+			r->op = prng_next(&w->rng) % 100 < st->read_pct
 					? STORAGE_OP_READ : STORAGE_OP_WRITE;
 		else
 			r->op = st->kind == STORAGE_RANDREAD ? STORAGE_OP_READ
@@ -676,7 +641,7 @@ storage_worker_free(struct storage_worker *w)
 	hugemem_free(&w->iob);
 	free(w->reqs);
 	for (int d = 0; d < 2; d++) {
-		free(w->lat[d].v);
+		samples_free(&w->lat[d]);
 		free(w->wbytes[d]);
 		free(w->wops[d]);
 	}
@@ -717,22 +682,16 @@ storage_open_engine(const struct storage_state *st, struct storage_worker *w,
 	return 0;
 }
 
-/* Records the per-window rates of direction d under the given names. */
+/* Records the per-window rates of one direction under the given names. */
 static void
 storage_record_windows(const struct dyno_host *h, struct dyno_ctx *ctx,
 		       uint64_t *bytes, uint64_t *ops, size_t k,
 		       uint64_t last_ns, const char *tput, const char *iops)
 {
-	for (size_t i = 0; i <= k; i++) {
-		double len = (double)(i == k ? last_ns : STORAGE_WINDOW_NS) / 1e9;
-
-		if (len <= 0)
-			continue;
-		if (tput != NULL)
-			h->record(ctx, tput, (double)bytes[i] / len);
-		if (iops != NULL)
-			h->record(ctx, iops, (double)ops[i] / len);
-	}
+	if (tput != NULL)
+		windows_record(h, ctx, tput, bytes, k, STORAGE_WINDOW_NS, last_ns);
+	if (iops != NULL)
+		windows_record(h, ctx, iops, ops, k, STORAGE_WINDOW_NS, last_ns);
 }
 
 static int
@@ -877,17 +836,10 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 		}
 	}
 	el = t_end - run.t0;
-	k = (size_t)(el / STORAGE_WINDOW_NS);
-	if (k >= run.nwin)
-		k = run.nwin - 1;
-	last = el - k * STORAGE_WINDOW_NS;
-	if (k > 0 && last < STORAGE_WINDOW_NS / 2) {
-		for (int d = 0; d < 2; d++) {
-			sb[d][k - 1] += sb[d][k];
-			so[d][k - 1] += so[d][k];
-		}
-		k--;
-		last += STORAGE_WINDOW_NS;
+	{
+		uint64_t *const all[4] = { sb[0], so[0], sb[1], so[1] };
+
+		k = windows_close(el, STORAGE_WINDOW_NS, run.nwin, all, 4, &last);
 	}
 
 	/* Latencies, one sample per I/O, then the window rates. */
@@ -896,8 +848,7 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			const char *m = st->kind != STORAGE_MIXED ? "latency"
 					: d == 0 ? "read_latency" : "write_latency";
 
-			for (size_t j = 0; j < ws[i].lat[d].n; j++)
-				h->record(ctx, m, (double)ws[i].lat[d].v[j]);
+			samples_record(h, ctx, m, &ws[i].lat[d]);
 			capped |= ws[i].lat[d].capped;
 		}
 	switch (st->kind) {

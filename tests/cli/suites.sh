@@ -66,6 +66,14 @@ contains "yaml has fingerprint" tuned.yaml "fingerprint:"
 contains "env line" tuned.env "CPU_WORKERS=$hw_pc"
 jq_true "io keys from the storage sweeps" tuned.json \
 	'.tune.io.read_block >= 65536 and .tune.io.queue_depth >= 1 and (.tune.io.engine == "io_uring" or .tune.io.engine == "psync") and (.tune.io.direct | type) == "boolean" and (.tune.io.huge_buffers | type) == "boolean" and .why["io.read_block"].from.id == "storage.seqread"'
+jq_true "cache and memory keys from cache.detect and cache.bandwidth" tuned.json \
+	'.tune.cpu.l1d_bytes > 0 and .tune.cpu.l2_bytes > .tune.cpu.l1d_bytes and .tune.memory.latency > 0 and .tune.memory.bandwidth > 0 and .tune.work.chunk_bytes == ((.tune.cpu.l2_bytes / 2) | floor) and .tune.workers.memory_bound >= 1 and .tune.workers.memory_bound <= .tune.cpu.workers and .why["cpu.l2_bytes"].from.id == "cache.detect"'
+if command -v redis-server >/dev/null && "$DYNO" list 2>/dev/null | grep -q "^cache.kv_throughput  *run"; then
+	jq_true "kv keys from Redis and the miss-ratio curve" tuned.json \
+		'.tune.cache.kv_pipeline >= 1 and .tune.cache.max_memory > 1000000 and .why["cache.max_memory"].from.id == "cache.mrc"'
+else
+	echo "ok - skipped: no redis-server or no hiredis: cache.kv keys not checked"
+fi
 jq_true "measured key" tuned.json '.tune.timing.clock_read_ns > 0 and .why["timing.clock_read_ns"].from.id == "null.clock"'
 
 expect "tune --check, same machine" 0 "$DYNO" tune --check tuned.yaml
