@@ -1027,6 +1027,8 @@ print_devices(FILE *fp, const json_t *inv)
 			row_part(&r, "%s", s);
 		if ((s = get_str(e, "mac")) != NULL)
 			row_part(&r, "%s", s);
+		if ((s = get_str(e, "offloads")) != NULL)
+			row_part(&r, "%s", s);
 		row_print(fp, label, &r);
 	}
 }

@@ -538,6 +538,48 @@ inventory_body(void *arg, int progress_fd)
 	return json_pack("{s:i, s:o}", "rc", rc, "facts", root);
 }
 
+/*
+** Merges a plugin's facts into the inventory without clobbering the
+** core's: objects merge key by key; an object under one of the core's
+** arrays of named entries (network, block_devices) merges each member
+** into the entry of that name, so "network.eth0.offloads" lands on eth0;
+** a key the inventory already has with another type is left alone.
+*/
+static void
+inv_merge(json_t *dst, json_t *src)
+{
+	const char *k;
+	json_t *s;
+
+	json_object_foreach(src, k, s) {
+		json_t *d = json_object_get(dst, k);
+
+		if (d == NULL) {
+			json_object_set(dst, k, s);
+		} else if (json_is_object(d) && json_is_object(s)) {
+			inv_merge(d, s);
+		} else if (json_is_array(d) && json_is_object(s)) {
+			const char *n;
+			json_t *sv;
+
+			json_object_foreach(s, n, sv) {
+				size_t i;
+				json_t *e;
+
+				if (!json_is_object(sv))
+					continue;
+				json_array_foreach(d, i, e) {
+					const char *en = json_string_value(
+						json_object_get(e, "name"));
+
+					if (json_is_object(e) && en && strcmp(en, n) == 0)
+						inv_merge(e, sv);
+				}
+			}
+		}
+	}
+}
+
 void
 runner_inventory(const struct loader *l, const struct runner_opts *o,
 		 json_t *inv)
@@ -564,7 +606,7 @@ runner_inventory(const struct loader *l, const struct runner_opts *o,
 			facts = NULL;
 		}
 		if (facts != NULL)
-			json_object_update(inv, facts);
+			inv_merge(inv, facts);
 		else {
 			json_t *errs = json_object_get(inv, "inventory_errors");
 

@@ -35,19 +35,23 @@ build() {
 }
 build fuzz_units "$src/fuzz/fuzz_units.c" "$src/core/units.c" \
 	"$src/core/err.c"
+build fuzz_serve_http "$src/fuzz/fuzz_serve_http.c" "$src/core/serve_http.c"
 build fuzz_threshold "$src/fuzz/fuzz_threshold.c" "$src/core/threshold.c" \
 	"$src/core/units.c" "$src/core/err.c" $jansson_libs
 
 failed=0
-for t in threshold units; do
+for t in threshold units serve_http; do
 	# New inputs go to the working corpus (first directory), never into
 	# the seeds in the source tree.
 	mkdir -p "$out/corpus/$t" "$out/crashes/$t"
 	echo "fuzz: running fuzz_$t for ${seconds}s"
 	rc=0
+	# HTTP heads reach their 8 KiB limit only with longer inputs.
+	max_len=512
+	[ "$t" = serve_http ] && max_len=10000
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		"$out/build/fuzz_$t" -max_total_time="$seconds" -max_len=512 \
+		"$out/build/fuzz_$t" -max_total_time="$seconds" -max_len="$max_len" \
 		-timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$out/crashes/$t/" \
 		"$out/corpus/$t" "$src/fuzz/corpus/$t" >"$out/fuzz_$t.log" 2>&1 ||

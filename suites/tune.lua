@@ -293,6 +293,64 @@ else
   end
 end
 
+-- network: against a dyno serve the probes start on loopback (or the
+-- peer given with -D net_peer=host:port, another machine's `dyno serve`):
+-- how many parallel streams reach the throughput, the round trip, and how
+-- many requests an API may have in flight before its p99 passes the
+-- target (-D api_p99=100ms; -D api_url=http://... for a real API).
+local has_net, why_net = dyno.has("network.tcp_stream")
+if not has_net then
+  dyno.tune.skip("net", why_net)
+else
+  local peer = dyno.param("net_peer", "")
+  local dur = quick and "300ms" or "1s"
+  local base = { peer = peer, duration = dur, warmup = "100ms" }
+  local function with(extra)
+    local p = {}
+    for k, v in pairs(base) do p[k] = v end
+    for k, v in pairs(extra) do p[k] = v end
+    return p
+  end
+  local streams = {}
+  for _, n in ipairs({ 1, 2, 4, 8 }) do
+    local r = dyno.probe("network.tcp_stream", with({ streams = n }))
+    if r.status == "ok" then streams[#streams + 1] = { streams = n, r = r } end
+  end
+  local sx, _, swhy = smallest_near_best(streams, "throughput",
+    function(x) return x.streams .. " stream(s)" end)
+  if sx then
+    local where = peer ~= "" and peer or "a dyno serve on loopback (-D net_peer=host:port for another machine)"
+    dyno.tune.set("net.streams", sx.streams, swhy .. ", to " .. where, { from = sx.r })
+  else
+    dyno.tune.skip("net", "network.tcp_stream did not run")
+  end
+  local rr = dyno.probe("network.tcp_rr", with({}))
+  if rr.status == "ok" then
+    dyno.tune.set("net.rtt", rr.metrics.latency.median, string.format(
+      "median round trip of %s-byte TCP request/response to %s", rr.params.req_size,
+      peer ~= "" and peer or "a dyno serve on loopback"), { unit = "s", from = rr })
+  end
+  -- API concurrency: double the connections while p99 stays under target.
+  local target = dyno.units.parse(dyno.param("api_p99", "100ms"), "s")
+  local url = dyno.param("api_url", "")
+  local best
+  for _, c in ipairs({ 1, 2, 4, 8, 16, 32, 64, 128, 256 }) do
+    local h = dyno.probe("network.http", { url = url, connections = c,
+      duration = dur, warmup = "100ms" })
+    if h.status ~= "ok" or h.metrics.latency.p99 >= target then break end
+    best = { c = c, r = h }
+  end
+  if best then
+    dyno.tune.set("api.max_inflight", best.c, string.format(
+      "%d concurrent requests kept p99 at %s, under the %s target (connections "
+      .. "doubled from 1 until p99 passed it, or up to 256)", best.c, dyno.units.format(best.r.metrics.latency.p99, "s"),
+      dyno.units.format(target, "s")), { from = best.r })
+  else
+    dyno.tune.skip("api", "network.http: not even 1 request in flight met p99 < "
+      .. dyno.units.format(target, "s"))
+  end
+end
+
 -- gpu: decided by the gpu plugin's probes when it is installed.
 local gpus = hw.gpus or {}
 if #gpus == 0 then

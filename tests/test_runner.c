@@ -203,8 +203,9 @@ Test(runner, iterate_probe_reports_time_and_rate)
 Test(runner, plugin_inventory_facts_merge)
 {
 	struct runner_opts o;
-	json_t *inv = json_pack("{s:{s:i}}", "cpu", "logical_cpus", 2);
-	json_t *gpu0, *gpu1;
+	json_t *inv = json_pack("{s:{s:i}, s:[{s:s}, {s:s}]}", "cpu", "logical_cpus", 2,
+				"network", "name", "eth8", "name", "eth9");
+	json_t *gpu0, *gpu1, *net;
 
 	runner_opts_default(&o);
 	runner_inventory(&l, &o, inv);
@@ -215,8 +216,15 @@ Test(runner, plugin_inventory_facts_merge)
 	cr_assert_eq(json_integer_value(json_object_get(gpu0, "memory")), 1073741824);
 	cr_assert_float_eq(json_real_value(json_object_get(gpu0, "clock_ghz")), 1.98, 1e-9);
 	cr_assert_str_eq(json_string_value(json_object_get(gpu1, "name")), "Fake GPU 9001");
-	/* The core's own facts stay. */
+	/* The core's own facts stay, even when a plugin names them. */
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(inv, "cpu"),
 							"logical_cpus")), 2);
+	/* A named entry of a core array gets the plugin's facts. */
+	net = json_object_get(inv, "network");
+	cr_assert(json_is_array(net));
+	cr_assert_eq(json_array_size(net), 2);
+	cr_assert_null(json_object_get(json_array_get(net, 0), "offloads"));
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(net, 1),
+							   "offloads")), "tso=on");
 	json_decref(inv);
 }

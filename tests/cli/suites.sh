@@ -74,6 +74,8 @@ if command -v redis-server >/dev/null && "$DYNO" list 2>/dev/null | grep -q "^ca
 else
 	echo "ok - skipped: no redis-server or no hiredis: cache.kv keys not checked"
 fi
+jq_true "net and api keys from the network probes" tuned.json \
+	'.tune.net.streams >= 1 and .tune.net.rtt > 0 and .tune.net.rtt < 1 and .tune.api.max_inflight >= 1 and .why["net.rtt"].from.id == "network.tcp_rr"'
 jq_true "measured key" tuned.json '.tune.timing.clock_read_ns > 0 and .why["timing.clock_read_ns"].from.id == "null.clock"'
 
 expect "tune --check, same machine" 0 "$DYNO" tune --check tuned.yaml

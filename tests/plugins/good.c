@@ -68,6 +68,10 @@ good_inventory(const struct dyno_host *h, struct dyno_inventory *sink)
 	h->fact(sink, "gpus.0.memory", "1073741824");
 	h->fact(sink, "gpus.0.clock_ghz", "1.98");
 	h->fact(sink, "gpus.1.name", "Fake GPU 9001");
+	/* Into the core's interface of that name, as the network plugin
+	** adds offloads; and an attempt to overwrite a core fact. */
+	h->fact(sink, "network.eth9.offloads", "tso=on");
+	h->fact(sink, "cpu.logical_cpus", "99");
 	return DYNO_OK;
 }
 
