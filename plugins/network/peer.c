@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* sched_setaffinity, memfd_create, pipe2 */
 #endif
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
@@ -142,7 +143,16 @@ peer_spawn(struct peer *p, int cpu)
 	int out[2], in, ef;
 	pid_t parent = getpid(), pid;
 	cpu_set_t set;
+	char exe[PATH_MAX];
+	ssize_t n;
 
+	/* The path /proc/self/exe names, not the link itself: under a
+	** tool that runs dyno (valgrind) the link is the tool's binary, while
+	** readlink is answered with dyno's path. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
 	ef = memfd_create("dyno-serve-stderr", MFD_CLOEXEC);
 	if (ef < 0)
 		return -errno;
@@ -177,9 +187,9 @@ peer_spawn(struct peer *p, int cpu)
 			dup2(in, STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
 		dup2(ef, STDERR_FILENO);
-		execv("/proc/self/exe", (char *const *)argv);
+		execv(exe, (char *const *)argv);
 		{
-			static const char m[] = "cannot execute /proc/self/exe\n";
+			static const char m[] = "cannot execute dyno (the path /proc/self/exe names)\n";
 
 			(void)!write(ef, m, sizeof(m) - 1);
 		}
