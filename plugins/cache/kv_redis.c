@@ -30,6 +30,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "child.h"
 #include "kv_redis.h"
 
 #define KV_START_TRIES 5           /* free ports tried for redis-server */
@@ -325,38 +326,17 @@ kv_remove_dir(char *dir)
 static pid_t
 kv_spawn(const char *const *argv, const char *out)
 {
-	pid_t parent = getpid(), pid;
 	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	pid_t pid = -1;
 
-	if (in < 0 || fd < 0) {
-		if (in >= 0)
-			close(in);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	pid = fork();
-	if (pid == 0) {
-		sigset_t none;
-
-		/* Only async-signal-safe calls until exec. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* No orphaned server if dyno is killed (the runner's timeout
-		** kills the process group, but --no-fork has none). */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(in, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(in);
-	close(fd);
-	return pid;
+	if (in >= 0 && fd >= 0)
+		pid = child_spawn(argv[0], argv, in, fd, fd, -1);
+	if (in >= 0)
+		close(in);
+	if (fd >= 0)
+		close(fd);
+	return pid < 0 ? -1 : pid;
 }
 
 /* 0 when the server on `port` answers PING and is our child; 1 when it

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "peer.h"
 
 #define PEER_START_MS 10000   /* for the server's "listening on" line */
@@ -141,8 +142,7 @@ peer_spawn(struct peer *p, int cpu)
 		"dyno", "serve", "--bind", "127.0.0.1", "--port", "0", NULL
 	};
 	int out[2], in, ef;
-	pid_t parent = getpid(), pid;
-	cpu_set_t set;
+	pid_t pid;
 	char exe[PATH_MAX];
 	ssize_t n;
 
@@ -163,47 +163,14 @@ peer_spawn(struct peer *p, int cpu)
 		return -e;
 	}
 	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	CPU_ZERO(&set);
-	if (cpu >= 0)
-		CPU_SET(cpu, &set);
-	pid = fork();
-	if (pid == 0) {
-		sigset_t none;
-
-		/* Only async-signal-safe calls until exec. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* It dies with the probe, even under --no-fork or a kill -9. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		if (cpu >= 0 && sched_setaffinity(0, sizeof(set), &set) != 0) {
-			static const char m[] = "cannot pin dyno serve to its cpu\n";
-
-			(void)!write(ef, m, sizeof(m) - 1);
-			_exit(127);
-		}
-		if (in >= 0)
-			dup2(in, STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		dup2(ef, STDERR_FILENO);
-		execv(exe, (char *const *)argv);
-		{
-			static const char m[] = "cannot execute dyno (the path /proc/self/exe names)\n";
-
-			(void)!write(ef, m, sizeof(m) - 1);
-		}
-		_exit(127);
-	}
+	pid = child_spawn(exe, argv, in, out[1], ef, cpu);
 	if (in >= 0)
 		close(in);
 	close(out[1]);
 	if (pid < 0) {
-		int e = errno;
-
 		close(out[0]);
 		close(ef);
-		return -e;
+		return (int)pid;
 	}
 	p->pid = pid;
 	p->out_fd = out[0];
