@@ -3,6 +3,15 @@
 -- hardware is missing records why in the tune instead of guessing.
 --   dyno tune [--quick] [-o dyno-tuned.yaml]
 local quick = dyno.param("quick", false)
+
+-- A probe's parameters: the tables' keys merged, later tables winning.
+local function merged(...)
+  local p = {}
+  for _, t in ipairs({ ... }) do
+    for k, v in pairs(t) do p[k] = v end
+  end
+  return p
+end
 local hw = dyno.hw()
 local cpu = hw.cpu or {}
 
@@ -84,10 +93,7 @@ else
   local base = { size = quick and "64MiB" or "1GiB",
                  runtime = quick and "300ms" or "2s" }
   local function run(id, extra)
-    local p = {}
-    for k, v in pairs(base) do p[k] = v end
-    for k, v in pairs(extra) do p[k] = v end
-    return dyno.probe(id, p)
+    return dyno.probe(id, merged(base, extra))
   end
   local blocks = {}
   for _, b in ipairs({ "64KiB", "256KiB", "1MiB", "4MiB" }) do
@@ -262,8 +268,7 @@ else
       { alpha = 0.99, keys = quick and 10000 or 100000, requests = quick and 200000 or 2000000 }
     -- Redis's own bytes per item, measured by a replay of (the start of)
     -- the workload, pipelined so it takes seconds, not a minute.
-    local rp_params = { max_memory = quick and "8MiB" or "32MiB", pipeline = 16 }
-    for k, v in pairs(wl) do rp_params[k] = v end
+    local rp_params = merged(wl, { max_memory = quick and "8MiB" or "32MiB", pipeline = 16 })
     if rp_params.requests then rp_params.requests = quick and 100000 or 300000 end
     local rp = dyno.probe("cache.kv_replay", rp_params)
     local ib = rp.status == "ok" and tonumber(rp.artifacts.item_bytes_measured)
@@ -271,9 +276,8 @@ else
       dyno.tune.skip("cache.max_memory", "cache.kv_replay " .. rp.status .. ": "
         .. (rp.message or ""))
     else
-      local mp = { target_hit = 0.9, item_bytes = math.ceil(ib) }
-      for k, v in pairs(wl) do mp[k] = v end
-      local m = dyno.probe("cache.mrc", mp)
+      local m = dyno.probe("cache.mrc", merged(wl, { target_hit = 0.9,
+                                                      item_bytes = math.ceil(ib) }))
       if m.status ~= "ok" then
         dyno.tune.skip("cache.max_memory", "cache.mrc " .. m.status .. ": " .. (m.message or ""))
       else
@@ -305,12 +309,7 @@ else
   local peer = dyno.param("net_peer", "")
   local dur = quick and "300ms" or "1s"
   local base = { peer = peer, duration = dur, warmup = "100ms" }
-  local function with(extra)
-    local p = {}
-    for k, v in pairs(base) do p[k] = v end
-    for k, v in pairs(extra) do p[k] = v end
-    return p
-  end
+  local function with(extra) return merged(base, extra) end
   local streams = {}
   for _, n in ipairs({ 1, 2, 4, 8 }) do
     local r = dyno.probe("network.tcp_stream", with({ streams = n }))
