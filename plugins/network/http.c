@@ -363,7 +363,7 @@ http_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		snprintf(v, sizeof(v), "%s (url)", st->target);
 		h->artifact(ctx, "server", v);
 	} else {
-		rc = peer_open(h, ctx, &st->peer);
+		rc = peer_open(h, ctx, &st->peer, st->conns);
 		if (rc != DYNO_OK)
 			goto out;
 		st->have_peer = 1;

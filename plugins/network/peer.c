@@ -134,12 +134,16 @@ peer_cpu_ok(int cpu, const cpu_set_t *allowed)
 }
 
 /* Forks and execs `dyno serve` with stdout to a pipe, stderr to a memfd;
-** 0 or -errno. */
+** 0 or -errno.  The server admits conns connections and some to spare
+** (a probe's own connections must never meet its limit); below its
+** default of 1024 the default stays. */
 static int
-peer_spawn(struct peer *p, int cpu)
+peer_spawn(struct peer *p, int cpu, unsigned conns)
 {
-	static const char *const argv[] = {
-		"dyno", "serve", "--bind", "127.0.0.1", "--port", "0", NULL
+	char max[24];
+	const char *argv[] = {
+		"dyno", "serve", "--bind", "127.0.0.1", "--port", "0",
+		"--max-conns", max, NULL
 	};
 	int out[2], in, ef;
 	pid_t pid;
@@ -153,6 +157,10 @@ peer_spawn(struct peer *p, int cpu)
 	if (n <= 0)
 		return -errno;
 	exe[n] = '\0';
+	if (conns + 64u > 1024u)
+		snprintf(max, sizeof(max), "%u", conns + 64u);
+	else
+		argv[6] = NULL;
 	ef = memfd_create("dyno-serve-stderr", MFD_CLOEXEC);
 	if (ef < 0)
 		return -errno;
@@ -273,7 +281,8 @@ peer_cpu_text(int cpu, char *out, size_t outn)
 }
 
 int
-peer_open(const struct dyno_host *h, struct dyno_ctx *ctx, struct peer *p)
+peer_open(const struct dyno_host *h, struct dyno_ctx *ctx, struct peer *p,
+	  unsigned conns)
 {
 	const char *s = h->param_str(ctx, "peer");
 	int client_cpu = (int)h->param_int(ctx, "client_cpu");
@@ -302,7 +311,7 @@ peer_open(const struct dyno_host *h, struct dyno_ctx *ctx, struct peer *p)
 		if (server_cpu >= 0 && !peer_cpu_ok(server_cpu, &allowed))
 			return h->fail(ctx, "cannot pin to cpu %d (server_cpu): not "
 				       "a CPU this process may run on", server_cpu);
-		rc = peer_spawn(p, server_cpu);
+		rc = peer_spawn(p, server_cpu, conns);
 		if (rc < 0)
 			return h->fail(ctx, "cannot start dyno serve: %s",
 				       strerror(-rc));

@@ -29,13 +29,15 @@ struct peer {
 ** Opens the peer of a probe: with `peer` set, resolves it (bad input ->
 ** h->fail naming it and what was expected: "peer 'x': expected host:port");
 ** empty, starts `dyno serve --bind 127.0.0.1 --port 0` (this process's own
-** executable, /proc/self/exe) in a child pinned to `server_cpu` (when >=
-** 0), reads the port from its first line, and records the artifacts
+** executable, /proc/self/exe; with --max-conns raised when conns, the
+** connections the probe will hold open at once, needs it) in a child
+** pinned to `server_cpu` (when >= 0), reads the port from its first line, and records the artifacts
 ** `peer` and `server_cpu`.  Pins the calling thread to `client_cpu` (when
 ** >= 0; artifact `client_cpu`).  Returns DYNO_OK or what h->fail/skip
 ** returned.
 */
-int peer_open(const struct dyno_host *h, struct dyno_ctx *ctx, struct peer *p);
+int peer_open(const struct dyno_host *h, struct dyno_ctx *ctx, struct peer *p,
+	      unsigned conns);
 
 /* Stops a server peer_open started (SIGTERM, SIGKILL after 2 s, reap). */
 void peer_close(struct peer *p);

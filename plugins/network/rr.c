@@ -172,7 +172,7 @@ rr_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	}
 	for (size_t i = 0; i < st->req; i++)
 		st->sbuf[WIRE_HELLO_LEN + i] = (unsigned char)(i * 131u + 7u);
-	rc = peer_open(h, ctx, &st->peer);
+	rc = peer_open(h, ctx, &st->peer, st->inflight);
 	if (rc != DYNO_OK) {
 		rr_free(st);
 		return rc;

@@ -105,7 +105,7 @@ st_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	/* Not constant data, though nothing on loopback compresses. */
 	for (size_t i = 0; i < s->msg; i++)
 		s->buf[i] = (unsigned char)(i * 131u + (i >> 12));
-	rc = peer_open(h, ctx, &s->peer);
+	rc = peer_open(h, ctx, &s->peer, 2 * s->streams);
 	if (rc != DYNO_OK) {
 		st_free(s);
 		return rc;

@@ -30,6 +30,12 @@ cp "$TMP/out" "$TMP/own.json"
 jq_true "GET: rps, latency, no errors, server started" "$TMP/own.json" \
 	'.status == "ok" and .metrics.rps.mean > 0 and .metrics.rps.n >= 8 and .metrics.latency.median > 0 and .metrics.latency.n > 100 and .metrics.errors.mean == 0 and (.artifacts.server | contains("started by the probe")) and (.artifacts.errors_by_kind | startswith("status 4xx: 0, status 5xx: 0"))'
 
+# More connections than dyno serve's default --max-conns (1024): the
+# server the probe starts must admit them all.
+expect "1500 connections to the probe's own dyno serve" 0 $H connections=1500 threads=2 --json
+jq_true "1500 connections: no resets, every one answered" "$TMP/out" \
+	'.status == "ok" and .metrics.errors.mean == 0 and (.artifacts.errors_by_kind | test("reset: 0,")) and .metrics.rps.mean > 0'
+
 expect "POST with body_size" 0 $H body_size=4KiB --json
 jq_true "POST: 200s, request named" "$TMP/out" \
 	'.status == "ok" and .metrics.rps.mean > 0 and (.artifacts.request | test("^POST http://127.0.0.1:[0-9]+/ with a 4096 B body$")) and (.artifacts.status_codes | test("^200: [0-9]+$"))'
