@@ -33,19 +33,22 @@
 #   "percentile 50.000" with --full-rtt (also a round trip; without it
 #   sockperf prints half).
 # - http: dyno's .metrics.rps.mean vs wrk's Requests/sec; dyno's
-#   .metrics.latency.median vs wrk's 50% line.  Both closed loop, 16
-#   keep-alive connections on one thread, same server, same placement.
-#   The two agree where the server is the bottleneck (nginx here).  Where
-#   the client is (dyno serve answers faster than one client thread can
-#   ask), each tool also measures its own loop.  wrk 4.1 arms the write
-#   event when a response completes, writes the next request on a later
-#   loop turn, disarms it (two epoll_ctl per request, strace -c shows),
-#   and starts the clock at that write: the time from a response to the
-#   next write is in no latency.  So wrk sends fewer requests (rps ratio
-#   above 1) and its latencies cover only part of each connection's cycle
-#   (its mean x rps is well under 16), while dyno's mean x rps is 16: its
-#   p50 is then above wrk's (ratio about 1.5 on the development VM).
-#   That is the clients' overhead, not an error in either tool's clock.
+#   .metrics.latency.median vs wrk's 50% line.  Both closed loop, keep-
+#   alive connections on one thread, same server, same placement: 1 and 16
+#   connections against dyno serve, 16 against nginx.  Each line also
+#   shows L = mean latency x rps (Little's law: the requests a client kept
+#   in flight on average), and with 16 connections h2load --h1 runs as a
+#   third client for the record.  Where the server is the bottleneck
+#   (nginx) the clients agree.  Where one client thread is (dyno serve
+#   with 16 connections), each client's latency is its own loop: wrk
+#   starts a request's clock when it writes it, a loop turn after the
+#   previous response (two epoll_ctl per request), so its L stays well
+#   under 16 while dyno's and h2load's are about 16, and wrk's p50 is the
+#   lower one.  With 1 connection there is no client queueing and the
+#   p50s agree.
+# - stream rounds also read the loopback byte counter around each tool:
+#   each tool's byte count over what loopback carried (0.998 when it
+#   counts exactly the payload that crossed; the rest is headers).
 set -u
 : "${DYNO:?set DYNO to the dyno binary}"
 ROUNDS=${ROUNDS:-3}
@@ -136,6 +139,10 @@ echo "# cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(n
 echo "# placement: clients on CPU $CLIENT_CPU (peer tools under taskset -c $CLIENT_CPU, probes client_cpu=$CLIENT_CPU), servers on CPU $SERVER_CPU (taskset -c $SERVER_CPU, probes server_cpu=$SERVER_CPU)"
 echo "# rounds: $ROUNDS, ${SECONDS_EACH} s per run, alternating dyno and the peer tool"
 
+# Bytes the loopback interface has carried (0 where sysfs does not say):
+# the same count for both tools, to check that each counts what crossed.
+lo_bytes() { cat /sys/class/net/lo/statistics/rx_bytes 2>/dev/null || echo 0; }
+
 # --- stream: tcp_stream vs iperf3 --------------------------------------
 sec_stream() {
 	if ! command -v iperf3 >/dev/null; then echo "stream: skipped: iperf3 not installed"; return; fi
@@ -145,20 +152,29 @@ sec_stream() {
 	ipid=$!
 	SRV_PIDS="$SRV_PIDS $ipid"
 	if ! wait_port "$port"; then echo "stream: skipped: iperf3 -s did not start"; return; fi
-	echo "## stream: dyno probe network.tcp_stream streams=N msg_size=128KiB duration=${SECONDS_EACH}s $PIN server_cpu=$SERVER_CPU"
+	# warmup=0s: iperf3 (no --omit) counts from the first byte too, so
+	# both include TCP's ramp and both byte counts can be held against
+	# the loopback counter.
+	echo "## stream: dyno probe network.tcp_stream streams=N msg_size=128KiB duration=${SECONDS_EACH}s warmup=0s $PIN server_cpu=$SERVER_CPU"
 	echo "##         vs $C iperf3 -c 127.0.0.1 -p $port -P N -t $SECONDS_EACH -J  (iperf3 -s under $S)"
 	for n in 1 4; do
 		for r in $(seq "$ROUNDS"); do
-			d=$(dyno_json network.tcp_stream streams=$n msg_size=128KiB \
-				duration="${SECONDS_EACH}s" "$PIN" server_cpu="$SERVER_CPU" |
-				jq -r '.metrics.throughput.mean') || d=""
-			i=$($C iperf3 -c 127.0.0.1 -p "$port" -P "$n" -t "$SECONDS_EACH" -J 2>/dev/null |
-				jq -r '.end.sum_received.bits_per_second / 8') || i=""
+			l0=$(lo_bytes)
+			j=$(dyno_json network.tcp_stream streams=$n msg_size=128KiB \
+				duration="${SECONDS_EACH}s" warmup=0s "$PIN" server_cpu="$SERVER_CPU") || j=""
+			l1=$(lo_bytes)
+			d=$(echo "$j" | jq -r '.metrics.throughput.mean' 2>/dev/null)
+			db=$(echo "$j" | jq -r '.artifacts.sent' 2>/dev/null | awk '{ print $1 }')
+			$C iperf3 -c 127.0.0.1 -p "$port" -P "$n" -t "$SECONDS_EACH" -J >"$TMPD/iperf3.json" 2>/dev/null
+			l2=$(lo_bytes)
+			i=$(jq -r '.end.sum_received.bits_per_second / 8' "$TMPD/iperf3.json" 2>/dev/null)
+			ib=$(jq -r '.end.sum_received.bytes' "$TMPD/iperf3.json" 2>/dev/null)
 			[ -n "$d" ] && [ -n "$i" ] || {
 				echo "  streams=$n round $r: no figure (dyno '$d', iperf3 '$i')"; continue; }
 			q=$(ratio "$d" "$i")
-			printf '  streams=%s round %s: dyno %.3f GB/s, iperf3 %.3f GB/s, ratio %s\n' \
-				"$n" "$r" "$(echo "$d" | awk '{ print $1 / 1e9 }')" "$(echo "$i" | awk '{ print $1 / 1e9 }')" "$q"
+			printf '  streams=%s round %s: dyno %.3f GB/s, iperf3 %.3f GB/s, ratio %s; bytes counted / loopback bytes: dyno %s, iperf3 %s\n' \
+				"$n" "$r" "$(echo "$d" | awk '{ print $1 / 1e9 }')" "$(echo "$i" | awk '{ print $1 / 1e9 }')" "$q" \
+				"$(ratio "$db" "$((l1 - l0))")" "$(ratio "$ib" "$((l2 - l1))")"
 			row "tcp_stream streams=$n" throughput min "$q"
 		done
 	done
@@ -205,16 +221,35 @@ wrk_s() {
 		print v }'
 }
 
-# http_case NAME URL
+# h2load's per-request log (--log-file: start, status, microseconds) to
+# "p50_s mean_s": a third client for the same server and connections.
+h2load_stats() {
+	awk -F'\t' '{ print $3 }' "$1" | sort -n | awk '{ a[NR] = $1; s += $1 }
+		END { if (NR) printf "%.9f %.9f", a[int((NR + 1) / 2)] / 1e6, s / NR / 1e6 }'
+}
+
+# http_case NAME URL CONNECTIONS
+# Besides the ratios, each line shows L = mean latency x rps, the
+# requests each client kept in flight on average (Little's law).  A client
+# whose latency covers its whole request cycle shows L close to
+# CONNECTIONS; one that starts its clock later than the cycle starts
+# shows less.
 http_case() {
-	echo "## http ($1): dyno probe network.http url=$2 connections=16 threads=1 duration=${SECONDS_EACH}s $PIN"
-	echo "##         vs $C wrk -t1 -c16 -d${SECONDS_EACH}s --latency $2  (server under $S)"
+	c=$3
+	echo "## http ($1, $c connections): dyno probe network.http url=$2 connections=$c threads=1 duration=${SECONDS_EACH}s $PIN"
+	echo "##         vs $C wrk -t1 -c$c -d${SECONDS_EACH}s --latency $2  (server under $S)"
+	third=""
+	if [ "$c" -gt 1 ] && command -v h2load >/dev/null; then
+		third=h2load
+		echo "##         and, for the record, $C h2load --h1 -t1 -c$c -D $SECONDS_EACH --log-file (a third client)"
+	fi
 	for r in $(seq "$ROUNDS"); do
-		j=$(dyno_json network.http url="$2" connections=16 threads=1 \
+		j=$(dyno_json network.http url="$2" connections="$c" threads=1 \
 			duration="${SECONDS_EACH}s" "$PIN") || j=""
-		$C wrk -t1 -c16 -d"${SECONDS_EACH}s" --latency "$2" >"$TMPD/wrk" 2>&1
+		$C wrk -t1 -c"$c" -d"${SECONDS_EACH}s" --latency "$2" >"$TMPD/wrk" 2>&1
 		wr=$(sed -n 's/^Requests\/sec: *//p' "$TMPD/wrk")
 		wp=$(wrk_s "$(awk '$1 == "50%" { print $2 }' "$TMPD/wrk")")
+		wm=$(wrk_s "$(awk '$1 == "Latency" { print $2; exit }' "$TMPD/wrk")")
 		werr=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p; s/^ *Socket errors: *//p' "$TMPD/wrk" | paste -sd' ' -)
 		if [ -z "$j" ] || [ -z "$wr" ]; then
 			echo "  $1 round $r: no figure (wrk: $(head -n 3 "$TMPD/wrk" | tr '\n' ' '))"
@@ -222,14 +257,28 @@ http_case() {
 		fi
 		dr=$(echo "$j" | jq -r '.metrics.rps.mean')
 		dp=$(echo "$j" | jq -r '.metrics.latency.median')
+		dm=$(echo "$j" | jq -r '.metrics.latency.mean')
 		de=$(echo "$j" | jq -r '.artifacts.errors_total')
 		qr=$(ratio "$dr" "$wr")
 		qp=$(ratio "$dp" "$wp")
-		printf '  %s round %s: rps dyno %.0f, wrk %.0f, ratio %s; p50 dyno %.1f us, wrk %.1f us, ratio %s; errors dyno %s, wrk %s\n' \
-			"$1" "$r" "$dr" "$wr" "$qr" "$(echo "$dp" | awk '{ print $1 * 1e6 }')" \
-			"$(echo "$wp" | awk '{ print $1 * 1e6 }')" "$qp" "$de" "${werr:-0}"
-		row "http $1" rps min "$qr"
-		row "http $1" p50 band "$qp"
+		printf '  %s c=%s round %s: rps dyno %.0f, wrk %.0f, ratio %s; p50 dyno %.1f us, wrk %.1f us, ratio %s; L dyno %.1f, wrk %.1f; errors dyno %s, wrk %s\n' \
+			"$1" "$c" "$r" "$dr" "$wr" "$qr" "$(echo "$dp" | awk '{ print $1 * 1e6 }')" \
+			"$(echo "$wp" | awk '{ print $1 * 1e6 }')" "$qp" \
+			"$(awk -v a="$dm" -v b="$dr" 'BEGIN { print a * b }')" \
+			"$(awk -v a="$wm" -v b="$wr" 'BEGIN { print a * b }')" "$de" "${werr:-0}"
+		row "http $1 c=$c" rps min "$qr"
+		row "http $1 c=$c" p50 band "$qp"
+		if [ -n "$third" ]; then
+			rm -f "$TMPD/h2.log"
+			$C h2load --h1 -t1 -c"$c" -D "$SECONDS_EACH" --log-file="$TMPD/h2.log" "$2" >"$TMPD/h2.out" 2>&1
+			hr=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$TMPD/h2.out")
+			set -- "$@" $(h2load_stats "$TMPD/h2.log")
+			if [ -n "$hr" ] && [ $# -ge 5 ]; then
+				printf '    h2load: rps %.0f, p50 %.1f us, L %.1f\n' "$hr" \
+					"$(echo "$4" | awk '{ print $1 * 1e6 }')" "$(awk -v a="$5" -v b="$hr" 'BEGIN { print a * b }')"
+			fi
+			set -- "$1" "$2" "$3"
+		fi
 	done
 }
 
@@ -247,7 +296,8 @@ sec_http() {
 		sleep 0.1
 	done
 	if [ -n "$port" ]; then
-		http_case "dyno serve" "http://127.0.0.1:$port/"
+		http_case "dyno serve" "http://127.0.0.1:$port/" 1
+		http_case "dyno serve" "http://127.0.0.1:$port/" 16
 	else
 		echo "http (dyno serve): skipped: dyno serve did not start: $(tail -n 1 "$TMPD/serve.err")"
 	fi
@@ -284,7 +334,7 @@ EOF
 	SRV_PIDS="$SRV_PIDS $npid"
 	if wait_port "$port"; then
 		echo "# nginx: $(nginx -v 2>&1), 1 worker, static index.html, keepalive_requests default"
-		http_case nginx "http://127.0.0.1:$port/"
+		http_case nginx "http://127.0.0.1:$port/" 16
 	else
 		echo "http (nginx): skipped: nginx did not start: $(tail -n 1 "$TMPD/nginx.out" "$TMPD/nginx-error.log" 2>/dev/null | tail -n 1)"
 	fi
