@@ -702,6 +702,32 @@ is_own_key(const char *key)
 	return 0;
 }
 
+/* A copy of a plugin's facts without any member named "state": facts
+** that change while the hardware stays (a GPU's free memory, the PCIe
+** link it trained down to at idle) are shown, not fingerprinted. */
+static json_t *
+without_state(json_t *v)
+{
+	json_t *c, *x;
+	const char *key;
+	size_t i;
+
+	if (json_is_object(v)) {
+		c = json_object();
+		json_object_foreach(v, key, x)
+			if (strcmp(key, "state") != 0)
+				json_object_set_new(c, key, without_state(x));
+		return c;
+	}
+	if (json_is_array(v)) {
+		c = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(c, without_state(x));
+		return c;
+	}
+	return json_incref(v);
+}
+
 /*
 ** The identifying subset of inv, as a new object.  Only facts that change
 ** when the hardware changes go in: free memory, the host name, link state
@@ -753,7 +779,7 @@ canonical(json_t *inv)
 	}
 	json_object_foreach(inv, key, v)
 		if (!is_own_key(key))
-			json_object_set(c, key, v);
+			json_object_set_new(c, key, without_state(v));
 	return c;
 }
 

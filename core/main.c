@@ -12,6 +12,8 @@
 #include "hw.h"
 #include "params.h"
 #include "plugin_loader.h"
+#include "compare.h"
+#include "report.h"
 #include "report_junit.h"
 #include "results.h"
 #include "runner.h"
@@ -958,6 +960,20 @@ cmd_serve(struct global *g, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_report(struct global *g, int argc, char **argv)
+{
+	(void)g;
+	return report_main(argc, argv);
+}
+
+static int
+cmd_compare(struct global *g, int argc, char **argv)
+{
+	(void)g;
+	return compare_main(argc, argv);
+}
+
 static int cmd_help(struct global *g, int argc, char **argv);
 
 static const struct command commands[] = {
@@ -1041,6 +1057,45 @@ static const struct command commands[] = {
 	  "                    with SO_REUSEPORT (default 1)\n"
 	  "Exit status: 0 after SIGTERM or SIGINT, 2 bad input or the port\n"
 	  "could not be bound." },
+	{ "report", cmd_report, "a run as Markdown, HTML, JUnit, Prometheus, CSV...",
+	  "dyno report RUN.json [--format md|html|junit|tap|prom|csv|gbench|bmf|gab]\n"
+	  "            [-o FILE]",
+	  "Write a run document (dyno run --out), a result record or a results\n"
+	  "file in another format, on stdout or atomically to FILE.\n"
+	  "  --format md       Markdown: host, a table per plugin, sweeps, latency\n"
+	  "                    percentiles, thresholds, tune, warnings (default)\n"
+	  "  --format html     the same in one self-contained file, with charts\n"
+	  "                    drawn by gnuplot (DYNO_GNUPLOT=none: no charts)\n"
+	  "  --format junit    JUnit XML: each check a test case\n"
+	  "  --format tap      TAP 13: each check a test point (for prove)\n"
+	  "  --format prom     Prometheus text format: a gauge per statistic\n"
+	  "  --format csv      one row per record, metric and statistic\n"
+	  "  --format gbench   Google Benchmark JSON (for its compare.py)\n"
+	  "  --format bmf      Bencher Metric Format JSON\n"
+	  "  --format gab      github-action-benchmark JSON: -o out.json writes\n"
+	  "                    out-bigger.json and out-smaller.json\n"
+	  "  -o, --output FILE write FILE instead of stdout\n"
+	  "Exit status: 0 written, 2 bad input or FILE could not be written.\n"
+	  "See docs/reports.md." },
+	{ "compare", cmd_compare, "two runs, metric by metric, with verdicts",
+	  "dyno compare BASE.json NEW.json [--max-regression 5%] [--alpha 0.05]\n"
+	  "             [--format text|md|json] [--seed N] [--ignore-host]",
+	  "Compare two runs (run documents, result records or results files),\n"
+	  "probe by probe (same id, params and instance) and metric by metric:\n"
+	  "base and new medians, their ratio with a 95% bootstrap CI, the\n"
+	  "Mann-Whitney U p-value, and a verdict: improved, regressed,\n"
+	  "unchanged, inconclusive or not comparable, with the reason.\n"
+	  "  --max-regression T  change beyond which a metric has regressed or\n"
+	  "                      improved: 5% or 0.05 (default 5%)\n"
+	  "  --alpha A           significance level of the U test (default 0.05)\n"
+	  "  --format F          text (default), md (a table for a pull request)\n"
+	  "                      or json\n"
+	  "  --seed N            bootstrap seed (fixed by default: same output\n"
+	  "                      for the same input)\n"
+	  "  --ignore-host       compare runs from different hardware (still\n"
+	  "                      warned about)\n"
+	  "Exit status: 0 no regression, 1 a metric regressed beyond\n"
+	  "--max-regression with p < alpha, 2 bad input." },
 	{ "new-plugin", cmd_new_plugin, "write a ready-to-build plugin skeleton",
 	  "dyno new-plugin NAME [DIR]",
 	  "Write a ready-to-build out-of-tree plugin into DIR (default\n"

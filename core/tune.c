@@ -650,6 +650,9 @@ tune_write_yaml(const struct tune *t, const char *path,
 
 /* ---- env and JSON ---------------------------------------------------- */
 
+/* Keys under this prefix are environment variables for the launcher. */
+#define LAUNCHER_ENV "launcher.env."
+
 /* Characters a shell takes literally in a word. */
 static int
 shell_plain(const char *s)
@@ -693,8 +696,14 @@ tune_write_env(const struct tune *t, const char *path, struct dyno_err *err)
 		const json_t *other;
 		const char *s;
 
+		/* launcher.env.x is the variable X itself, which a launcher
+		** exports as it is (CUDA_VISIBLE_DEVICES). */
+		const char *k = strncmp(e->key, LAUNCHER_ENV,
+		    sizeof(LAUNCHER_ENV) - 1) == 0 ?
+		    e->key + sizeof(LAUNCHER_ENV) - 1 : e->key;
+
 		for (size_t j = 0; ; j++) {
-			char c = e->key[j];
+			char c = k[j];
 
 			name[j] = c == '.' ? '_' :
 			    (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;

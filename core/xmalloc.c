@@ -85,3 +85,13 @@ xasprintf(const char *fmt, ...)
 		oom(0);
 	return s;
 }
+
+void
+xfree_strv(char **v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -20,5 +20,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Newly allocated formatted string; caller frees. */
 char *xasprintf(const char *fmt, ...) DYNO_PRINTF(1, 2);
+/* Free the n strings of v, then v (NULL v: nothing). */
+void xfree_strv(char **v, size_t n);
 
 #endif

@@ -38,9 +38,12 @@ build fuzz_units "$src/fuzz/fuzz_units.c" "$src/core/units.c" \
 build fuzz_serve_http "$src/fuzz/fuzz_serve_http.c" "$src/core/serve_http.c"
 build fuzz_threshold "$src/fuzz/fuzz_threshold.c" "$src/core/threshold.c" \
 	"$src/core/units.c" "$src/core/err.c" $jansson_libs
+build fuzz_rundoc "$src/fuzz/fuzz_rundoc.c" "$src/core/rundoc.c" \
+	"$src/core/compare_stats.c" "$src/core/histogram.c" "$src/core/err.c" \
+	"$src/core/xmalloc.c" $jansson_libs
 
 failed=0
-for t in threshold units serve_http; do
+for t in threshold units serve_http rundoc; do
 	# New inputs go to the working corpus (first directory), never into
 	# the seeds in the source tree.
 	mkdir -p "$out/corpus/$t" "$out/crashes/$t"
@@ -49,6 +52,8 @@ for t in threshold units serve_http; do
 	# HTTP heads reach their 8 KiB limit only with longer inputs.
 	max_len=512
 	[ "$t" = serve_http ] && max_len=10000
+	# A run document with a histogram is a few hundred bytes already.
+	[ "$t" = rundoc ] && max_len=4096
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$out/build/fuzz_$t" -max_total_time="$seconds" -max_len="$max_len" \

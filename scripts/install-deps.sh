@@ -9,9 +9,11 @@ libjansson-dev libhwloc-dev
 libcriterion-dev libbenchmark-dev
 liblua5.4-dev libyaml-dev liburing-dev
 libhiredis-dev redis-server sysbench
-iperf3 sockperf wrk nginx-light iproute2 curl
+iperf3 sockperf wrk nginx-light nghttp2-client iproute2 curl
 jq valgrind hwloc xz-utils libxml2-utils fio
 clang libclang-rt-14-dev
+liblapacke-dev libopenblas-dev libedf-dev
+gnuplot-nox chromium fonts-dejavu-core prometheus perl
 "
 
 SUDO=

@@ -350,8 +350,90 @@ else
   end
 end
 
--- gpu: decided by the gpu plugin's probes when it is installed.
+-- gpu: decided by the gpu plugin's probes when it is installed.  Which
+-- device (-D gpu_device=N, default 0), how much of its memory a framework
+-- may take, which GEMM precision pays off, the host-to-device bandwidth,
+-- and launcher.env: environment variables for PyTorch / ONNX Runtime /
+-- TensorRT launchers (key launcher.env.cuda_visible_devices is the
+-- variable CUDA_VISIBLE_DEVICES).  Without a GPU only the reason is
+-- recorded (the inventory's cuda.status says why CUDA found none).
 local gpus = hw.gpus or {}
-if #gpus == 0 then
-  dyno.tune.skip("gpu", "no GPU in the inventory (no gpu plugin, or no NVIDIA GPU found)")
+local has_gpu, why_gpu = dyno.has("gpu.copy")
+if #gpus == 0 or not has_gpu then
+  local why = hw.cuda and hw.cuda.status
+  if why == nil or why == "ok" then
+    why = #gpus == 0 and "no GPU in the inventory (no gpu plugin, or no NVIDIA GPU found)"
+      or why_gpu
+  end
+  dyno.tune.skip("gpu", "none (" .. why .. ")")
+else
+  local dev = math.tointeger(tonumber(dyno.param("gpu_device", 0))) or 0
+  local g = gpus[dev + 1]
+  if g == nil then
+    error(string.format("-D gpu_device=%d: the inventory lists %d GPU(s)", dev, #gpus))
+  end
+  local gbase = { device = dev }
+  local gopt = quick and { min_time = "100ms", max_time = "1s" } or { max_time = "5s" }
+  dyno.tune.set("gpu.device", dev, string.format("%s (%s, compute capability %s, %d SMs)%s",
+    g.name or "?", g.uuid or "no UUID", tostring(g.compute_capability), g.sms or 0,
+    #gpus > 1 and string.format("; device %d of %d, -D gpu_device=N picks another", dev, #gpus) or ""))
+  -- Memory: 90% of what was free at tune time, as a fraction of the total
+  -- (what torch.cuda.set_per_process_memory_fraction takes).
+  local m = dyno.probe("gpu.memory", gbase, gopt)
+  local free = m.status == "ok" and tonumber(m.artifacts.memory_free)
+  local total = m.status == "ok" and tonumber(m.artifacts.memory_total)
+  if free and total and total > 0 then
+    local frac = math.floor(0.9 * free / total * 100) / 100
+    dyno.tune.set("gpu.memory_fraction", frac, string.format(
+      "90%% of the %s free at tune time, of %s total (largest single allocation %s); "
+      .. "the rest is left for the CUDA context, cuBLAS workspaces and other processes",
+      dyno.units.format(free, "B"), dyno.units.format(total, "B"),
+      dyno.units.format(m.metrics.max_alloc.median, "B")), { from = m })
+  else
+    dyno.tune.skip("gpu.memory", m.status .. ": " .. (m.message or ""))
+  end
+  -- Precision: the GEMM throughput of each, at 8192^3 (2048^3 with --quick).
+  local dim = quick and 2048 or 8192
+  local flops, res = {}, {}
+  for _, p in ipairs({ "fp32", "tf32", "bf16", "fp16" }) do
+    local r = dyno.probe("gpu.gemm", merged(gbase, { m = dim, n = dim, k = dim, precision = p }), gopt)
+    if r.status == "ok" then flops[p], res[p] = r.metrics.flops.mean, r end
+  end
+  if flops.fp32 then
+    local function x(p) return flops[p] and flops[p] / flops.fp32 or 0 end
+    local half = x("bf16") >= 0.95 * x("fp16") and "bf16" or "fp16"
+    local pick = x(half) > 1.5 and half or "fp32"
+    dyno.tune.set("gpu.precision", pick, string.format(
+      "GEMM %dx%dx%d: bf16 %.2fx, fp16 %.2fx, tf32 %.2fx fp32 (%s); a 16-bit type is "
+      .. "picked when it beats fp32 by more than 1.5x (bf16 unless fp16 is 5%% faster)",
+      dim, dim, dim, x("bf16"), x("fp16"), x("tf32"), dyno.units.format(flops.fp32, "FLOP/s")),
+      { from = res[pick] })
+    dyno.tune.set("gpu.allow_tf32", x("tf32") > 1.5, string.format(
+      "tf32 GEMM ran %.2fx fp32; true when above 1.5x: allow TF32 for fp32 matrix products "
+      .. "(torch.backends.cuda.matmul.allow_tf32, ORT/TensorRT TF32 flags)", x("tf32")),
+      { from = res.tf32 or res.fp32 })
+  else
+    dyno.tune.skip("gpu.precision", "gpu.gemm precision=fp32 did not run")
+  end
+  -- Host-to-device bandwidth from pinned memory: what feeding the GPU costs.
+  local c = dyno.probe("gpu.copy", merged(gbase, { kind = "h2d", host_mem = "pinned",
+    size = quick and "64MiB" or "256MiB" }), gopt)
+  if c.status == "ok" then
+    dyno.tune.set("gpu.h2d_bandwidth", math.floor(c.metrics.bandwidth.mean),
+      string.format("cudaMemcpyAsync host to device from pinned memory, %s copies, the mean",
+        c.params.size), { unit = "B/s", from = c })
+  else
+    dyno.tune.skip("gpu.h2d_bandwidth", c.status .. ": " .. (c.message or ""))
+  end
+  -- launcher.env: the key's last segment, in capitals, is the variable.
+  dyno.tune.set("launcher.env.cuda_visible_devices", g.uuid or tostring(dev), string.format(
+    "the tuned device (%d) by %s: the launched process sees it as device 0",
+    dev, g.uuid and "UUID, which does not depend on CUDA_DEVICE_ORDER" or "index"))
+  dyno.tune.set("launcher.env.pytorch_cuda_alloc_conf", "expandable_segments:True",
+    "PyTorch's caching allocator grows segments instead of caching fixed blocks, so "
+    .. "tensors whose size changes between steps (batch, sequence length) do not fragment "
+    .. "memory; read by PyTorch only")
+  dyno.tune.set("launcher.env.cuda_module_loading", "LAZY",
+    "load CUDA kernels when first used: faster start and less memory with large "
+    .. "libraries (cuBLAS, cuDNN); the default since CUDA 12.2, explicit for older runtimes")
 end

@@ -318,6 +318,31 @@ Test(hw, fingerprint_follows_identity)
 	json_decref(inv);
 }
 
+Test(hw, fingerprint_skips_plugin_state)
+{
+	json_t *inv = collect();
+	char before[17];
+
+	json_object_set_new(inv, "gpus", json_pack("[{s:s, s:{s:I, s:i}}]",
+	    "name", "X1", "state", "memory_free", (json_int_t)1 << 30,
+	    "pcie_gen", 4));
+	json_object_set_new(inv, "cuda", json_pack("{s:i, s:{s:i}}",
+	    "devices", 1, "state", "driver_version", 13000));
+	snprintf(before, sizeof(before), "%s", hw_fingerprint(inv));
+	/* What changes while the hardware stays: not fingerprinted. */
+	json_object_set_new(json_object_get(json_array_get(
+	    json_object_get(inv, "gpus"), 0), "state"), "memory_free",
+	    json_integer(5));
+	json_object_set_new(json_object_get(json_object_get(inv, "cuda"),
+	    "state"), "driver_version", json_integer(13010));
+	cr_expect_str_eq(hw_fingerprint(inv), before);
+	/* The rest of the plugin's facts still count. */
+	json_object_set_new(json_array_get(json_object_get(inv, "gpus"), 0),
+	    "name", json_string("X2"));
+	cr_expect_str_neq(hw_fingerprint(inv), before);
+	json_decref(inv);
+}
+
 Test(hw, print_shows_cpu_and_fingerprint)
 {
 	json_t *inv = collect();

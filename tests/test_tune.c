@@ -460,6 +460,29 @@ Test(tune, env_name_collision, .init = make_dir, .fini = remove_dir)
 	tune_free(t);
 }
 
+Test(tune, env_launcher_variables, .init = make_dir, .fini = remove_dir)
+{
+	struct tune *t = tune_new();
+	struct dyno_err e = { 0 };
+	char path[128], *text;
+
+	set_ok(t, "cpu.workers", json_integer(2), NULL, NULL);
+	set_ok(t, "launcher.env.cuda_module_loading", json_string("LAZY"),
+	    NULL, NULL);
+	snprintf(path, sizeof(path), "%s/t.env", dir);
+	cr_assert_eq(tune_write_env(t, path, &e), 0, "%s", e.msg);
+	text = slurp(path);
+	cr_assert_str_eq(strchr(text, '\n') + 1,
+	    "CPU_WORKERS=2\n"
+	    "CUDA_MODULE_LOADING=LAZY\n");
+	free(text);
+	/* Another key giving the same name is refused, as any collision. */
+	set_ok(t, "cuda.module_loading", json_string("EAGER"), NULL, NULL);
+	cr_assert_eq(tune_write_env(t, path, &e), DYNO_EINVAL);
+	cr_assert(strstr(e.msg, "CUDA_MODULE_LOADING") != NULL, "%s", e.msg);
+	tune_free(t);
+}
+
 Test(tune, json_shape, .init = make_dir, .fini = remove_dir)
 {
 	struct tune *t = sample();

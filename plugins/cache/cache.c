@@ -11,32 +11,13 @@
 #include <dyno/plugin.h>
 
 #include "probes.h"
+#include "sysfs.h"
 
 static const struct dyno_probe *const cache_probes[] = {
 	&cache_latency_probe, &cache_detect_probe, &cache_bandwidth_probe,
 	&cache_mrc_probe, &cache_kv_latency_probe, &cache_kv_throughput_probe,
 	&cache_kv_replay_probe, NULL
 };
-
-/* The first line of a small file, without its newline. */
-static int
-cache_read_line(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "re");
-	size_t len;
-
-	if (f == NULL)
-		return -1;
-	if (fgets(buf, (int)n, f) == NULL) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	len = strlen(buf);
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	return 0;
-}
 
 /* The core's inventory has the cache sizes, line sizes and sharing from
 ** hwloc; what the probes' `hugepages` options depend on is added here. */
@@ -46,16 +27,16 @@ cache_inventory(const struct dyno_host *h, struct dyno_inventory *sink)
 	char buf[256], v[64];
 	const char *a, *b;
 
-	if (cache_read_line("/sys/kernel/mm/transparent_hugepage/enabled", buf,
-			    sizeof(buf)) == 0 &&
+	if (sysfs_line(buf, sizeof(buf),
+		       "/sys/kernel/mm/transparent_hugepage/enabled") == 0 &&
 	    (a = strchr(buf, '[')) != NULL && (b = strchr(a, ']')) != NULL) {
 		snprintf(v, sizeof(v), "%.*s", (int)(b - a - 1), a + 1);
 		h->fact(sink, "cache.hugepages.thp", v);
 	}
-	if (cache_read_line("/proc/sys/vm/nr_hugepages", buf, sizeof(buf)) == 0)
+	if (sysfs_line(buf, sizeof(buf), "/proc/sys/vm/nr_hugepages") == 0)
 		h->fact(sink, "cache.hugepages.hugetlb_pages", buf);
-	if (cache_read_line("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages",
-			    buf, sizeof(buf)) == 0)
+	if (sysfs_line(buf, sizeof(buf),
+		       "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") == 0)
 		h->fact(sink, "cache.hugepages.hugetlb_free", buf);
 	return DYNO_OK;
 }

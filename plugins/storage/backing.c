@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "backing.h"
+#include "sysfs.h"
 
 static void
 storage_copy(char *dst, size_t n, const char *src)
@@ -82,40 +83,13 @@ storage_mount_of(const char *path, char *fstype, size_t ftn, char *opts,
 	return found;
 }
 
-/* Reads the first line of a sysfs file named by fmt into buf, without the
-** newline.  0, or -1 when it cannot be read or is empty. */
-static int
-storage_sysfs_line(char *buf, size_t n, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	FILE *f;
-	size_t len;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	if (fgets(buf, (int)n, f) == NULL) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	len = strlen(buf);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		buf[--len] = '\0';
-	return len > 0 ? 0 : -1;
-}
-
 static long
 storage_sysfs_long(const char *disk, const char *attr)
 {
 	char buf[64], *end;
 	long v;
 
-	if (storage_sysfs_line(buf, sizeof(buf), "/sys/block/%s/%s", disk,
+	if (sysfs_line(buf, sizeof(buf), "/sys/block/%s/%s", disk,
 			       attr) != 0)
 		return -1;
 	v = strtol(buf, &end, 10);
@@ -196,13 +170,13 @@ storage_backing_of(const char *path, struct storage_backing *b)
 		    storage_disk_of(src.st_rdev, b) != 0)
 			return 0;
 	}
-	if (storage_sysfs_line(b->model, sizeof(b->model),
+	if (sysfs_line(b->model, sizeof(b->model),
 			       "/sys/block/%s/device/model", b->disk) != 0 &&
-	    storage_sysfs_line(b->model, sizeof(b->model),
+	    sysfs_line(b->model, sizeof(b->model),
 			       "/sys/block/%s/dm/name", b->disk) != 0)
 		b->model[0] = '\0';
 	b->rotational = (int)storage_sysfs_long(b->disk, "queue/rotational");
-	if (storage_sysfs_line(line, sizeof(line), "/sys/block/%s/queue/scheduler",
+	if (sysfs_line(line, sizeof(line), "/sys/block/%s/queue/scheduler",
 			       b->disk) == 0)
 		storage_active_scheduler(line, b->scheduler, sizeof(b->scheduler));
 	b->nr_requests = storage_sysfs_long(b->disk, "queue/nr_requests");

@@ -77,6 +77,17 @@ fi
 jq_true "net and api keys from the network probes" tuned.json \
 	'.tune.net.streams >= 1 and .tune.net.rtt > 0 and .tune.net.rtt < 1 and .tune.api.max_inflight >= 1 and .why["net.rtt"].from.id == "network.tcp_rr"'
 jq_true "measured key" tuned.json '.tune.timing.clock_read_ns > 0 and .why["timing.clock_read_ns"].from.id == "null.clock"'
+# gpu: the keys where CUDA sees a GPU, else no gpu or launcher keys and
+# the reason in the header (the gpu plugin's own tests check its text).
+"$DYNO" hw --json >"$TMP/hw.json" 2>/dev/null
+if jq -e '(.gpus // []) | length > 0' "$TMP/hw.json" >/dev/null 2>&1; then
+	jq_true "gpu keys from the gpu probes" tuned.json \
+		'.tune.gpu.device >= 0 and .tune.gpu.memory_fraction > 0 and .tune.gpu.memory_fraction < 1 and (.tune.gpu.precision == "fp32" or .tune.gpu.precision == "bf16" or .tune.gpu.precision == "fp16") and (.tune.gpu.allow_tf32 | type) == "boolean" and .tune.gpu.h2d_bandwidth > 0 and .why["gpu.precision"].from.id == "gpu.gemm" and .why["gpu.h2d_bandwidth"].from.id == "gpu.copy" and .tune.launcher.env.cuda_module_loading == "LAZY" and (.tune.launcher.env.pytorch_cuda_alloc_conf | contains("expandable_segments"))'
+else
+	jq_true "no gpu keys without a GPU" tuned.json \
+		'(.tune | has("gpu") | not) and (.tune | has("launcher") | not)'
+	contains "gpu: none, and why" tuned.yaml 'gpu: "none ('
+fi
 
 expect "tune --check, same machine" 0 "$DYNO" tune --check tuned.yaml
 sed 's/^\(  *cpu.model: \).*/\1"Some Other CPU"/' tuned.yaml > other.yaml

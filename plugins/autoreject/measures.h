@@ -1,0 +1,26 @@
+/*
+** measures.h - the numbers AutoReject decides with: peak-to-peak
+** amplitude, element-wise median, RMSE, and the cross-validation loss.
+*/
+#ifndef AR_MEASURES_H
+#define AR_MEASURES_H
+
+#include <stddef.h>
+
+/* max - min of x[0..n-1]; n > 0. */
+double ar_ptp(const double *x, size_t n);
+/* Median of x[0..n-1] (mean of the two middle values for even n), as
+** numpy.median; reorders x.  n > 0. */
+double ar_median(double *x, size_t n);
+/* sqrt(mean((a - b)^2)) over n elements. */
+double ar_rmse(const double *a, const double *b, size_t n);
+/* The loss of the spec: m = mean of the training rows whose keep[i] is
+** nonzero, v = element-wise median of the validation rows, RMSE(m, v).
+** Rows are `len` doubles.  +inf when no training row is kept.  work
+** holds 2 * len + n_val doubles.  The fitting code computes the same
+** quantity from prefix sums; this direct form is its reference. */
+double ar_loss(const double *const *train, size_t n_train,
+	       const unsigned char *keep, const double *const *val,
+	       size_t n_val, size_t len, double *work);
+
+#endif /* AR_MEASURES_H */

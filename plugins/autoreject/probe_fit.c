@@ -1,0 +1,274 @@
+/*
+** probe_fit.c - the autoreject.fit probe: the full local AutoReject
+** (thresholds, consensus x n_interpolate CV, transform) on one
+** recording, timed per recording; the chosen parameters as artifacts,
+** the reject log to a file, and with synthetic input precision and
+** recall of the rejected epochs against the injected artifacts.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dyno/plugin.h>
+
+#include "fit.h"
+#include "probe_params.h"
+#include "probes.h"
+#include "rejectlog.h"
+#include "synth.h"
+#include "thresholds.h"
+
+#define FIT_MAX_RHO 16
+
+struct fit_state {
+	struct ar_input in;
+	int rho[FIT_MAX_RHO];
+	struct ar_fit_opts opts;
+	double *clean;
+};
+
+static void
+fit_state_free(struct fit_state *st)
+{
+	if (st == NULL)
+		return;
+	ar_input_free(&st->in);
+	free(st->clean);
+	free(st);
+}
+
+/* "1,4,32" into rho[], dropping values >= q (as the issue asks: the
+** default grid must work for any channel count).  Returns the count, 0
+** when none is left, -1 on a malformed list (err says why). */
+static int
+parse_rho(const char *s, size_t q, int *rho, char *err, size_t errlen)
+{
+	int n = 0;
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (end == p || v < 1 || v > 100000 ||
+		    (*end != ',' && *end != '\0')) {
+			snprintf(err, errlen, "n_interpolate '%s': expected a "
+				 "comma-separated list of positive integers", s);
+			return -1;
+		}
+		if ((size_t)v < q) {
+			if (n == FIT_MAX_RHO) {
+				snprintf(err, errlen, "n_interpolate '%s': at "
+					 "most %d values", s, FIT_MAX_RHO);
+				return -1;
+			}
+			rho[n++] = (int)v;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+static int
+fit_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
+{
+	struct fit_state *st = calloc(1, sizeof(*st));
+	const char *ni = h->param_str(ctx, "n_interpolate");
+	char err[512];
+	int n, rc;
+
+	if (st == NULL)
+		return h->fail(ctx, "out of memory");
+	rc = ar_input_from_params(h, ctx, &st->in);
+	if (rc != DYNO_OK) {
+		free(st);
+		return rc;
+	}
+	n = parse_rho(ni, st->in.ep.n_ch, st->rho, err, sizeof(err));
+	if (n <= 0) {
+		if (n == 0)
+			snprintf(err, sizeof(err), "n_interpolate '%s': every "
+				 "value is >= the %zu channels; expected at "
+				 "least one below", ni, st->in.ep.n_ch);
+		fit_state_free(st);
+		return h->fail(ctx, "%s", err);
+	}
+	st->opts = (struct ar_fit_opts){
+		.n_interp = st->rho, .n_rho = (size_t)n,
+		.n_consensus = (size_t)h->param_int(ctx, "consensus"),
+		.cv = (size_t)h->param_int(ctx, "cv"),
+		.method = strcmp(h->param_str(ctx, "method"), "random_search") == 0 ?
+			  AR_RANDOM_SEARCH : AR_BAYESIAN,
+		.seed = (uint64_t)h->param_int(ctx, "seed"),
+		.threads = (unsigned)h->param_int(ctx, "threads"),
+	};
+	if (st->in.ep.n_epochs < st->opts.cv) {
+		size_t e = st->in.ep.n_epochs;
+
+		fit_state_free(st);
+		return h->fail(ctx, "cv=%zu folds need at least as many epochs; "
+			       "the recording has %zu", (size_t)h->param_int(ctx, "cv"), e);
+	}
+	st->clean = malloc(st->in.ep.n_epochs * st->in.ep.n_ch *
+			   st->in.ep.n_times * sizeof(double));
+	if (st->clean == NULL) {
+		fit_state_free(st);
+		return h->fail(ctx, "out of memory for the cleaned epochs");
+	}
+	*state = st;
+	return DYNO_OK;
+}
+
+static void
+fit_teardown(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	(void)h; (void)ctx;
+	fit_state_free(state);
+}
+
+/* The artifacts of one fit: chosen parameters, thresholds. */
+static void
+fit_artifacts(const struct dyno_host *h, struct dyno_ctx *ctx,
+	      const struct fit_state *st, const struct ar_model *m,
+	      const struct ar_reject_log *log)
+{
+	const struct ar_epochs *ep = &st->in.ep;
+	char v[AR_MAX_CHANNELS * 32], *p = v;
+	size_t nbad = 0, ninterp = 0;
+
+	h->artifact(ctx, "input", st->in.what);
+	snprintf(v, sizeof(v), "%g", m->consensus);
+	h->artifact(ctx, "consensus", v);
+	snprintf(v, sizeof(v), "%d", m->n_interpolate);
+	h->artifact(ctx, "n_interpolate", v);
+	for (size_t c = 0; c < ep->n_ch; c++)
+		p += snprintf(p, sizeof(v) - (size_t)(p - v), "%s%s:%.6g",
+			      c ? " " : "", ep->names[c], m->thresh[c]);
+	h->artifact(ctx, "thresholds", v);
+	for (size_t e = 0; e < log->n_epochs; e++) {
+		nbad += log->bad[e];
+		for (size_t c = 0; c < log->n_ch; c++)
+			ninterp += log->labels[e * log->n_ch + c] == 2 &&
+				   !log->bad[e];
+	}
+	snprintf(v, sizeof(v), "%zu of %zu", nbad, log->n_epochs);
+	h->artifact(ctx, "bad_epochs", v);
+	snprintf(v, sizeof(v), "%zu", ninterp);
+	h->artifact(ctx, "interpolated_channels", v);
+}
+
+/* Precision and recall of the rejected epochs against the epochs that
+** received a transient artifact (blink, burst, global); a channel noisy
+** throughout is AutoReject's to interpolate, not a reason to reject. */
+static void
+fit_truth(const struct dyno_host *h, struct dyno_ctx *ctx,
+	  const struct ar_truth *t, const struct ar_reject_log *log)
+{
+	size_t tp = 0, rej = 0, pos = 0;
+
+	for (size_t e = 0; e < log->n_epochs; e++) {
+		rej += log->bad[e];
+		pos += t->epoch[e];
+		tp += log->bad[e] && t->epoch[e];
+	}
+	h->record(ctx, "precision", rej ? (double)tp / (double)rej : 1.0);
+	h->record(ctx, "recall", pos ? (double)tp / (double)pos : 1.0);
+}
+
+static int
+fit_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	struct fit_state *st = state;
+	const struct ar_epochs *ep = &st->in.ep;
+	const char *logpath = h->param_str(ctx, "log");
+	int first = 1;
+
+	do {
+		struct ar_model m;
+		struct ar_reject_log log;
+		uint64_t t0 = h->now_ns();
+		int rc = ar_fit(ep, &st->opts, &m);
+		double dt;
+
+		if (rc == AR_OK) {
+			rc = ar_transform(ep, &m, st->opts.threads, st->clean,
+					  &log);
+			if (rc != AR_OK)
+				ar_model_free(&m);
+		}
+		if (rc != AR_OK)
+			return h->fail(ctx, "autoreject on %s: %s", st->in.what,
+				       ar_strerror(rc));
+		dt = (double)(h->now_ns() - t0) * 1e-9;
+		h->record(ctx, "duration", dt);
+		h->record(ctx, "epochs_per_s", (double)ep->n_epochs / dt);
+		/* Every fit, though they agree: a metric's statistics
+		** need more than one sample. */
+		if (st->in.has_truth)
+			fit_truth(h, ctx, &st->in.truth, &log);
+		if (first) {
+			fit_artifacts(h, ctx, st, &m, &log);
+			if (logpath[0] != '\0') {
+				double g = 0;
+				char err[4600];
+
+				rc = ar_global_threshold(ep, &g);
+				if (rc == AR_OK &&
+				    ar_rejectlog_write(logpath, ep, &m, &log, g,
+						       err, sizeof(err)) != 0) {
+					ar_reject_log_free(&log);
+					ar_model_free(&m);
+					return h->fail(ctx, "%s", err);
+				}
+			}
+			first = 0;
+		}
+		ar_reject_log_free(&log);
+		ar_model_free(&m);
+		if (rc != AR_OK)
+			return h->fail(ctx, "global threshold of %s: %s",
+				       st->in.what, ar_strerror(rc));
+	} while (!h->should_stop(ctx));
+	return DYNO_OK;
+}
+
+static const struct dyno_param fit_params[] = {
+	AR_INPUT_PARAMS,
+	{ .name = "n_interpolate", .type = DYNO_PARAM_STRING, .def = "1,4,32",
+	  .help = "rho grid: channels to interpolate per epoch (values >= channels dropped)" },
+	{ .name = "consensus", .type = DYNO_PARAM_INT, .def = "11",
+	  .min = "2", .max = "101",
+	  .help = "points of the consensus grid over [0, 1] (fraction of channels)" },
+	{ .name = "cv", .type = DYNO_PARAM_INT, .def = "10", .min = "2",
+	  .max = "100", .help = "folds of the consensus x n_interpolate CV" },
+	{ .name = "method", .type = DYNO_PARAM_ENUM, .def = "bayesian",
+	  .choices = "bayesian|random_search",
+	  .help = "per-channel threshold search" },
+	{ .name = "log", .type = DYNO_PARAM_STRING, .def = "",
+	  .help = "write the reject log (JSON) to this file" },
+	{ NULL }
+};
+
+static const struct dyno_metric fit_metrics[] = {
+	{ .name = "duration", .unit = "s", .better = DYNO_BETTER_LOWER,
+	  .help = "seconds to fit and apply AutoReject to the recording" },
+	{ .name = "epochs_per_s", .unit = "epoch/s", .better = DYNO_BETTER_HIGHER,
+	  .help = "epochs of the recording / duration" },
+	{ .name = "precision", .unit = "", .better = DYNO_BETTER_HIGHER,
+	  .help = "synthetic: rejected epochs that had an injected transient artifact" },
+	{ .name = "recall", .unit = "", .better = DYNO_BETTER_HIGHER,
+	  .help = "synthetic: epochs with an injected transient artifact that were rejected" },
+	{ NULL }
+};
+
+const struct dyno_probe ar_fit_probe = {
+	.size = sizeof(struct dyno_probe),
+	.name = "fit",
+	.summary = "Full local AutoReject (per-channel thresholds, consensus x n_interpolate CV, repair) on an EEG recording",
+	.params = fit_params,
+	.metrics = fit_metrics,
+	.setup = fit_setup,
+	.teardown = fit_teardown,
+	.run = fit_run,
+};
