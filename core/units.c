@@ -571,6 +571,11 @@ units_format(double value, const char *unit, char *buf, size_t n)
 		** what is printed must read back. */
 		lo = unity;
 		hi = 9;
+	} else if (*unit == '\0') {
+		/* A plain number below 1 is a ratio or a fraction (a hit rate,
+		** precision): "0.918", not "918 m". */
+		lo = unity;
+		hi = 9;
 	} else {
 		lo = 1;
 		hi = 9;
