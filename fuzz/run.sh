@@ -41,9 +41,14 @@ build fuzz_threshold "$src/fuzz/fuzz_threshold.c" "$src/core/threshold.c" \
 build fuzz_rundoc "$src/fuzz/fuzz_rundoc.c" "$src/core/rundoc.c" \
 	"$src/core/compare_stats.c" "$src/core/histogram.c" "$src/core/err.c" \
 	"$src/core/xmalloc.c" $jansson_libs
+# The autoreject plugin's raw reader (without libedf: EDF parsing is
+# libedf's, covered by the plugin's tests).
+ar=$src/plugins/autoreject
+build fuzz_ar_raw -I"$ar" -I"$src/plugins/common" "$src/fuzz/fuzz_ar_raw.c" \
+	"$ar/input.c" "$ar/montage.c" "$ar/epochs.c" $jansson_libs
 
 failed=0
-for t in threshold units serve_http rundoc; do
+for t in threshold units serve_http rundoc ar_raw; do
 	# New inputs go to the working corpus (first directory), never into
 	# the seeds in the source tree.
 	mkdir -p "$out/corpus/$t" "$out/crashes/$t"
@@ -54,6 +59,8 @@ for t in threshold units serve_http rundoc; do
 	[ "$t" = serve_http ] && max_len=10000
 	# A run document with a histogram is a few hundred bytes already.
 	[ "$t" = rundoc ] && max_len=4096
+	# A header and a few epochs of float64 samples.
+	[ "$t" = ar_raw ] && max_len=4096
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$out/build/fuzz_$t" -max_total_time="$seconds" -max_len="$max_len" \

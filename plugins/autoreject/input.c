@@ -38,7 +38,9 @@ ar_check_finite(const struct ar_epochs *ep, const char *what, char *err,
 	return 0;
 }
 
-/* Reads n "[label] x y z" lines from path into pos. */
+#ifdef HAVE_EDFLIB
+/* Reads n "[label] x y z" lines from path into pos (EDF files carry no
+** positions; raw headers have their own). */
 static int
 read_positions(const char *path, size_t n, double (*pos)[3], char *err,
 	       size_t errlen)
@@ -90,7 +92,6 @@ read_positions(const char *path, size_t n, double (*pos)[3], char *err,
 	return 0;
 }
 
-#ifdef HAVE_EDFLIB
 static const char *
 edf_error(int code)
 {
