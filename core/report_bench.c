@@ -65,6 +65,20 @@ ok(const json_t *rec)
 	return strcmp(report_str(rec, "status"), "ok") == 0;
 }
 
+/* The metric's 95% CI scaled by f into lo and hi; 0 when it has none. */
+static int
+ci_bounds(const json_t *m, double f, double *lo, double *hi)
+{
+	const json_t *ci = json_object_get(m, "ci95");
+
+	if (!json_is_number(json_array_get(ci, 0)) ||
+	    !json_is_number(json_array_get(ci, 1)))
+		return 0;
+	*lo = json_number_value(json_array_get(ci, 0)) * f;
+	*hi = json_number_value(json_array_get(ci, 1)) * f;
+	return 1;
+}
+
 json_t *
 report_bmf(const struct report_run *r)
 {
@@ -83,24 +97,20 @@ report_bmf(const struct report_run *r)
 		bench = json_object();
 		json_object_foreach(json_object_get((json_t *)rec, "metrics"),
 				    mn, m) {
-			const json_t *ci = json_object_get(m, "ci95");
 			const char *unit;
 			double f = scale(report_str(m, "unit"), &unit);
-			double med = report_num(m, "median");
+			double med = report_num(m, "median"), lo, hi;
 			json_t *meas;
 			char *mname;
 
 			if (!isfinite(med))
 				continue;
 			meas = json_pack("{s:f}", "value", med * f);
-			if (json_is_number(json_array_get(ci, 0)) &&
-			    json_is_number(json_array_get(ci, 1))) {
+			if (ci_bounds(m, f, &lo, &hi)) {
 				json_object_set_new(meas, "lower_value",
-				    json_real(json_number_value(
-					json_array_get(ci, 0)) * f));
+						    json_real(lo));
 				json_object_set_new(meas, "upper_value",
-				    json_real(json_number_value(
-					json_array_get(ci, 1)) * f));
+						    json_real(hi));
 			}
 			/* Measures are made by name when new: the unit in the
 			** name keeps a latency in ns apart from one in s. */
@@ -131,21 +141,17 @@ report_gab(const struct report_run *r, int bigger)
 			continue;
 		json_object_foreach(json_object_get((json_t *)rec, "metrics"),
 				    mn, m) {
-			const json_t *ci = json_object_get(m, "ci95");
 			const char *unit;
 			double f = scale(report_str(m, "unit"), &unit);
-			double med = report_num(m, "median");
+			double med = report_num(m, "median"), clo, chi;
 			int hi = strcmp(report_str(m, "better"), "higher") == 0;
 			char *name, *extra, range[64] = "";
 
 			if (hi != bigger || !isfinite(med))
 				continue;
-			if (json_is_number(json_array_get(ci, 0)) &&
-			    json_is_number(json_array_get(ci, 1)))
+			if (ci_bounds(m, f, &clo, &chi))
 				snprintf(range, sizeof range, "± %.4g",
-				    (json_number_value(json_array_get(ci, 1)) -
-				     json_number_value(json_array_get(ci, 0))) *
-				    f / 2);
+					 (chi - clo) / 2);
 			name = xasprintf("%s %s", bname, mn);
 			extra = xasprintf("n: %" JSON_INTEGER_FORMAT "\nmean: "
 			    "%.6g %s\np99: %.6g %s\nfingerprint: %s",
