@@ -2,8 +2,12 @@
 # network-vs-peers.sh - the network plugin's probes against the tools
 # people use for the same measurement, alternated, ROUNDS times:
 #   stream  network.tcp_stream vs iperf3 (1 and 4 streams, 128 KiB writes);
-#           dyno against the dyno serve the probe starts, iperf3 against
-#           iperf3 -s.
+#           dyno against the dyno serve the probe starts (which sleeps
+#           between reads, as iperf3 -s does), again against a dyno serve
+#           --busy-poll 1ms (for the record), iperf3 against iperf3 -s.
+#   shaped  the same through a veth pair between two namespaces shaped by
+#           tc tbf (SHAPE_RATE): both must count the payload that rate
+#           carries (root only).
 #   rr      network.tcp_rr / udp_rr vs sockperf ping-pong --full-rtt (64 B),
 #           dyno against its own dyno serve, sockperf against sockperf server.
 #   http    network.http vs wrk -t1 -c16 --latency against the same server:
@@ -13,7 +17,8 @@
 # 10% (ratio 0.90-1.10).
 #   DYNO=./dyno sh bench/network-vs-peers.sh          (or: make bench-network)
 # Environment: ROUNDS (3), SECONDS_EACH (3: measuring time of every run),
-# SECTIONS ("stream rr http"), CLIENT_CPU / SERVER_CPU (default the first
+# SECTIONS ("stream shaped rr http"), SHAPE_RATE (4gbit, tc tbf syntax),
+# CLIENT_CPU / SERVER_CPU (default the first
 # and the last CPU this shell may run on), DYNO_ARGS (global dyno options,
 # e.g. "--plugin-dir plugins/network").
 # Placement: the peer tools' clients (iperf3 -c, sockperf ping-pong, wrk)
@@ -53,7 +58,7 @@ set -u
 : "${DYNO:?set DYNO to the dyno binary}"
 ROUNDS=${ROUNDS:-3}
 SECONDS_EACH=${SECONDS_EACH:-3}
-SECTIONS=${SECTIONS:-"stream rr http"}
+SECTIONS=${SECTIONS:-"stream shaped rr http"}
 DYNO_ARGS=${DYNO_ARGS:-}
 command -v jq >/dev/null || { echo "network-vs-peers: skipped: jq not installed (apt-get install jq)"; exit 0; }
 command -v taskset >/dev/null || { echo "network-vs-peers: skipped: taskset not installed (apt-get install util-linux)"; exit 0; }
@@ -62,8 +67,10 @@ TMPD=$(mktemp -d /tmp/dyno-netbench-XXXXXX)
 rows=$TMPD/rows
 : >"$rows"
 SRV_PIDS=""
+NETNS=""
 cleanup() {
 	for p in $SRV_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$TMPD"
 }
 trap cleanup EXIT
@@ -152,10 +159,20 @@ sec_stream() {
 	ipid=$!
 	SRV_PIDS="$SRV_PIDS $ipid"
 	if ! wait_port "$port"; then echo "stream: skipped: iperf3 -s did not start"; return; fi
+	# shellcheck disable=SC2086
+	$S "$DYNO" $DYNO_ARGS serve --bind 127.0.0.1 --port 0 --busy-poll 1ms >"$TMPD/serve0.out" 2>&1 &
+	SRV_PIDS="$SRV_PIDS $!"
+	sleep_port=""
+	for _ in $(seq 50); do
+		sleep_port=$(sed -n 's/^dyno serve: listening on .*:\([0-9]*\)$/\1/p' "$TMPD/serve0.out")
+		[ -n "$sleep_port" ] && break
+		sleep 0.1
+	done
 	# warmup=0s: iperf3 (no --omit) counts from the first byte too, so
 	# both include TCP's ramp and both byte counts can be held against
 	# the loopback counter.
 	echo "## stream: dyno probe network.tcp_stream streams=N msg_size=128KiB duration=${SECONDS_EACH}s warmup=0s $PIN server_cpu=$SERVER_CPU"
+	echo "##         then the same with peer=127.0.0.1:$sleep_port, a dyno serve --busy-poll 1ms under $S ('polling')"
 	echo "##         vs $C iperf3 -c 127.0.0.1 -p $port -P N -t $SECONDS_EACH -J  (iperf3 -s under $S)"
 	for n in 1 4; do
 		for r in $(seq "$ROUNDS"); do
@@ -165,6 +182,11 @@ sec_stream() {
 			l1=$(lo_bytes)
 			d=$(echo "$j" | jq -r '.metrics.throughput.mean' 2>/dev/null)
 			db=$(echo "$j" | jq -r '.artifacts.sent' 2>/dev/null | awk '{ print $1 }')
+			z=""
+			[ -n "$sleep_port" ] && { z=$(dyno_json network.tcp_stream streams=$n msg_size=128KiB \
+				duration="${SECONDS_EACH}s" warmup=0s "$PIN" peer="127.0.0.1:$sleep_port" |
+				jq -r '.metrics.throughput.mean' 2>/dev/null) || z=""; }
+			l1z=$(lo_bytes)
 			$C iperf3 -c 127.0.0.1 -p "$port" -P "$n" -t "$SECONDS_EACH" -J >"$TMPD/iperf3.json" 2>/dev/null
 			l2=$(lo_bytes)
 			i=$(jq -r '.end.sum_received.bits_per_second / 8' "$TMPD/iperf3.json" 2>/dev/null)
@@ -174,10 +196,74 @@ sec_stream() {
 			q=$(ratio "$d" "$i")
 			printf '  streams=%s round %s: dyno %.3f GB/s, iperf3 %.3f GB/s, ratio %s; bytes counted / loopback bytes: dyno %s, iperf3 %s\n' \
 				"$n" "$r" "$(echo "$d" | awk '{ print $1 / 1e9 }')" "$(echo "$i" | awk '{ print $1 / 1e9 }')" "$q" \
-				"$(ratio "$db" "$((l1 - l0))")" "$(ratio "$ib" "$((l2 - l1))")"
+				"$(ratio "$db" "$((l1 - l0))")" "$(ratio "$ib" "$((l2 - l1z))")"
 			row "tcp_stream streams=$n" throughput min "$q"
+			[ -n "$z" ] && [ "$z" != null ] && {
+				printf '  streams=%s round %s: dyno, polling server, %.3f GB/s, ratio %s\n' \
+					"$n" "$r" "$(echo "$z" | awk '{ print $1 / 1e9 }')" "$(ratio "$z" "$i")"
+				row "tcp_stream streams=$n polling" throughput min "$(ratio "$z" "$i")"; }
 		done
 	done
+}
+
+# --- shaped: tcp_stream vs iperf3 through a rate-limited veth ----------
+# Unshaped loopback in a VM is bistable (see docs/performance.md): each
+# run settles in a slow or a fast regime by chance, so single-run ratios
+# scatter whatever the tools do.  Here the path sets the rate: two
+# namespaces, a veth pair, tc tbf at SHAPE_RATE on the client's side, and
+# both tools must count the payload that rate carries:
+# rate / 8 x (MTU - 52) / (MTU + 14).  Root, ip and tc tbf needed.
+sec_shaped() {
+	rate=${SHAPE_RATE:-4gbit}
+	if [ "$(id -u)" -ne 0 ]; then echo "shaped: skipped: needs root (ip netns, tc)"; return; fi
+	if ! command -v iperf3 >/dev/null || ! command -v tc >/dev/null; then echo "shaped: skipped: iperf3 or tc not installed"; return; fi
+	na=dyno-bench-a-$$ nb=dyno-bench-b-$$
+	NETNS="$na $nb"
+	if ! { ip netns add "$na" && ip netns add "$nb" &&
+		ip link add dbva$$ type veth peer name dbvb$$ &&
+		ip link set dbva$$ netns "$na" && ip link set dbvb$$ netns "$nb" &&
+		ip -n "$na" addr add 10.215.0.1/24 dev dbva$$ &&
+		ip -n "$nb" addr add 10.215.0.2/24 dev dbvb$$ &&
+		ip -n "$na" link set dbva$$ up && ip -n "$nb" link set dbvb$$ up &&
+		ip -n "$na" link set lo up && ip -n "$nb" link set lo up &&
+		ip netns exec "$nb" tc qdisc add dev dbvb$$ root tbf rate "$rate" burst 512kb latency 20ms; } 2>"$TMPD/ns.err"; then
+		echo "shaped: skipped: $(tail -n 1 "$TMPD/ns.err")"
+		ip netns del "$na" 2>/dev/null; ip netns del "$nb" 2>/dev/null
+		return
+	fi
+	mtu=$(ip netns exec "$nb" cat /sys/class/net/dbvb$$/mtu)
+	# shellcheck disable=SC2086
+	$S ip netns exec "$na" "$DYNO" $DYNO_ARGS serve --bind 10.215.0.1 --port 7478 >"$TMPD/ns-serve.out" 2>&1 &
+	SRV_PIDS="$SRV_PIDS $!"
+	$S ip netns exec "$na" iperf3 -s -B 10.215.0.1 -p 7479 >"$TMPD/ns-iperf3.out" 2>&1 &
+	SRV_PIDS="$SRV_PIDS $!"
+	sleep 1
+	want=$(echo "$rate" | awk -v m="$mtu" '{ r = $1 + 0; u = tolower($1); sub(/^[0-9.]+/, "", u)
+		f = (u == "gbit") ? 1e9 : (u == "mbit") ? 1e6 : (u == "kbit") ? 1e3 : 1
+		printf "%.0f", r * f / 8 * (m - 52) / (m + 14) }')
+	echo "## shaped: tc tbf rate $rate on a veth pair between two namespaces (MTU $mtu): payload rate $(echo "$want" | awk '{ printf "%.4f GB/s", $1 / 1e9 }')"
+	echo "##         dyno probe network.tcp_stream peer=10.215.0.1:7478 streams=N duration=${SECONDS_EACH}s warmup=500ms $PIN"
+	echo "##         vs $C iperf3 -c 10.215.0.1 -p 7479 -P N -t $SECONDS_EACH -O 0.5 -J  (both servers under $S)"
+	for n in 1 4; do
+		for r in $(seq "$ROUNDS"); do
+			# shellcheck disable=SC2086
+			d=$(ip netns exec "$nb" "$DYNO" $DYNO_ARGS probe network.tcp_stream peer=10.215.0.1:7478 \
+				streams=$n duration="${SECONDS_EACH}s" warmup=500ms "$PIN" --json 2>/dev/null |
+				jq -r 'select(.status == "ok") | .metrics.throughput.mean' 2>/dev/null)
+			i=$(ip netns exec "$nb" $C iperf3 -c 10.215.0.1 -p 7479 -P "$n" -t "$SECONDS_EACH" -O 0.5 -J 2>/dev/null |
+				jq -r '.end.sum_received.bits_per_second / 8' 2>/dev/null)
+			[ -n "$d" ] && [ -n "$i" ] || { echo "  streams=$n round $r: no figure (dyno '$d', iperf3 '$i')"; continue; }
+			q=$(ratio "$d" "$i")
+			printf '  streams=%s round %s: dyno %.4f GB/s (%s of the shaped rate), iperf3 %.4f GB/s (%s), ratio %s\n' \
+				"$n" "$r" "$(echo "$d" | awk '{ print $1 / 1e9 }')" "$(ratio "$d" "$want")" \
+				"$(echo "$i" | awk '{ print $1 / 1e9 }')" "$(ratio "$i" "$want")" "$q"
+			row "tcp_stream shaped streams=$n" throughput min "$q"
+		done
+	done
+	for p in $SRV_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	SRV_PIDS=""
+	ip netns del "$na" 2>/dev/null
+	ip netns del "$nb" 2>/dev/null
 }
 
 # --- rr: tcp_rr / udp_rr vs sockperf ping-pong -------------------------
@@ -272,6 +358,7 @@ http_case() {
 			rm -f "$TMPD/h2.log"
 			$C h2load --h1 -t1 -c"$c" -D "$SECONDS_EACH" --log-file="$TMPD/h2.log" "$2" >"$TMPD/h2.out" 2>&1
 			hr=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$TMPD/h2.out")
+			# shellcheck disable=SC2046  # two fields, split on purpose
 			set -- "$@" $(h2load_stats "$TMPD/h2.log")
 			if [ -n "$hr" ] && [ $# -ge 5 ]; then
 				printf '    h2load: rps %.0f, p50 %.1f us, L %.1f\n' "$hr" \
@@ -345,9 +432,10 @@ EOF
 for s in $SECTIONS; do
 	case $s in
 	stream) sec_stream ;;
+	shaped) sec_shaped ;;
 	rr) sec_rr ;;
 	http) sec_http ;;
-	*) echo "network-vs-peers: unknown section '$s' (stream rr http)" >&2; exit 1 ;;
+	*) echo "network-vs-peers: unknown section '$s' (stream shaped rr http)" >&2; exit 1 ;;
 	esac
 done
 

@@ -895,6 +895,7 @@ cmd_serve(struct global *g, int argc, char **argv)
 		{ "max-msg", required_argument, NULL, 'm' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "busy-poll", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct serve_opts so;
@@ -945,6 +946,13 @@ cmd_serve(struct global *g, int argc, char **argv)
 				usage_error("serve: --threads: '%s' is out of "
 					    "range (expected 1 to 1024)", optarg);
 			so.threads = (unsigned)v;
+			break;
+		case 'B':
+			so.busy_poll_ns = opt_duration("serve: --busy-poll",
+						       optarg);
+			if (so.busy_poll_ns > 1000000000u)
+				usage_error("serve: --busy-poll: '%s' is out of "
+					    "range (expected 0 to 1s)", optarg);
 			break;
 		default:
 			bad_option("serve", c, argv);
@@ -1038,7 +1046,8 @@ static const struct command commands[] = {
 	  "network, and what plugins add, e.g. GPUs) and its fingerprint." },
 	{ "serve", cmd_serve, "the peer for network probes (TCP, UDP, HTTP)",
 	  "dyno serve [--bind 127.0.0.1] [--port 7478] [--max-conns 1024]\n"
-	  "           [--max-msg 16MiB] [--idle-timeout 30s] [--threads 1]",
+	  "           [--max-msg 16MiB] [--idle-timeout 30s] [--threads 1]\n"
+	  "           [--busy-poll 0]",
 	  "Serve the network plugin's protocol (core/wire.h) until SIGTERM or\n"
 	  "SIGINT: TCP round trips, sink and source streams, an HTTP/1.1\n"
 	  "subset (GET /, GET /bytes/N, POST, PUT) and UDP echo, all on one\n"
@@ -1055,6 +1064,10 @@ static const struct command commands[] = {
 	  "                    0: never)\n"
 	  "  --threads N       N event loops on N threads, sharing the port\n"
 	  "                    with SO_REUSEPORT (default 1)\n"
+	  "  --busy-poll D     while a sink or source stream is open, poll for\n"
+	  "                    up to D (at most 1s) before sleeping, so the\n"
+	  "                    sender need not wake this CPU (default 0:\n"
+	  "                    sleep between reads, as iperf3 -s does)\n"
 	  "Exit status: 0 after SIGTERM or SIGINT, 2 bad input or the port\n"
 	  "could not be bound." },
 	{ "report", cmd_report, "a run as Markdown, HTML, JUnit, Prometheus, CSV...",

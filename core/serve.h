@@ -22,10 +22,12 @@ struct serve_opts {
 	uint64_t max_msg;       /* largest hello size or HTTP body/response */
 	uint64_t idle_ns;       /* close a connection idle this long; 0 never */
 	unsigned threads;       /* event loops, SO_REUSEPORT when > 1 */
+	uint64_t busy_poll_ns;  /* while a SINK/SOURCE stream is open, poll
+				** this long before sleeping; 0 never */
 };
 
 /* The defaults: 127.0.0.1, SERVE_PORT, 1024 connections, 16 MiB, 30 s,
-** one thread. */
+** one thread, no busy poll. */
 void serve_opts_default(struct serve_opts *o);
 
 /*

@@ -22,6 +22,9 @@ expect "max-conns 0" 2 "$DYNO" serve --max-conns 0
 one_line "max-conns 0 one line" "$TMP/err"
 expect "threads 0" 2 "$DYNO" serve --threads 0
 one_line "threads 0 one line" "$TMP/err"
+expect "busy-poll over 1s" 2 "$DYNO" serve --busy-poll 2s
+one_line "busy-poll over 1s one line" "$TMP/err"
+contains "busy-poll names the input" "$TMP/err" "'2s'"
 expect "unknown option" 2 "$DYNO" serve --bogus
 one_line "unknown option one line" "$TMP/err"
 expect "missing value" 2 "$DYNO" serve --port
@@ -32,6 +35,7 @@ one_line "address not here one line" "$TMP/err"
 contains "names the address" "$TMP/err" "192.0.2.1"
 expect "serve --help" 0 "$DYNO" serve --help
 contains "help names --max-msg" "$TMP/out" "--max-msg"
+contains "help names --busy-poll" "$TMP/out" "--busy-poll"
 
 "$DYNO" serve --port 0 --max-conns 3 --max-msg 1MiB --idle-timeout 1s \
 	>"$TMP/serve.out" 2>"$TMP/serve.err" &
@@ -126,6 +130,42 @@ contains "max-conns logged" "$TMP/serve.err" "3 connections already"
 sleep 2
 contains "idle connections closed" "$TMP/serve.err" "idle for 1 s"
 expect "serves again after the holders" 0 curl -sS "$url/"
+
+# --busy-poll: a server that polls while a sink stream is open hardly
+# ever sleeps during one (voluntary context switches), one with
+# --busy-poll 0 sleeps after each drained read, and neither spins once
+# the stream is closed.
+switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
+cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+for bp in 0 1ms; do
+	"$DYNO" serve --port 0 --busy-poll "$bp" >"$TMP/bp.out" 2>&1 &
+	bpid=$!
+	i=0
+	while [ ! -s "$TMP/bp.out" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	bport=$(sed -n 's/^dyno serve: listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
+		"$TMP/bp.out")
+	s0=$(switches "$bpid")
+	# A SINK hello (mode 'S', sizes 0), then 200 MB.
+	timeout 20 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
+		printf "DYN1S\000\000\000\000\000\000\000\000\000\000\000" >&3
+		head -c 200000000 /dev/zero >&3' "$bport"
+	s1=$(switches "$bpid")
+	sleep 0.2
+	t0=$(cputicks "$bpid")
+	sleep 1
+	t1=$(cputicks "$bpid")
+	eval "sw_$(echo "$bp" | tr -cd 'a-z0-9')=$((s1 - s0))"
+	if [ $((t1 - t0)) -le 10 ]; then ok "busy-poll $bp: idle after the stream"; else
+		ko "busy-poll $bp: idle after the stream ($((t1 - t0)) ticks in 1 s)"; fi
+	kill -TERM "$bpid"
+	wait "$bpid"
+done
+# shellcheck disable=SC2154
+if [ "$sw_0" -gt 100 ] && [ $((sw_1ms * 10)) -lt "$sw_0" ]; then
+	ok "busy-poll 1ms sleeps far less during a stream ($sw_1ms vs $sw_0 switches)"
+else
+	ko "busy-poll 1ms sleeps far less during a stream ($sw_1ms vs $sw_0 switches)"
+fi
 
 # --threads: loops sharing the port.  SIGINT stops it too, even in a
 # background job (where the shell ignores SIGINT for it).

@@ -1,9 +1,11 @@
 #!/bin/sh
 # test_netns.sh - two hosts on one machine: two network namespaces joined
 # by a veth pair, `dyno serve` in one, the probes in the other (ip netns
-# exec).  Where tc netem is available, 10 ms of delay each way must show
-# as a tcp_rr median within 1 ms of 20 ms - an accuracy check, not just
-# "it ran".  Root only; skipped with the reason otherwise.
+# exec).  Two accuracy checks, not just "it ran": where tc tbf is
+# available, a link shaped to 400 Mbit/s must show as tcp_stream
+# throughput within 3% of the payload that rate carries; where tc netem
+# is, 10 ms of delay each way must show as a tcp_rr median within 1 ms of
+# 20 ms.  Root only; skipped with the reason otherwise.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 SP="--plugin-dir $TOP_BUILDDIR/plugins/network"
@@ -65,6 +67,24 @@ for probe in tcp_rr udp_rr tcp_crr "tcp_stream streams=2"; do
 	jq_true "$probe ran against the other namespace" "$TMP/out" \
 		".status == \"ok\" and .artifacts.peer == \"10.213.0.1:$PORT\""
 done
+
+# tbf: the client's side of the link shaped to 400 Mbit/s.  tbf counts
+# whole frames, so the payload rate is 400e6 / 8 x 1448 / 1514 (MTU 1500:
+# 1448 bytes of TCP payload with timestamps per 1514-byte frame).
+mtu=$(ip netns exec "$B" cat "/sys/class/net/$VB/mtu")
+if ip netns exec "$B" tc qdisc add dev "$VB" root tbf rate 400mbit burst 64kb latency 20ms 2>"$TMP/tc.err"; then
+	expect "tcp_stream through a 400 Mbit/s tbf" 0 ip netns exec "$B" "$DYNO" $SP probe network.tcp_stream $P duration=2s warmup=500ms --json
+	got=$(jq '.metrics.throughput.mean' "$TMP/out")
+	want=$(awk -v m="$mtu" 'BEGIN { printf "%.0f", 400e6 / 8 * (m - 52) / (m + 14) }')
+	if awk -v g="$got" -v w="$want" 'BEGIN { exit !(g >= 0.97 * w && g <= 1.03 * w) }'; then
+		ok "tcp_stream $got B/s within 3% of the shaped payload rate $want B/s"
+	else
+		ko "tcp_stream $got B/s within 3% of the shaped payload rate $want B/s"
+	fi
+	ip netns exec "$B" tc qdisc del dev "$VB" root
+else
+	echo "ok - skipped: tc tbf: $(tail -n 1 "$TMP/tc.err")"
+fi
 
 # netem: 10 ms each way -> 20 ms round trips.
 if ip netns exec "$A" tc qdisc add dev "$VA" root netem delay 10ms 2>"$TMP/tc.err" &&
