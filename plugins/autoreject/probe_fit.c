@@ -12,6 +12,7 @@
 
 #include <dyno/plugin.h>
 
+#include "export.h"
 #include "fit.h"
 #include "probe_params.h"
 #include "probes.h"
@@ -75,7 +76,7 @@ fit_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 {
 	struct fit_state *st = calloc(1, sizeof(*st));
 	const char *ni = h->param_str(ctx, "n_interpolate");
-	char err[512];
+	char err[4600];
 	int n, rc;
 
 	if (st == NULL)
@@ -84,6 +85,13 @@ fit_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	if (rc != DYNO_OK) {
 		free(st);
 		return rc;
+	}
+	if (h->param_str(ctx, "save")[0] != '\0' &&
+	    ar_export_raw(h->param_str(ctx, "save"), &st->in.ep,
+			  st->in.has_truth ? &st->in.truth : NULL, err,
+			  sizeof(err)) != 0) {
+		fit_state_free(st);
+		return h->fail(ctx, "%s", err);
 	}
 	n = parse_rho(ni, st->in.ep.n_ch, st->rho, err, sizeof(err));
 	if (n <= 0) {
@@ -247,6 +255,8 @@ static const struct dyno_param fit_params[] = {
 	  .help = "per-channel threshold search" },
 	{ .name = "log", .type = DYNO_PARAM_STRING, .def = "",
 	  .help = "write the reject log (JSON) to this file" },
+	{ .name = "save", .type = DYNO_PARAM_STRING, .def = "",
+	  .help = "write the epochs as source=raw input: FILE (float64) and FILE.json (header; synthetic: with the truth)" },
 	{ NULL }
 };
 

@@ -1,13 +1,12 @@
 /*
 ** rejectlog.c - writing the reject log (JSON, via jansson).
 */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <jansson.h>
 
+#include "jsonout.h"
 #include "rejectlog.h"
 
 static json_t *
@@ -67,32 +66,14 @@ ar_rejectlog_write(const char *path, const struct ar_epochs *ep,
 		   double global_thresh, char *err, size_t errlen)
 {
 	json_t *root = build(ep, m, log, global_thresh);
-	char tmp[4200];
-	int rc = -1;
+	int rc;
 
 	if (root == NULL) {
 		snprintf(err, errlen, "log=%s: out of memory building the "
 			 "reject log", path);
 		return -1;
 	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "log=%.200s...: path too long", path);
-		goto out;
-	}
-	if (json_dump_file(root, tmp, JSON_COMPACT) != 0) {
-		snprintf(err, errlen, "log=%s: cannot write %s: %s", path, tmp,
-			 strerror(errno));
-		remove(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "log=%s: cannot rename %s into place: %s",
-			 path, tmp, strerror(errno));
-		remove(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = ar_json_write_atomic("log", path, root, err, errlen);
 	json_decref(root);
 	return rc;
 }

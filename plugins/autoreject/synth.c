@@ -6,7 +6,8 @@
 ** with weights that fall off with angular distance, so neighbouring
 ** channels are correlated as on a real scalp (a spline interpolation of
 ** a channel then resembles it, which AutoReject's augmentation relies
-** on).  Amplitudes: background ~12 uV rms, alpha ~10 uV at 9.5-10.5 Hz,
+** on), high-passed at 1 Hz as recordings are before AutoReject.
+** Amplitudes: background ~12 uV rms, alpha ~10 uV at 9.5-10.5 Hz,
 ** sensor noise 1.5 uV; blinks 150-300 uV at the front; muscle bursts
 ** 25-45 uV rms broadband on one or two channels; globally bad epochs
 ** 400-800 uV swings on every channel; noisy channels 35 uV rms white
@@ -26,6 +27,7 @@
 #define ALPHA_AMP (10 * UV)
 #define SENSOR_RMS (1.5 * UV)
 #define NOISY_RMS (35 * UV)
+#define HIGHPASS_HZ 1.0
 /* A blink marks the channels where it adds at least this much. */
 #define BLINK_MARK (80 * UV)
 
@@ -57,18 +59,27 @@ gauss(struct rng *r)
 	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
 
-/* Paul Kellet's economy pink-noise filter. */
+/* Paul Kellet's economy pink-noise filter, then a one-pole high-pass
+** (pole hp): recordings reach AutoReject high-passed at about 1 Hz, and
+** drift below that would make each epoch's peak-to-peak its slope. */
 struct pink {
 	double b0, b1, b2;
+	double x1, y1;
 };
 
 static double
-pink_step(struct pink *p, double w)
+pink_step(struct pink *p, double w, double hp)
 {
+	double x, y;
+
 	p->b0 = 0.99765 * p->b0 + w * 0.0990460;
 	p->b1 = 0.96300 * p->b1 + w * 0.2965164;
 	p->b2 = 0.57000 * p->b2 + w * 1.0526913;
-	return p->b0 + p->b1 + p->b2 + w * 0.1848;
+	x = p->b0 + p->b1 + p->b2 + w * 0.1848;
+	y = x - p->x1 + hp * p->y1;
+	p->x1 = x;
+	p->y1 = y;
+	return y;
 }
 
 static double
@@ -103,6 +114,7 @@ ar_synth(const struct ar_synth_opts *o, struct ar_epochs *ep,
 	double wblink[AR_MAX_CHANNELS], src[N_SOURCES], scale = 0;
 	double back[3] = { 0, -0.9, 0.3 }, eyes[3] = { 0, 0.95, -0.3 };
 	double falpha = 9.5 + unif(&r);
+	double hp = exp(-2 * M_PI * HIGHPASS_HZ / o->sfreq);
 	int rc;
 
 	memset(truth, 0, sizeof(*truth));
@@ -149,12 +161,12 @@ ar_synth(const struct ar_synth_opts *o, struct ar_epochs *ep,
 	}
 	/* The filter's gain for unit white noise, measured once. */
 	{
-		struct pink p = { 0, 0, 0 };
+		struct pink p = { 0, 0, 0, 0, 0 };
 		struct rng r2 = { ar_seed(o->seed, 0x4b45), 0, 0 };
 		double ss = 0;
 
 		for (int i = 0; i < 20000; i++) {
-			double v = pink_step(&p, gauss(&r2));
+			double v = pink_step(&p, gauss(&r2), hp);
 
 			if (i >= 4000)
 				ss += v * v;
@@ -179,7 +191,7 @@ ar_synth(const struct ar_synth_opts *o, struct ar_epochs *ep,
 				       sin(2 * M_PI * falpha * tt);
 
 			for (int s = 0; s < N_SOURCES; s++)
-				src[s] = scale * pink_step(&pk[s], gauss(&r));
+				src[s] = scale * pink_step(&pk[s], gauss(&r), hp);
 			for (size_t c = 0; c < q; c++) {
 				double v = alpha * walpha[c] +
 					   SENSOR_RMS * gauss(&r);

@@ -27,6 +27,23 @@ expect "fit, 2 threads" 0 "$DYNO" $SP probe autoreject.fit $SMALL $ONCE \
 	threads=2 log="$TMP/log2.json" --json
 if cmp -s "$TMP/log1.json" "$TMP/log2.json"; then ok "same reject log at 1 and 2 threads"
 else ko "reject logs differ between 1 and 2 threads"; fi
+# save= writes the epochs a fit saw as source=raw input; fed back, they
+# give the same reject log.
+expect "fit, save" 0 "$DYNO" $SP probe autoreject.fit $SMALL $ONCE \
+	save="$TMP/rec.f64" --json
+if [ "$(wc -c <"$TMP/rec.f64")" -eq $((60 * 12 * 256 * 8)) ]; then ok "saved 60 x 12 x 256 float64"
+else ko "saved $(wc -c <"$TMP/rec.f64") bytes, expected $((60 * 12 * 256 * 8))"; fi
+jq_true "saved header" "$TMP/rec.f64.json" \
+	'.names[0] == "Fp1" and (.names | length) == 12 and .sfreq == 256 and .n_times == 256 and (.positions | length) == 12 and (.positions[0] | length) == 3 and (.truth.transient | length) > 0 and ((.truth.global - .truth.transient) | length) == 0 and (.truth.noisy | length) == 1 and all(.truth.contaminated[]; .[0] < 60 and .[1] < 12)'
+expect "fit, the saved epochs as raw" 0 "$DYNO" $SP probe autoreject.fit source=raw \
+	path="$TMP/rec.f64" header="$TMP/rec.f64.json" n_interpolate=1,2,4 cv=5 $ONCE \
+	log="$TMP/log3.json" --json
+if cmp -s "$TMP/log1.json" "$TMP/log3.json"; then ok "saved epochs give the same reject log"
+else ko "saved epochs give another reject log"; fi
+expect "save to a missing directory" 2 "$DYNO" $SP probe autoreject.fit $SMALL \
+	save="$TMP/no/such/rec" --json
+jq_true "save error names the file" "$TMP/out" \
+	".message | startswith(\"save=$TMP/no/such/rec: cannot create\")"
 expect "fit, random_search" 0 "$DYNO" $SP probe autoreject.fit $SMALL $ONCE \
 	method=random_search --json
 jq_true "random_search ok" "$TMP/out" '.status == "ok"'
