@@ -337,7 +337,7 @@ fit_synth(size_t q, const int *rho, size_t nrho, unsigned threads,
 
 /* The issue's criteria on every one of several recordings, not one lucky
 ** seed: each has its own artifacts and its own CV splits. */
-Test(autoreject, end_to_end_on_synthetic_truth, .timeout = 300)
+Test(autoreject, end_to_end_on_synthetic_truth, .timeout = 120)
 {
 	static const int rho[] = { 1, 4, 19 };
 
