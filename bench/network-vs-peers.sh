@@ -100,6 +100,16 @@ wait_port() {
 	return 1
 }
 
+# The port on the listening line of dyno serve's stdout in $1 (5 s at
+# most; empty if it never came).
+serve_port() {
+	for _ in $(seq 50); do
+		sp=$(sed -n 's/^dyno serve: listening on .*:\([0-9]*\)$/\1/p' "$1")
+		[ -n "$sp" ] && { echo "$sp"; return; }
+		sleep 0.1
+	done
+}
+
 # Median and range of the numbers on stdin: "median[lo-hi]".
 med_range() {
 	sort -g | awk '{ a[NR] = $1 } END {
@@ -162,17 +172,12 @@ sec_stream() {
 	# shellcheck disable=SC2086
 	$S "$DYNO" $DYNO_ARGS serve --bind 127.0.0.1 --port 0 --busy-poll 1ms >"$TMPD/serve0.out" 2>&1 &
 	SRV_PIDS="$SRV_PIDS $!"
-	sleep_port=""
-	for _ in $(seq 50); do
-		sleep_port=$(sed -n 's/^dyno serve: listening on .*:\([0-9]*\)$/\1/p' "$TMPD/serve0.out")
-		[ -n "$sleep_port" ] && break
-		sleep 0.1
-	done
+	poll_port=$(serve_port "$TMPD/serve0.out")
 	# warmup=0s: iperf3 (no --omit) counts from the first byte too, so
 	# both include TCP's ramp and both byte counts can be held against
 	# the loopback counter.
 	echo "## stream: dyno probe network.tcp_stream streams=N msg_size=128KiB duration=${SECONDS_EACH}s warmup=0s $PIN server_cpu=$SERVER_CPU"
-	echo "##         then the same with peer=127.0.0.1:$sleep_port, a dyno serve --busy-poll 1ms under $S ('polling')"
+	echo "##         then the same with peer=127.0.0.1:$poll_port, a dyno serve --busy-poll 1ms under $S ('polling')"
 	echo "##         vs $C iperf3 -c 127.0.0.1 -p $port -P N -t $SECONDS_EACH -J  (iperf3 -s under $S)"
 	for n in 1 4; do
 		for r in $(seq "$ROUNDS"); do
@@ -183,8 +188,8 @@ sec_stream() {
 			d=$(echo "$j" | jq -r '.metrics.throughput.mean' 2>/dev/null)
 			db=$(echo "$j" | jq -r '.artifacts.sent' 2>/dev/null | awk '{ print $1 }')
 			z=""
-			[ -n "$sleep_port" ] && { z=$(dyno_json network.tcp_stream streams=$n msg_size=128KiB \
-				duration="${SECONDS_EACH}s" warmup=0s "$PIN" peer="127.0.0.1:$sleep_port" |
+			[ -n "$poll_port" ] && { z=$(dyno_json network.tcp_stream streams=$n msg_size=128KiB \
+				duration="${SECONDS_EACH}s" warmup=0s "$PIN" peer="127.0.0.1:$poll_port" |
 				jq -r '.metrics.throughput.mean' 2>/dev/null) || z=""; }
 			l1z=$(lo_bytes)
 			$C iperf3 -c 127.0.0.1 -p "$port" -P "$n" -t "$SECONDS_EACH" -J >"$TMPD/iperf3.json" 2>/dev/null
@@ -376,12 +381,7 @@ sec_http() {
 	$S "$DYNO" $DYNO_ARGS serve --bind 127.0.0.1 --port 0 >"$TMPD/serve.out" 2>"$TMPD/serve.err" &
 	dpid=$!
 	SRV_PIDS="$SRV_PIDS $dpid"
-	port=""
-	for _ in $(seq 50); do
-		port=$(sed -n 's/^dyno serve: listening on .*:\([0-9]*\)$/\1/p' "$TMPD/serve.out")
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
+	port=$(serve_port "$TMPD/serve.out")
 	if [ -n "$port" ]; then
 		http_case "dyno serve" "http://127.0.0.1:$port/" 1
 		http_case "dyno serve" "http://127.0.0.1:$port/" 16

@@ -44,6 +44,18 @@ jq_true() {
 	fi
 }
 
+# listening_port FILE: the port on the "dyno serve: listening on
+# HOST:PORT" line of FILE (a server's stdout), waiting up to 5 s for it;
+# empty when it never came.
+listening_port() {
+	for _ in $(seq 100); do
+		lp=$(sed -n '1s/^dyno serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$1" 2>/dev/null)
+		[ -n "$lp" ] && { echo "$lp"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
 finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

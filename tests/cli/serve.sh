@@ -140,10 +140,7 @@ cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 for bp in 0 1ms; do
 	"$DYNO" serve --port 0 --busy-poll "$bp" >"$TMP/bp.out" 2>&1 &
 	bpid=$!
-	i=0
-	while [ ! -s "$TMP/bp.out" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	bport=$(sed -n 's/^dyno serve: listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
-		"$TMP/bp.out")
+	bport=$(listening_port "$TMP/bp.out")
 	s0=$(switches "$bpid")
 	# A SINK hello (mode 'S', sizes 0), then 200 MB.
 	timeout 20 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1

@@ -45,12 +45,7 @@ ok "namespaces $A and $B joined by a veth pair"
 
 ip netns exec "$A" "$DYNO" serve --bind 10.213.0.1 --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SPID=$!
-PORT=""
-for _ in $(seq 100); do
-	PORT=$(sed -n '1s/^dyno serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/serve.out")
-	[ -n "$PORT" ] && break
-	sleep 0.05
-done
+PORT=$(listening_port "$TMP/serve.out")
 if [ -z "$PORT" ]; then
 	ko "dyno serve in $A printed no port"
 	sed 's/^/    /' "$TMP/serve.err" | head -5

@@ -18,12 +18,7 @@ serve() {
 	"$DYNO" serve --bind 127.0.0.1 --port 0 >"$TMP/$1.out" 2>"$TMP/$1.err" &
 	SPID=$!
 	SERVERS="$SERVERS $SPID"
-	PORT=""
-	for _ in $(seq 100); do
-		PORT=$(sed -n '1s/^dyno serve: listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/$1.out")
-		[ -n "$PORT" ] && break
-		sleep 0.05
-	done
+	PORT=$(listening_port "$TMP/$1.out")
 	if [ -n "$PORT" ]; then ok "dyno serve $1 on port $PORT"; else
 		ko "dyno serve $1 printed no port"; cat "$TMP/$1.err"; PORT=9
 	fi
