@@ -101,6 +101,23 @@ ar_spline_matrix(const double (*pos)[3], const size_t *good, size_t k,
 	return rc;
 }
 
+/* C = [[G_good + alpha I, 1], [1^T, 0]], (k+1) x (k+1), row major. */
+static void
+fill_bordered(const double *gm, size_t q, const size_t *good, size_t k,
+	      double *c)
+{
+	size_t n = k + 1;
+
+	for (size_t i = 0; i < k; i++) {
+		for (size_t j = 0; j < k; j++)
+			c[i * n + j] = gm[good[i] * q + good[j]];
+		c[i * n + i] += SPLINE_ALPHA;
+		c[i * n + k] = 1;
+		c[k * n + i] = 1;
+	}
+	c[k * n + k] = 0;
+}
+
 int
 ar_spline_matrix_g(const double *gm, size_t q, const size_t *good, size_t k,
 		   const size_t *bad, size_t nb, double *w)
@@ -122,19 +139,20 @@ ar_spline_matrix_g(const double *gm, size_t q, const size_t *good, size_t k,
 	if (c == NULL || s == NULL || u == NULL || vt == NULL || sup == NULL ||
 	    cinv == NULL)
 		goto out;
-	for (size_t i = 0; i < k; i++) {
-		for (size_t j = 0; j < k; j++)
-			c[i * n + j] = gm[good[i] * q + good[j]];
-		c[i * n + i] += SPLINE_ALPHA;
-		c[i * n + k] = 1;
-		c[k * n + i] = 1;
-	}
-	c[k * n + k] = 0;
-	if (LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'A', (lapack_int)n,
+	/* Divide and conquer first, QR iteration if it does not converge:
+	** what MNE's pinv does (_safe_svd), and 3-4x faster than QR alone
+	** on 128 channels.  Each call destroys c, so it is filled anew. */
+	fill_bordered(gm, q, good, k, c);
+	if (LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'A', (lapack_int)n,
 			   (lapack_int)n, c, (lapack_int)n, s, u, (lapack_int)n,
-			   vt, (lapack_int)n, sup) != 0) {
-		rc = AR_ELAPACK;
-		goto out;
+			   vt, (lapack_int)n) != 0) {
+		fill_bordered(gm, q, good, k, c);
+		if (LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'A', (lapack_int)n,
+				   (lapack_int)n, c, (lapack_int)n, s, u,
+				   (lapack_int)n, vt, (lapack_int)n, sup) != 0) {
+			rc = AR_ELAPACK;
+			goto out;
+		}
 	}
 	/* W = A C+[:, 0:k] with A = [G_bad,good | 1] and C+ = V diag(1/s)
 	** U^T, associated as (A V) (diag(1/s) U^T)[:, 0:k]: O(nb n^2)
