@@ -17,6 +17,10 @@
 #include "input.h"
 #include "montage.h"
 
+/* Rates and epochs beyond any EEG recording (whose sizes could wrap). */
+#define IN_MAX_SFREQ 1e6
+#define IN_MAX_TIMES (1 << 24)
+
 int
 ar_check_finite(const struct ar_epochs *ep, const char *what, char *err,
 		size_t errlen)
@@ -224,6 +228,12 @@ ar_read_edf(const char *path, const char *positions_path, double epoch,
 			 path, n, AR_MAX_CHANNELS);
 		goto out;
 	}
+	if (sfreq > IN_MAX_SFREQ || epoch * sfreq > IN_MAX_TIMES) {
+		snprintf(err, errlen, "%s: sampled at %g Hz, %g samples per "
+			 "epoch; expected at most %g Hz and %d samples", path,
+			 sfreq, epoch * sfreq, IN_MAX_SFREQ, IN_MAX_TIMES);
+		goto out;
+	}
 	len = (size_t)llround(epoch * sfreq);
 	e_n = len > 0 ? (size_t)smp / len : 0;
 	if (e_n < 3) {
@@ -330,6 +340,16 @@ ar_read_raw(const char *path, const char *header_path, double epoch,
 			 "channels, as many positions as names", header_path, q,
 			 posv != NULL ? " and a different number of positions" :
 			 "", AR_MAX_CHANNELS);
+		goto out;
+	}
+	/* Bounds first, so that q * len * 8 below cannot wrap. */
+	if (sfreq > IN_MAX_SFREQ ||
+	    (nt != NULL ? json_integer_value(nt) > IN_MAX_TIMES :
+			  epoch * sfreq > IN_MAX_TIMES)) {
+		snprintf(err, errlen, "header=%s: sfreq %g Hz, %s samples per "
+			 "epoch; expected at most %g Hz and %d samples",
+			 header_path, sfreq, nt != NULL ? "n_times" : "epoch x sfreq",
+			 IN_MAX_SFREQ, IN_MAX_TIMES);
 		goto out;
 	}
 	len = nt != NULL ? (size_t)json_integer_value(nt) :

@@ -117,6 +117,17 @@ expect "raw with NaN" 2 "$DYNO" $SP probe autoreject.global source=raw \
 	path="$TMP/nan.bin" header="$TMP/raw.json" --json
 jq_true "NaN message" "$TMP/out" \
 	".message == \"$TMP/nan.bin: sample 0 of channel Fz in epoch 0 is NaN; expected finite values\""
+# Sizes past any recording are refused before they can wrap (a fuzzer
+# found sfreq 8.9e115 dividing by zero).
+printf '{"names": ["Fz", "Cz"], "sfreq": 8.9e115}' >"$TMP/huge.json"
+expect "raw, huge sfreq" 2 "$DYNO" $SP probe autoreject.global source=raw \
+	path="$TMP/raw.bin" header="$TMP/huge.json" --json
+jq_true "huge sfreq message" "$TMP/out" \
+	".message == \"header=$TMP/huge.json: sfreq 8.9e+115 Hz, epoch x sfreq samples per epoch; expected at most 1e+06 Hz and 16777216 samples\""
+printf '{"names": ["Fz", "Cz"], "sfreq": 256, "n_times": 4611686018427387904}' >"$TMP/huge.json"
+expect "raw, huge n_times" 2 "$DYNO" $SP probe autoreject.global source=raw \
+	path="$TMP/raw.bin" header="$TMP/huge.json" --json
+jq_true "huge n_times message" "$TMP/out" '.message | contains("n_times samples per epoch; expected at most")'
 expect "raw without header" 2 "$DYNO" $SP probe autoreject.fit source=raw \
 	path="$TMP/raw.bin" --json
 jq_true "header needed" "$TMP/out" '.message | startswith("source=raw needs header=")'
