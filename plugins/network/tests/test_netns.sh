@@ -68,13 +68,25 @@ done
 # 1448 bytes of TCP payload with timestamps per 1514-byte frame).
 mtu=$(ip netns exec "$B" cat "/sys/class/net/$VB/mtu")
 if ip netns exec "$B" tc qdisc add dev "$VB" root tbf rate 400mbit burst 64kb latency 20ms 2>"$TMP/tc.err"; then
-	expect "tcp_stream through a 400 Mbit/s tbf" 0 ip netns exec "$B" "$DYNO" $SP probe network.tcp_stream $P duration=2s warmup=500ms --json
-	got=$(jq '.metrics.throughput.mean' "$TMP/out")
 	want=$(awk -v m="$mtu" 'BEGIN { printf "%.0f", 400e6 / 8 * (m - 52) / (m + 14) }')
-	if awk -v g="$got" -v w="$want" 'BEGIN { exit !(g >= 0.97 * w && g <= 1.03 * w) }'; then
+	# Up to three runs.  Counting more than the shaper lets through is a
+	# counting error and fails at once; less can also be the host: under
+	# make -j2 check with ASan a run once counted 0.964 of the rate (the
+	# shaper's timer and the sender run late, so the link idles); alone,
+	# or beside three busy loops, 0.995-1.014.  A count that is wrong
+	# every time still fails.
+	verdict=low
+	for try in 1 2 3; do
+		expect "tcp_stream through a 400 Mbit/s tbf (run $try)" 0 ip netns exec "$B" "$DYNO" $SP probe network.tcp_stream $P duration=2s warmup=500ms --json
+		got=$(jq '.metrics.throughput.mean' "$TMP/out")
+		verdict=$(awk -v g="$got" -v w="$want" 'BEGIN { print (g > 1.03 * w ? "high" : (g >= 0.97 * w ? "in" : "low")) }')
+		echo "# run $try: $got B/s, $(awk -v g="$got" -v w="$want" 'BEGIN { printf "%.3f", g / w }') of the shaped payload rate $want B/s"
+		[ "$verdict" = low ] || break
+	done
+	if [ "$verdict" = in ]; then
 		ok "tcp_stream $got B/s within 3% of the shaped payload rate $want B/s"
 	else
-		ko "tcp_stream $got B/s within 3% of the shaped payload rate $want B/s"
+		ko "tcp_stream $got B/s within 3% of the shaped payload rate $want B/s ($verdict after $try run(s))"
 	fi
 	ip netns exec "$B" tc qdisc del dev "$VB" root
 else
