@@ -24,7 +24,8 @@ jansson_libs=$(pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CFLAGS="-std=c11 -g -O1 -Wall -Wextra -Wno-unused-parameter
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-fno-omit-frame-pointer -D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\"
-	-I$out/build -I$src/core/include -I$src/core"
+	-I$out/build -I$src/core/include -I$src/core
+	-I$src/report -I$src/serve"
 
 build() {
 	name=$1
@@ -35,11 +36,11 @@ build() {
 }
 build fuzz_units "$src/fuzz/fuzz_units.c" "$src/core/units.c" \
 	"$src/core/err.c"
-build fuzz_serve_http "$src/fuzz/fuzz_serve_http.c" "$src/core/serve_http.c"
+build fuzz_serve_http "$src/fuzz/fuzz_serve_http.c" "$src/serve/serve_http.c"
 build fuzz_threshold "$src/fuzz/fuzz_threshold.c" "$src/core/threshold.c" \
 	"$src/core/units.c" "$src/core/err.c" $jansson_libs
-build fuzz_rundoc "$src/fuzz/fuzz_rundoc.c" "$src/core/rundoc.c" \
-	"$src/core/compare_stats.c" "$src/core/histogram.c" "$src/core/err.c" \
+build fuzz_rundoc "$src/fuzz/fuzz_rundoc.c" "$src/report/rundoc.c" \
+	"$src/report/compare_stats.c" "$src/core/histogram.c" "$src/core/err.c" \
 	"$src/core/xmalloc.c" $jansson_libs
 # The autoreject plugin's raw reader (without libedf: EDF parsing is
 # libedf's, covered by the plugin's tests).

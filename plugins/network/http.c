@@ -1,7 +1,7 @@
 /*
 ** http.c - network.http: an HTTP/1.1 load generator in the class of wrk
 ** and wrk2, against the probe's own `dyno serve` (its HTTP endpoint,
-** core/wire.h) or any server at url=http://host:port/path.
+** serve/wire.h) or any server at url=http://host:port/path.
 **
 ** `threads` worker threads each run one epoll loop over their share of
 ** the `connections` (non-blocking sockets, keep-alive, one request in

@@ -1,7 +1,7 @@
 /*
 ** network.c - the network plugin: TCP and UDP throughput and latency,
 ** connection rate and HTTP latency against a `dyno serve` peer
-** (core/wire.h).  This file lists the probes and reports the interfaces;
+** (serve/wire.h).  This file lists the probes and reports the interfaces;
 ** each family lives in its own file (probes.h).
 */
 #define _GNU_SOURCE /* struct ifreq's names in glibc */

@@ -1,5 +1,5 @@
 /*
-** rr.c - round trips against a `dyno serve` (core/wire.h): network.tcp_rr
+** rr.c - round trips against a `dyno serve` (serve/wire.h): network.tcp_rr
 ** (request/response on open connections), network.udp_rr (datagrams
 ** echoed with a sequence number; a request unanswered within `timeout`
 ** is counted lost, never hidden) and network.tcp_crr (connect, one

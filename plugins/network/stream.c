@@ -1,6 +1,6 @@
 /*
 ** stream.c - network.tcp_stream: bulk TCP throughput to a `dyno serve`
-** (core/wire.h) over `streams` connections that send (SINK), receive
+** (serve/wire.h) over `streams` connections that send (SINK), receive
 ** (SOURCE) or both (`streams` of each, iperf3 --bidir).
 **
 ** One thread, pinned to client_cpu, runs one level-triggered epoll loop

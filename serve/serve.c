@@ -1,5 +1,5 @@
 /*
-** serve.c - `dyno serve`: one epoll loop serving core/wire.h over TCP
+** serve.c - `dyno serve`: one epoll loop serving serve/wire.h over TCP
 ** (hello + RR/SINK/SOURCE, or HTTP/1.1) and UDP on the same port.
 **
 ** Sockets are non-blocking and the epoll interest is level-triggered: a

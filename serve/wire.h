@@ -1,6 +1,6 @@
 /*
 ** wire.h - the protocol between `dyno serve` and the network plugin.
-** Shared by core/serve*.c and plugins/network/; not part of the plugin
+** Shared by serve/serve*.c and plugins/network/; not part of the plugin
 ** ABI (a plugin built elsewhere speaks it by this description).
 **
 ** TCP.  The client's first 16 bytes are a hello:

@@ -1048,7 +1048,7 @@ static const struct command commands[] = {
 	  "dyno serve [--bind 127.0.0.1] [--port 7478] [--max-conns 1024]\n"
 	  "           [--max-msg 16MiB] [--idle-timeout 30s] [--threads 1]\n"
 	  "           [--busy-poll 0]",
-	  "Serve the network plugin's protocol (core/wire.h) until SIGTERM or\n"
+	  "Serve the network plugin's protocol (serve/wire.h) until SIGTERM or\n"
 	  "SIGINT: TCP round trips, sink and source streams, an HTTP/1.1\n"
 	  "subset (GET /, GET /bytes/N, POST, PUT) and UDP echo, all on one\n"
 	  "port.  The first line on stdout is \"dyno serve: listening on\n"

@@ -3,7 +3,7 @@
 **
 ** One epoll loop per thread (one thread unless --threads), each with a
 ** TCP listener and a UDP socket on the same port (SO_REUSEPORT spreads
-** clients over the loops), speaking core/wire.h (hello + RR/SINK/SOURCE,
+** clients over the loops), speaking serve/wire.h (hello + RR/SINK/SOURCE,
 ** an HTTP/1.1 subset, UDP echo).  Runs until SIGTERM or SIGINT.
 */
 #ifndef DYNO_SERVE_H
