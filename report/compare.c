@@ -5,7 +5,6 @@
 */
 #include "config.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,8 +20,6 @@
 
 #define COMPARE_SEED 20261123u
 #define COMPARE_REPLICATES 2000u
-
-enum compare_format { FMT_TEXT, FMT_MD, FMT_JSON };
 
 /* One line of the comparison: a metric of a probe pair, or the probe
 ** alone when it has no metric to show. */
@@ -655,102 +652,33 @@ print_json(const struct compare_ctx *c, FILE *fp)
 
 /* ---- the command ----------------------------------------------------- */
 
-static int usage(const char *fmt, ...) DYNO_PRINTF(1, 2);
-
-/* One line on stderr; returns the exit status of bad input. */
-static int
-usage(const char *fmt, ...)
+void
+compare_args_default(struct compare_args *a)
 {
-	va_list ap;
-
-	fputs("dyno: compare: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see dyno compare --help)\n", stderr);
-	return 2;
-}
-
-/* A threshold as "5%" or a fraction "0.05". */
-static int
-parse_fraction(const char *s, double *out)
-{
-	struct dyno_err e;
-
-	return units_parse_float(s, out, &e) < 0 || *out < 0 ? -1 : 0;
+	memset(a, 0, sizeof *a);
+	a->o.max_regression = 0.05;
+	a->o.alpha = 0.05;
+	a->o.replicates = COMPARE_REPLICATES;
+	a->o.seed = COMPARE_SEED;
+	a->format = COMPARE_TEXT;
 }
 
 int
-compare_main(int argc, char **argv)
+compare_runs(const struct compare_args *a)
 {
-	static const struct option longopts[] = {
-		{ "max-regression", required_argument, NULL, 'r' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "ignore-host", no_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct compare_ctx c;
 	struct dyno_err e;
 	json_t *bdoc = NULL, *ndoc = NULL;
-	int opt, rc = 2;
-	int64_t seed;
+	int rc = 2;
 	struct compare_tally t;
 	const char *fb, *fn;
 
 	memset(&c, 0, sizeof c);
-	c.o.max_regression = 0.05;
-	c.o.alpha = 0.05;
-	c.o.replicates = COMPARE_REPLICATES;
-	c.o.seed = COMPARE_SEED;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			if (parse_fraction(optarg, &c.o.max_regression) < 0)
-				return usage("--max-regression: expected a "
-				    "percentage (5%%) or a fraction (0.05) >= 0, "
-				    "got '%s'", optarg);
-			break;
-		case 'a':
-			if (parse_fraction(optarg, &c.o.alpha) < 0 ||
-			    c.o.alpha <= 0 || c.o.alpha >= 1)
-				return usage("--alpha: expected a level between 0 "
-				    "and 1 (0.05), got '%s'", optarg);
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				c.format = FMT_TEXT;
-			else if (strcmp(optarg, "md") == 0)
-				c.format = FMT_MD;
-			else if (strcmp(optarg, "json") == 0)
-				c.format = FMT_JSON;
-			else
-				return usage("--format: expected text, md or json, "
-				    "got '%s'", optarg);
-			break;
-		case 's':
-			if (units_parse_int(optarg, &seed, &e) < 0 || seed < 0)
-				return usage("--seed: expected an integer >= 0, "
-				    "got '%s'", optarg);
-			c.o.seed = (uint64_t)seed;
-			break;
-		case 'i':
-			c.ignore_host = 1;
-			break;
-		case ':':
-			return usage("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 2)
-		return usage("expected two run documents, BASE and NEW%s",
-		    argc - optind > 2 ? ", got more" : "");
-	c.base_path = argv[optind];
-	c.new_path = argv[optind + 1];
+	c.base_path = a->base_path;
+	c.new_path = a->new_path;
+	c.o = a->o;
+	c.format = a->format;
+	c.ignore_host = a->ignore_host;
 	if ((bdoc = rundoc_load(c.base_path, &e)) == NULL ||
 	    (ndoc = rundoc_load(c.new_path, &e)) == NULL) {
 		fprintf(stderr, "dyno: compare: %s\n", e.msg);
@@ -773,11 +701,11 @@ compare_main(int argc, char **argv)
 		fprintf(stderr, "dyno: compare: %s\n", e.msg);
 		goto out;
 	}
-	if (c.host_warning && c.format != FMT_TEXT)
+	if (c.host_warning && c.format != COMPARE_TEXT)
 		fprintf(stderr, "dyno: compare: warning: %s\n", c.host_warning);
-	if (c.format == FMT_JSON)
+	if (c.format == COMPARE_JSON)
 		print_json(&c, stdout);
-	else if (c.format == FMT_MD)
+	else if (c.format == COMPARE_MD)
 		print_md(&c, stdout);
 	else
 		print_text(&c, stdout);

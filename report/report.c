@@ -376,13 +376,6 @@ report_run_fini(struct report_run *r)
 }
 
 static void
-usage(void)
-{
-	fputs("usage: dyno report RUN.json [--format FORMAT] [-o FILE]\n",
-	      stderr);
-}
-
-static void
 list_formats(FILE *fp)
 {
 	for (size_t i = 0; formats[i]; i++)
@@ -511,51 +504,14 @@ write_format(const char *fmt, const char *out, const struct report_run *r)
 }
 
 int
-report_main(int argc, char **argv)
+report_write(const char *in, const char *fmt, const char *out)
 {
-	const char *in = NULL, *out = NULL, *fmt = "md";
 	struct report_run r;
 	struct dyno_err e;
 	json_t *doc;
 	size_t f;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0 ||
-		    strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "dyno: report: %s needs a value\n", a);
-				usage();
-				return 2;
-			}
-			if (a[1] == 'o' || a[2] == 'o')
-				out = argv[++i];
-			else
-				fmt = argv[++i];
-		} else if (strncmp(a, "--format=", 9) == 0) {
-			fmt = a + 9;
-		} else if (strncmp(a, "--output=", 9) == 0) {
-			out = a + 9;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "dyno: report: unknown option '%s' (see "
-				"dyno report --help)\n", a);
-			return 2;
-		} else if (in == NULL) {
-			in = a;
-		} else {
-			fprintf(stderr, "dyno: report: unexpected argument '%s' "
-				"(one run document at a time)\n", a);
-			return 2;
-		}
-	}
-	if (in == NULL) {
-		fputs("dyno: report: which run document? (a file dyno run "
-		      "--out wrote)\n", stderr);
-		usage();
-		return 2;
-	}
 	for (f = 0; formats[f] && strcmp(formats[f], fmt) != 0; f++)
 		;
 	if (formats[f] == NULL) {

@@ -16,9 +16,12 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* The whole command: argv[0] is "report".  Returns the exit status
-** (0 written, 2 bad input or the output could not be written). */
-int report_main(int argc, char **argv);
+/* Write the run document in (a path) in format fmt (md, html, ...) to
+** the file out, atomically, or to stdout when out is NULL.  Returns the
+** exit status of dyno report (0 written, 2 an unknown format, an
+** unreadable document or an output that could not be written); the
+** reason is on stderr. */
+int report_write(const char *in, const char *fmt, const char *out);
 
 /*
 ** A sweep: n >= 2 consecutive records (from index first) of one probe,

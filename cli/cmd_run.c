@@ -1,0 +1,388 @@
+/* cmd_run.c - dyno run and dyno tune: a suite run, its document and the tune. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "report_junit.h"
+#include "results.h"
+#include "suite.h"
+#include "tune.h"
+#include "xmalloc.h"
+
+static int cmd_run(struct global *, int, char **);
+static int cmd_tune(struct global *, int, char **);
+
+const struct command cmd_run_entry = {
+	.name = "run",
+	.fn = cmd_run,
+	.summary = "run a Lua suite: probes, checks, verdicts",
+	.usage = "dyno run SUITE.lua [-D name=value ...] [--out run.json] [--junit FILE]\n"
+	    "         [--results FILE] [--output-dir DIR] [--unsafe-lua] [--json]\n"
+	    "         [measurement options as for dyno probe]",
+	.help = "Run a suite.  Prints each probe's result and each check's verdict as\n"
+	    "it goes, then a summary.\n"
+	    "  -D, --define NAME=VALUE  a value for dyno.param(NAME, default)\n"
+	    "  --out FILE        write the run document (JSON) to FILE\n"
+	    "  --junit FILE      write JUnit XML: each check a test case\n"
+	    "  --results FILE    append every probe's record to FILE (JSON lines)\n"
+	    "  --output-dir DIR  where the suite may write files (default: .)\n"
+	    "  --unsafe-lua      give the suite os.execute, io.popen, C modules\n"
+	    "  --json            print the run document on stdout, the rest on stderr\n"
+	    "Exit status: 0 every check passed (or review), 1 a check failed,\n"
+	    "2 a probe failed or the script raised an error, or bad input."
+};
+
+const struct command cmd_tune_entry = {
+	.name = "tune",
+	.fn = cmd_tune,
+	.summary = "run the tuning suite and write the tune",
+	.usage = "dyno tune [--suite FILE] [-o dyno-tuned.yaml] [--env FILE]\n"
+	    "          [--tune-json FILE] [--quick] [-D name=value ...]\n"
+	    "          [--out run.json] [--junit FILE] [--results FILE]\n"
+	    "dyno tune --check FILE",
+	.help = "Run the tuning suite (default: the shipped tune.lua) and write the\n"
+	    "tune: a YAML file a launcher reads (nested keys, a dyno: header with\n"
+	    "the hardware fingerprint, a why: map of reasons), written atomically.\n"
+	    "  -o FILE           the YAML tune (default dyno-tuned.yaml)\n"
+	    "  --env FILE        also KEY=value lines (CPU_WORKERS=2)\n"
+	    "  --tune-json FILE  also the tune as JSON\n"
+	    "  --quick           shorter measurements (-D quick=true)\n"
+	    "  --check FILE      is FILE made for this hardware?  Exit 0 yes,\n"
+	    "                    1 no (and what differs), 2 unreadable\n"
+	    "Other options as for dyno run.  If the suite raises an error the\n"
+	    "previous tune file is left untouched."
+};
+
+/* The facts a tune is bound to; a tune read on other hardware names
+** which of these differ. */
+static json_t *
+hardware_summary(const json_t *inv)
+{
+	const json_t *cpu = json_object_get(inv, "cpu");
+	const json_t *gpus = json_object_get(inv, "gpus");
+	json_t *h = json_object();
+	const char *keys[] = { "model", "physical_cores", "logical_cpus", NULL };
+	size_t i;
+	json_t *g;
+
+	for (i = 0; keys[i]; i++) {
+		json_t *v = json_object_get(cpu, keys[i]);
+		char k[32];
+
+		snprintf(k, sizeof(k), "cpu.%s", keys[i]);
+		if (v != NULL)
+			json_object_set(h, k, v);
+	}
+	/* Whole GiB, as the fingerprint: a few MiB move between boots. */
+	if (json_is_integer(json_object_get(json_object_get(inv, "memory"), "total")))
+		json_object_set_new(h, "memory.total_gib", json_integer(
+		    json_integer_value(json_object_get(json_object_get(inv,
+		    "memory"), "total")) >> 30));
+	json_array_foreach(gpus, i, g) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "gpu.%zu.name", i);
+		if (json_object_get(g, "name"))
+			json_object_set(h, k, json_object_get(g, "name"));
+	}
+	return h;
+}
+
+/* Options of run and tune. */
+struct suite_args {
+	struct runner_opts ro;
+	char **defines;
+	size_t ndefines;
+	const char *out, *junit, *results, *outdir;
+	const char *yaml, *env, *json_tune, *check, *suite;
+	int unsafe, json, quick;
+};
+
+static void
+add_define(struct suite_args *a, char *kv)
+{
+	if (strchr(kv, '=') == NULL || kv[0] == '=')
+		usage_error("-D '%s': expected -D name=value", kv);
+	a->defines = xreallocarray(a->defines, a->ndefines + 1, sizeof(char *));
+	a->defines[a->ndefines++] = kv;
+}
+
+static void
+parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
+{
+	static const struct option longopts[] = {
+		{ "define", required_argument, NULL, 'D' },
+		{ "out", required_argument, NULL, 'O' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "results", required_argument, NULL, 'R' },
+		{ "output-dir", required_argument, NULL, 'd' },
+		{ "unsafe-lua", no_argument, NULL, 'U' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "env", required_argument, NULL, 'E' },
+		{ "tune-json", required_argument, NULL, 'T' },
+		{ "check", required_argument, NULL, 'C' },
+		{ "quick", no_argument, NULL, 'q' },
+		MEASURE_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, timeout_set = 0;
+	int is_tune = strcmp(cmd, "tune") == 0;
+
+	memset(a, 0, sizeof(*a));
+	runner_opts_default(&a->ro);
+	a->outdir = ".";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":D:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D': add_define(a, optarg); break;
+		case 'O': a->out = optarg; break;
+		case 'o':
+			if (!is_tune)
+				usage_error("run: unknown option '-o' (dyno run writes "
+				    "its document with --out)");
+			a->yaml = optarg;
+			break;
+		case 'J': a->junit = optarg; break;
+		case 'R': a->results = optarg; break;
+		case 'd': a->outdir = optarg; break;
+		case 'U': a->unsafe = 1; break;
+		case 'j': a->json = 1; break;
+		case 's': case 'E': case 'T': case 'C': case 'q':
+			if (!is_tune)
+				bad_option(cmd, '?', argv);
+			if (c == 's') a->suite = optarg;
+			if (c == 'E') a->env = optarg;
+			if (c == 'T') a->json_tune = optarg;
+			if (c == 'C') a->check = optarg;
+			if (c == 'q') a->quick = 1;
+			break;
+		default:
+			if (!measure_opt(c, optarg, &a->ro, &timeout_set))
+				bad_option(cmd, c, argv);
+		}
+	}
+	measure_opts_done(&a->ro, timeout_set);
+}
+
+/* Write doc (JSON) or JUnit atomically; report failure on stderr. */
+static int
+write_doc(const char *path, const json_t *doc, int junit)
+{
+	struct dyno_err e;
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (junit) {
+		FILE *fp = open_memstream(&data, &len);
+
+		if (fp == NULL)
+			return -1;
+		report_junit(fp, doc);
+		fclose(fp);
+	} else {
+		data = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				  JSON_REAL_PRECISION(9));
+		len = data ? strlen(data) : 0;
+	}
+	rc = results_write_atomic(path, data ? data : "", len, &e);
+	if (rc < 0)
+		fprintf(stderr, "dyno: %s\n", e.msg);
+	free(data);
+	return rc;
+}
+
+/* Everything a suite needs before it starts; exits 2 on bad input. */
+static void
+suite_prepare(struct global *g, struct suite_args *a, const char *path,
+	      struct loader *l, struct suite *s, json_t **inv)
+{
+	struct dyno_err e;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		usage_error("cannot read suite '%s': %s", path, strerror(errno));
+	fclose(fp);
+	if (a->out && results_check_writable(a->out, &e) < 0)
+		usage_error("--out: %s", e.msg);
+	if (a->junit && results_check_writable(a->junit, &e) < 0)
+		usage_error("--junit: %s", e.msg);
+	if (access(a->outdir, W_OK) < 0)
+		usage_error("--output-dir '%s': %s", a->outdir, strerror(errno));
+	suite_init(s);
+	if (a->results && (s->results_fd = results_open(a->results, &e)) < 0)
+		usage_error("--results: %s", e.msg);
+	load_plugins(g, l, a->json);
+	*inv = inventory(l, &a->ro);
+	s->loader = l;
+	s->ro = a->ro;
+	s->inventory = *inv;
+	s->defines = a->defines;
+	s->ndefines = a->ndefines;
+	s->outdir = a->outdir;
+	s->unsafe = a->unsafe;
+	s->quiet = a->json;
+	s->out = a->json ? stderr : stdout;
+}
+
+/* A suite run as dyno run and dyno tune share it. */
+struct session {
+	struct suite s;
+	struct loader l;
+	struct tune *t;
+	json_t *inv, *hw, *doc;
+	int rc, code;
+};
+
+/* Prepare, run the suite, print the summary, write --out and --junit. */
+static void
+session_run(struct global *g, struct suite_args *a, const char *path,
+	    struct session *x)
+{
+	struct dyno_err e;
+
+	suite_prepare(g, a, path, &x->l, &x->s, &x->inv);
+	x->t = tune_new();
+	x->hw = hardware_summary(x->inv);
+	tune_set_header(x->t, json_string_value(json_object_get(x->inv,
+			"fingerprint")), x->hw, path);
+	x->s.tune = x->t;
+	x->rc = suite_run(&x->s, path, &e);
+	if (x->rc < 0 && !x->s.script_error[0])
+		snprintf(x->s.script_error, sizeof(x->s.script_error), "%s", e.msg);
+	suite_print_summary(&x->s, a->json ? stderr : stdout);
+	x->doc = suite_document(&x->s);
+	x->code = suite_exit_code(&x->s, x->rc);
+	if (a->out && write_doc(a->out, x->doc, 0) < 0)
+		x->code = 2;
+	if (a->junit && write_doc(a->junit, x->doc, 1) < 0)
+		x->code = 2;
+}
+
+/* Print the document under --json, free everything; the exit code. */
+static int
+session_end(struct suite_args *a, struct session *x)
+{
+	if (a->json)
+		print_json(x->doc);
+	if (runner_interrupted())
+		x->code = 130;
+	json_decref(x->doc);
+	json_decref(x->hw);
+	json_decref(x->inv);
+	tune_free(x->t);
+	if (x->s.results_fd >= 0)
+		close(x->s.results_fd);
+	suite_fini(&x->s);
+	loader_fini(&x->l);
+	free(a->defines);
+	return x->code;
+}
+
+static int
+cmd_run(struct global *g, int argc, char **argv)
+{
+	struct suite_args a;
+	struct session x;
+
+	parse_suite_args("run", argc, argv, &a);
+	if (optind != argc - 1)
+		usage_error("run: expected one suite file: dyno run SUITE.lua "
+			    "[-D name=value ...]");
+	session_run(g, &a, argv[optind], &x);
+	return session_end(&a, &x);
+}
+
+/* The shipped suite `name`: from the source tree when running from the
+** build tree, else from the installed suites directory. */
+static char *
+shipped_suite(const char *name)
+{
+	return xasprintf("%s/%s", loader_in_build_tree() ? DYNO_SRC_SUITE_DIR :
+			 DYNO_SUITE_DIR, name);
+}
+
+static int
+tune_check_cmd(struct global *g, struct suite_args *a)
+{
+	struct runner_opts ro;
+	struct dyno_err e;
+	struct loader l;
+	json_t *inv, *hw;
+	char diff[2048] = "";
+	int rc;
+
+	runner_opts_default(&ro);
+	load_plugins(g, &l, 1);
+	inv = inventory(&l, &ro);
+	hw = hardware_summary(inv);
+	rc = tune_check(a->check, json_string_value(json_object_get(inv,
+			"fingerprint")), hw, diff, sizeof(diff), &e);
+	json_decref(hw);
+	json_decref(inv);
+	loader_fini(&l);
+	if (rc < 0)
+		usage_error("tune --check: %s", e.msg);
+	if (rc == 0)
+		printf("%s: made for this hardware (fingerprint matches)\n", a->check);
+	else
+		printf("%s: made for other hardware:\n%s", a->check, diff);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_tune(struct global *g, int argc, char **argv)
+{
+	struct suite_args a;
+	struct dyno_err e;
+	struct session x;
+	char *suite;
+	int code;
+
+	parse_suite_args("tune", argc, argv, &a);
+	if (optind != argc)
+		usage_error("tune: unexpected argument '%s' (see dyno tune --help)",
+			    argv[optind]);
+	if (a.check)
+		return tune_check_cmd(g, &a);
+	if (!a.yaml)
+		a.yaml = "dyno-tuned.yaml";
+	if (results_check_writable(a.yaml, &e) < 0)
+		usage_error("-o: %s", e.msg);
+	if (a.env && results_check_writable(a.env, &e) < 0)
+		usage_error("--env: %s", e.msg);
+	if (a.json_tune && results_check_writable(a.json_tune, &e) < 0)
+		usage_error("--tune-json: %s", e.msg);
+	if (a.quick)
+		add_define(&a, "quick=true");
+	suite = a.suite ? xstrdup(a.suite) : shipped_suite("tune.lua");
+	session_run(g, &a, suite, &x);
+	/* A suite that broke, or was stopped, leaves the previous tune. */
+	if (x.rc < 0 || runner_interrupted()) {
+		fprintf(stderr, "dyno: tune: the suite failed; %s left as it was\n",
+			a.yaml);
+	} else if ((a.env && tune_write_env(x.t, a.env, &e) < 0) ||
+		   (a.json_tune && tune_write_json(x.t, a.json_tune, &e) < 0) ||
+		   tune_write_yaml(x.t, a.yaml, &e) < 0) {
+		/* The YAML is written last: a launcher reads it, and it stays
+		** the previous one if another file could not be written. */
+		fprintf(stderr, "dyno: %s\n", e.msg);
+		x.code = 2;
+	} else {
+		fprintf(a.json ? stderr : stdout, "wrote %s (%zu keys)%s%s%s%s\n",
+			a.yaml, tune_count(x.t), a.env ? ", " : "",
+			a.env ? a.env : "", a.json_tune ? ", " : "",
+			a.json_tune ? a.json_tune : "");
+	}
+	code = session_end(&a, &x);
+	free(suite);
+	return code;
+}
