@@ -3,7 +3,6 @@
 
 #include <getopt.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,9 +15,11 @@ const struct command cmd_compare_entry = {
 	.name = "compare",
 	.fn = cmd_compare,
 	.summary = "two runs, metric by metric, with verdicts",
-	.usage = "dyno compare BASE.json NEW.json [--max-regression 5%] [--alpha 0.05]\n"
+	.usage =
+	    "dyno compare BASE.json NEW.json [--max-regression 5%] [--alpha 0.05]\n"
 	    "             [--format text|md|json] [--seed N] [--ignore-host]",
-	.help = "Compare two runs (run documents, result records or results files),\n"
+	.help =
+	    "Compare two runs (run documents, result records or results files),\n"
 	    "probe by probe (same id, params and instance) and metric by metric:\n"
 	    "base and new medians, their ratio with a 95% bootstrap CI, the\n"
 	    "Mann-Whitney U p-value, and a verdict: improved, regressed,\n"
@@ -69,16 +70,17 @@ cmd_compare(struct global *g, int argc, char **argv)
 		switch (opt) {
 		case 'r':
 			if (parse_fraction(optarg, &a.o.max_regression) < 0)
-				usage_error("compare: --max-regression: expected "
-				    "a percentage (5%%) or a fraction (0.05) >= 0, "
-				    "got '%s' (see dyno compare --help)", optarg);
+				usage_error("compare: --max-regression: "
+				    "expected a percentage (5%%) or a fraction "
+				    "(0.05) >= 0, got '%s' (see dyno compare "
+				    "--help)", optarg);
 			break;
 		case 'a':
 			if (parse_fraction(optarg, &a.o.alpha) < 0 ||
 			    a.o.alpha <= 0 || a.o.alpha >= 1)
-				usage_error("compare: --alpha: expected a level "
-				    "between 0 and 1 (0.05), got '%s' (see dyno "
-				    "compare --help)", optarg);
+				usage_error("compare: --alpha: expected a "
+				    "level between 0 and 1 (0.05), got '%s' "
+				    "(see dyno compare --help)", optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
@@ -88,15 +90,15 @@ cmd_compare(struct global *g, int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				a.format = COMPARE_JSON;
 			else
-				usage_error("compare: --format: expected text, md "
-				    "or json, got '%s' (see dyno compare --help)",
-				    optarg);
+				usage_error("compare: --format: expected "
+				    "text, md or json, got '%s' (see dyno "
+				    "compare --help)", optarg);
 			break;
 		case 's':
 			if (units_parse_int(optarg, &seed, &e) < 0 || seed < 0)
-				usage_error("compare: --seed: expected an integer "
-				    ">= 0, got '%s' (see dyno compare --help)",
-				    optarg);
+				usage_error("compare: --seed: expected an "
+				    "integer >= 0, got '%s' (see dyno compare "
+				    "--help)", optarg);
 			a.o.seed = (uint64_t)seed;
 			break;
 		case 'i':
@@ -107,8 +109,8 @@ cmd_compare(struct global *g, int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2)
-		usage_error("compare: expected two run documents, BASE and NEW%s "
-		    "(see dyno compare --help)",
+		usage_error("compare: expected two run documents, BASE and "
+		    "NEW%s (see dyno compare --help)",
 		    argc - optind > 2 ? ", got more" : "");
 	a.base_path = argv[optind];
 	a.new_path = argv[optind + 1];

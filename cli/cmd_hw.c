@@ -13,7 +13,8 @@ const struct command cmd_hw_entry = {
 	.fn = cmd_hw,
 	.summary = "hardware inventory and its fingerprint",
 	.usage = "dyno hw [--json] [--no-plugins]",
-	.help = "Print the hardware inventory (CPU, caches, NUMA, memory, OS, disks,\n"
+	.help =
+	    "Print the hardware inventory (CPU, caches, NUMA, memory, OS, disks,\n"
 	    "network, and what plugins add, e.g. GPUs) and its fingerprint."
 };
 

@@ -27,7 +27,8 @@ const struct command cmd_describe_entry = {
 	.fn = cmd_describe,
 	.summary = "a probe's parameters and metrics",
 	.usage = "dyno describe <plugin.probe> [--json]",
-	.help = "Show a probe's summary, parameters (type, default, range, help) and\n"
+	.help =
+	    "Show a probe's summary, parameters (type, default, range, help) and\n"
 	    "metrics (unit, whether higher or lower is better)."
 };
 
@@ -36,7 +37,8 @@ const struct command cmd_new_plugin_entry = {
 	.fn = cmd_new_plugin,
 	.summary = "write a ready-to-build plugin skeleton",
 	.usage = "dyno new-plugin NAME [DIR]",
-	.help = "Write a ready-to-build out-of-tree plugin into DIR (default\n"
+	.help =
+	    "Write a ready-to-build out-of-tree plugin into DIR (default\n"
 	    "dyno-NAME): NAME.c, a Makefile using pkg-config dyno-plugin, test.sh."
 };
 

@@ -18,10 +18,12 @@ const struct command cmd_probe_entry = {
 	.name = "probe",
 	.fn = cmd_probe,
 	.summary = "run one probe, isolated, and print its result",
-	.usage = "dyno probe <plugin.probe> [key=value ...] [--json] [--out FILE]\n"
+	.usage =
+	    "dyno probe <plugin.probe> [key=value ...] [--json] [--out FILE]\n"
 	    "           [--timeout 60s] [--no-fork] [--min-time 0.5s] [--max-time 10s]\n"
 	    "           [--warmup 100ms] [--min-batch-time 10ms] [--ci-target 2%]",
-	.help = "Run one probe in an isolated child process and print its result.\n"
+	.help =
+	    "Run one probe in an isolated child process and print its result.\n"
 	    "  --json            print the result record (JSON) on stdout\n"
 	    "  --out FILE        append the record to FILE (JSON lines, fsynced)\n"
 	    "  --timeout D       kill the probe after D (default: 60s, or 3x\n"

@@ -1,14 +1,14 @@
 /* cmd_report.c - dyno report: its options; report/report.c writes them. */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "report.h"
 
 /* The short usage a missing argument shows under its one-line error. */
-#define REPORT_USAGE "usage: dyno report RUN.json [--format FORMAT] [-o FILE]"
+#define REPORT_USAGE \
+	"usage: dyno report RUN.json [--format FORMAT] [-o FILE]"
 
 static int cmd_report(struct global *, int, char **);
 
@@ -16,9 +16,11 @@ const struct command cmd_report_entry = {
 	.name = "report",
 	.fn = cmd_report,
 	.summary = "a run as Markdown, HTML, JUnit, Prometheus, CSV...",
-	.usage = "dyno report RUN.json [--format md|html|junit|tap|prom|csv|gbench|bmf|gab]\n"
+	.usage =
+	    "dyno report RUN.json [--format md|html|junit|tap|prom|csv|gbench|bmf|gab]\n"
 	    "            [-o FILE]",
-	.help = "Write a run document (dyno run --out), a result record or a results\n"
+	.help =
+	    "Write a run document (dyno run --out), a result record or a results\n"
 	    "file in another format, on stdout or atomically to FILE.\n"
 	    "  --format md       Markdown: host, a table per plugin, sweeps, latency\n"
 	    "                    percentiles, thresholds, tune, warnings (default)\n"
@@ -60,8 +62,8 @@ cmd_report(struct global *g, int argc, char **argv)
 		} else if (strncmp(a, "--output=", 9) == 0) {
 			out = a + 9;
 		} else if (a[0] == '-' && a[1] != '\0') {
-			usage_error("report: unknown option '%s' (see dyno report "
-			    "--help)", a);
+			usage_error("report: unknown option '%s' (see dyno "
+			    "report --help)", a);
 		} else if (in == NULL) {
 			in = a;
 		} else {

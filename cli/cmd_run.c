@@ -1,4 +1,4 @@
-/* cmd_run.c - dyno run and dyno tune: a suite run, its document and the tune. */
+/* cmd_run.c - dyno run and dyno tune: a suite, its run document, the tune. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,10 +22,12 @@ const struct command cmd_run_entry = {
 	.name = "run",
 	.fn = cmd_run,
 	.summary = "run a Lua suite: probes, checks, verdicts",
-	.usage = "dyno run SUITE.lua [-D name=value ...] [--out run.json] [--junit FILE]\n"
+	.usage =
+	    "dyno run SUITE.lua [-D name=value ...] [--out run.json] [--junit FILE]\n"
 	    "         [--results FILE] [--output-dir DIR] [--unsafe-lua] [--json]\n"
 	    "         [measurement options as for dyno probe]",
-	.help = "Run a suite.  Prints each probe's result and each check's verdict as\n"
+	.help =
+	    "Run a suite.  Prints each probe's result and each check's verdict as\n"
 	    "it goes, then a summary.\n"
 	    "  -D, --define NAME=VALUE  a value for dyno.param(NAME, default)\n"
 	    "  --out FILE        write the run document (JSON) to FILE\n"
@@ -42,11 +44,13 @@ const struct command cmd_tune_entry = {
 	.name = "tune",
 	.fn = cmd_tune,
 	.summary = "run the tuning suite and write the tune",
-	.usage = "dyno tune [--suite FILE] [-o dyno-tuned.yaml] [--env FILE]\n"
+	.usage =
+	    "dyno tune [--suite FILE] [-o dyno-tuned.yaml] [--env FILE]\n"
 	    "          [--tune-json FILE] [--quick] [-D name=value ...]\n"
 	    "          [--out run.json] [--junit FILE] [--results FILE]\n"
 	    "dyno tune --check FILE",
-	.help = "Run the tuning suite (default: the shipped tune.lua) and write the\n"
+	.help =
+	    "Run the tuning suite (default: the shipped tune.lua) and write the\n"
 	    "tune: a YAML file a launcher reads (nested keys, a dyno: header with\n"
 	    "the hardware fingerprint, a why: map of reasons), written atomically.\n"
 	    "  -o FILE           the YAML tune (default dyno-tuned.yaml)\n"

@@ -15,10 +15,12 @@ const struct command cmd_serve_entry = {
 	.name = "serve",
 	.fn = cmd_serve,
 	.summary = "the peer for network probes (TCP, UDP, HTTP)",
-	.usage = "dyno serve [--bind 127.0.0.1] [--port 7478] [--max-conns 1024]\n"
+	.usage =
+	    "dyno serve [--bind 127.0.0.1] [--port 7478] [--max-conns 1024]\n"
 	    "           [--max-msg 16MiB] [--idle-timeout 30s] [--threads 1]\n"
 	    "           [--busy-poll 0]",
-	.help = "Serve the network plugin's protocol (serve/wire.h) until SIGTERM or\n"
+	.help =
+	    "Serve the network plugin's protocol (serve/wire.h) until SIGTERM or\n"
 	    "SIGINT: TCP round trips, sink and source streams, an HTTP/1.1\n"
 	    "subset (GET /, GET /bytes/N, POST, PUT) and UDP echo, all on one\n"
 	    "port.  The first line on stdout is \"dyno serve: listening on\n"
