@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_formats.h"
 #include "units.h"
 
 /* A description or directive reason: one line, and a '#' would start a
