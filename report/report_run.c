@@ -64,6 +64,20 @@ report_value(const json_t *v, char *buf, size_t n)
 	return buf;
 }
 
+const char *
+report_observed(const json_t *v, char *buf, size_t n)
+{
+	char val[32];
+
+	if (json_is_number(json_object_get(v, "observed")))
+		snprintf(buf, n, "%s = %s", report_str(v, "stat"),
+			 report_fmt(report_num(v, "observed"),
+				    report_str(v, "unit"), val, sizeof val));
+	else
+		snprintf(buf, n, "%s", report_str(v, "reason"));
+	return buf;
+}
+
 /* A growing string. */
 struct sbuf {
 	char *s;

@@ -58,6 +58,10 @@ const char *report_verdicts_of(const struct report_run *r, size_t i,
 			       char *buf, size_t n);
 /* A value in unit for humans (units_format), "-" when not finite. */
 const char *report_fmt(double v, const char *unit, char *buf, size_t n);
+/* What verdict v observed, "stat = value" (report_fmt), or its reason
+** when it has no observed value (its probe did not run).  Writes into buf
+** (n bytes) and returns it. */
+const char *report_observed(const json_t *v, char *buf, size_t n);
 /* The sweep record i belongs to, or NULL. */
 const struct report_sweep *report_sweep_of(const struct report_run *r,
 					   size_t i);
