@@ -267,7 +267,7 @@ host_section(struct report_content *c, const json_t *doc)
 		used += (size_t)k;
 	}
 	report_row(t, (const char *[]){ "Disks",
-	    used ? line : "none reported" });
+		   used ? line : "none reported" });
 	if (json_is_object(os)) {
 		snprintf(line, sizeof line, "%s, %s %s",
 			 report_str(os, "distro"), report_str(os, "sysname"),
@@ -275,7 +275,7 @@ host_section(struct report_content *c, const json_t *doc)
 		report_row(t, (const char *[]){ "OS", line });
 	}
 	report_row(t, (const char *[]){ "Fingerprint",
-	    rundoc_fingerprint(doc) });
+		   rundoc_fingerprint(doc) });
 }
 
 /* --- results ---------------------------------------------------------- */
@@ -331,8 +331,8 @@ results_section(struct report_content *c, const struct report_run *r)
 				snprintf(vb, sizeof vb, "%s",
 					 report_str(rec, "status"));
 			report_row(t, (const char *[]){ report_str(rec, "id"),
-			    params, r->main[i] ? r->main[i] : "-", med, p99, cib,
-			    n, vb[0] ? vb : "-" });
+			    params, r->main[i] ? r->main[i] : "-", med, p99,
+			    cib, n, vb[0] ? vb : "-" });
 			free(params);
 		}
 	}
@@ -492,20 +492,20 @@ report_content_build(struct report_content *c, const struct report_run *r)
 
 	report_heading(c, 1, "dyno report: %s", suite[0] ? suite : "results");
 	report_para(c, "%s%s%s%s. Hardware fingerprint %s.",
-	     ver[0] ? "dyno " : "dyno", ver, at[0] ? ", finished " : "", at,
-	     rundoc_fingerprint(doc)[0] ? rundoc_fingerprint(doc) : "unknown");
+	    ver[0] ? "dyno " : "dyno", ver, at[0] ? ", finished " : "", at,
+	    rundoc_fingerprint(doc)[0] ? rundoc_fingerprint(doc) : "unknown");
 	report_para(c, "Probes: %" JSON_INTEGER_FORMAT " ok, %"
-	     JSON_INTEGER_FORMAT " skipped, %" JSON_INTEGER_FORMAT
-	     " failed. Checks: %"
-	     JSON_INTEGER_FORMAT " pass, %" JSON_INTEGER_FORMAT " review, %"
-	     JSON_INTEGER_FORMAT " fail, %" JSON_INTEGER_FORMAT " skip.",
-	     json_integer_value(json_object_get(pr, "ok")),
-	     json_integer_value(json_object_get(pr, "skipped")),
-	     json_integer_value(json_object_get(pr, "failed")),
-	     json_integer_value(json_object_get(ck, "pass")),
-	     json_integer_value(json_object_get(ck, "review")),
-	     json_integer_value(json_object_get(ck, "fail")),
-	     json_integer_value(json_object_get(ck, "skip")));
+	    JSON_INTEGER_FORMAT " skipped, %" JSON_INTEGER_FORMAT
+	    " failed. Checks: %"
+	    JSON_INTEGER_FORMAT " pass, %" JSON_INTEGER_FORMAT " review, %"
+	    JSON_INTEGER_FORMAT " fail, %" JSON_INTEGER_FORMAT " skip.",
+	    json_integer_value(json_object_get(pr, "ok")),
+	    json_integer_value(json_object_get(pr, "skipped")),
+	    json_integer_value(json_object_get(pr, "failed")),
+	    json_integer_value(json_object_get(ck, "pass")),
+	    json_integer_value(json_object_get(ck, "review")),
+	    json_integer_value(json_object_get(ck, "fail")),
+	    json_integer_value(json_object_get(ck, "skip")));
 	host_section(c, doc);
 	results_section(c, r);
 	report_sweeps_section(c, r);

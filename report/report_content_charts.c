@@ -231,8 +231,8 @@ report_sweeps_section(struct report_content *c, const struct report_run *r)
 		return;
 	report_heading(c, 2, "Sweeps");
 	report_para(c, "A sweep is a run of consecutive ok records of one "
-	     "probe whose parameters differ, from one record to the next, in "
-	     "exactly one parameter, always the same (the swept one).");
+	    "probe whose parameters differ, from one record to the next, in "
+	    "exactly one parameter, always the same (the swept one).");
 	for (size_t s = 0; s < r->nsweeps; s++) {
 		const struct report_sweep *sw = &r->sweeps[s];
 		const json_t *first = report_rec(r, sw->first);
@@ -246,8 +246,8 @@ report_sweeps_section(struct report_content *c, const struct report_run *r)
 		json_decref(rest);
 		report_heading(c, 3, "%s over %s", report_str(first, "id"),
 			       sw->axis);
-		report_para(c, "%zu runs; main metric %s; other parameters: %s.",
-		     sw->n, mname ? mname : "none", others[0] ? others : "none");
+		report_para(c, "%zu runs; main metric %s; other parameters: "
+		    "%s.", sw->n, mname ? mname : "none", others[0] ? others : "none");
 		free(others);
 		if (mname == NULL)
 			continue;
