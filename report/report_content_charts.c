@@ -402,29 +402,3 @@ report_latency_section(struct report_content *c, const struct report_run *r)
 			latency_chart(c, r, i);
 	}
 }
-
-void
-report_chart_free(struct report_chart *ch)
-{
-	if (ch == NULL)
-		return;
-	free(ch->title);
-	free(ch->xlabel);
-	free(ch->ylabel);
-	for (size_t i = 0; i < ch->nxcat; i++)
-		free(ch->xcat[i]);
-	free(ch->xcat);
-	for (size_t i = 0; i < ch->ns; i++) {
-		free(ch->s[i].title);
-		free(ch->s[i].x);
-		free(ch->s[i].y);
-		free(ch->s[i].lo);
-		free(ch->s[i].hi);
-	}
-	free(ch->s);
-	for (size_t i = 0; i < ch->nmarks; i++)
-		free(ch->mark_label[i]);
-	free(ch->mark);
-	free(ch->mark_label);
-	free(ch);
-}

@@ -1,7 +1,9 @@
 /*
-** report_content_int.h - what report_content.c (the blocks, the text
-** sections) and report_content_charts.c (the sections with charts) share
-** while they build a report_content.  Not for the renderers.
+** report_content_int.h - how a report_content is built: the blocks
+** (report_content_blocks.c) that report_content.c (the text sections, the
+** order of all) and report_content_charts.c (the sections with charts)
+** add.  Calls go one way: content -> charts -> blocks.  Not for the
+** renderers.
 */
 #ifndef DYNO_REPORT_CONTENT_INT_H
 #define DYNO_REPORT_CONTENT_INT_H
@@ -10,6 +12,8 @@
 #include <dyno/plugin.h>
 
 #include "report_content.h"
+
+/* report_content_blocks.c */
 
 /* A new zeroed block of kind at the end of c. */
 struct report_block *report_add(struct report_content *c,
@@ -39,6 +43,5 @@ void report_sweeps_section(struct report_content *c,
 			   const struct report_run *r);
 void report_latency_section(struct report_content *c,
 			    const struct report_run *r);
-void report_chart_free(struct report_chart *ch);
 
 #endif
