@@ -1,9 +1,10 @@
 /*
 ** serve.c - `dyno serve`: one epoll loop serving serve/wire.h over TCP
 ** (hello + RR/SINK/SOURCE, or HTTP/1.1) and UDP on the same port.  This
-** file holds the loops, their sockets (listener, UDP echo, signals) and
-** each connection's lifetime; the handlers that move a connection's bytes
-** are in serve_modes.c and serve_http_conn.c.
+** file holds the set-up and the loops: their sockets (listener, UDP echo,
+** signals), deadlines and dispatch.  A connection's lifetime is in
+** serve_conn.c, the handlers that move its bytes in serve_modes.c and
+** serve_http_conn.c.
 **
 ** Sockets are non-blocking and the epoll interest is level-triggered: a
 ** connection handler moves bytes until the kernel says EAGAIN or its
@@ -23,12 +24,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,189 +41,12 @@
 #include "serve_int.h"
 #include "xmalloc.h"
 
-#define LINGER_NS 2000000000ull   /* drain time after an error answer */
 #define UDP_BUF 65536
 
 /* epoll tags for the descriptors that are not connections. */
 static char tag_listen, tag_udp, tag_signal, tag_stop;
 
-/* Clock id in nanoseconds: CLOCK_MONOTONIC_COARSE for the deadlines
-** (coarse is enough for timeouts and costs no syscall), CLOCK_MONOTONIC
-** for the busy poll. */
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-list_remove(struct list *l, struct conn *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void
-list_append(struct list *l, struct conn *c)
-{
-	c->prev = l->tail;
-	c->next = NULL;
-	if (l->tail)
-		l->tail->next = c;
-	else
-		l->head = c;
-	l->tail = c;
-}
-
-/* "127.0.0.1:5555" or "[::1]:5555" into buf. */
-static const char *
-addr_str(const struct sockaddr *sa, socklen_t len, char *buf, size_t n)
-{
-	char host[NI_MAXHOST], port[NI_MAXSERV];
-
-	if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(buf, n, "?");
-	else if (sa->sa_family == AF_INET6)
-		snprintf(buf, n, "[%s]:%s", host, port);
-	else
-		snprintf(buf, n, "%s:%s", host, port);
-	return buf;
-}
-
-void
-serve_log_client(const char *verb, const struct sockaddr_storage *ss,
-		 socklen_t len, const char *fmt, ...)
-{
-	char a[NI_MAXHOST + NI_MAXSERV + 4], why[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "dyno serve: %s %s: %s\n", verb,
-		addr_str((const struct sockaddr *)ss, len, a, sizeof(a)), why);
-}
-
-static void
-conn_close(struct server *s, struct conn *c)
-{
-	list_remove(c->state == C_LINGER ? &s->linger : &s->active, c);
-	if (c->state == C_SINK || c->state == C_SOURCE)
-		s->nbulk--;
-	close(c->fd);
-	free(c->http);
-	free(c->out);
-	free(c->pend);
-	free(c);
-	atomic_fetch_sub(&s->sh->nconns, 1);
-}
-
-void
-serve_set_events(struct server *s, struct conn *c, uint32_t ev)
-{
-	struct epoll_event e = { .events = ev, .data.ptr = c };
-
-	if (ev != c->events && epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
-		c->events = ev;
-}
-
-void
-serve_touch(struct server *s, struct conn *c)
-{
-	c->deadline = clock_ns(CLOCK_MONOTONIC_COARSE) + s->o->idle_ns;
-	if (s->active.tail != c) {
-		list_remove(&s->active, c);
-		list_append(&s->active, c);
-	}
-}
-
-void
-serve_linger(struct server *s, struct conn *c)
-{
-	list_remove(&s->active, c);
-	c->state = C_LINGER;
-	c->deadline = clock_ns(CLOCK_MONOTONIC_COARSE) + LINGER_NS;
-	list_append(&s->linger, c);
-	shutdown(c->fd, SHUT_WR);
-	serve_set_events(s, c, EPOLLIN);
-}
-
-ssize_t
-serve_rd(int fd, void *buf, size_t n)
-{
-	for (;;) {
-		ssize_t r = recv(fd, buf, n, 0);
-
-		if (r >= 0)
-			return r;
-		if (errno == EINTR)
-			continue;
-		return errno == EAGAIN || errno == EWOULDBLOCK ? -2 : -1;
-	}
-}
-
-ssize_t
-serve_wr(int fd, const void *buf, size_t n)
-{
-	for (;;) {
-		ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
-
-		if (r >= 0)
-			return r;
-		if (errno == EINTR)
-			continue;
-		return errno == EAGAIN || errno == EWOULDBLOCK ? -2 : -1;
-	}
-}
-
 /* ---- sockets that are not connections --------------------------------- */
-
-static void
-accept_one(struct server *s, int fd, struct sockaddr_storage *ss,
-	   socklen_t len)
-{
-	struct epoll_event e = { .events = EPOLLIN };
-	struct conn *c;
-	int one = 1;
-
-	if (atomic_fetch_add(&s->sh->nconns, 1) >= s->o->max_conns) {
-		atomic_fetch_sub(&s->sh->nconns, 1);
-		serve_log_client("refused", ss, len, "%u connections already",
-				 s->o->max_conns);
-		close(fd);
-		return;
-	}
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	c->addr = *ss;
-	c->addrlen = len;
-	c->state = C_HELLO;
-	c->events = EPOLLIN;
-	/* RR latency: never hold a small answer back for an ACK. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	e.data.ptr = c;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
-		serve_log_client("refused", ss, len, "epoll: %s",
-				 strerror(errno));
-		close(fd);
-		free(c);
-		atomic_fetch_sub(&s->sh->nconns, 1);
-		return;
-	}
-	c->deadline = clock_ns(CLOCK_MONOTONIC_COARSE) + s->o->idle_ns;
-	list_append(&s->active, c);
-}
 
 static void
 run_listener(struct server *s)
@@ -237,7 +58,7 @@ run_listener(struct server *s)
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
-			accept_one(s, fd, &ss, len);
+			serve_conn_accept(s, fd, &ss, len);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -308,7 +129,7 @@ conn_event(struct server *s, struct conn *c, uint32_t ev)
 	int rc;
 
 	if (ev & EPOLLERR) {
-		conn_close(s, c);
+		serve_conn_close(s, c);
 		return;
 	}
 	switch (c->state) {
@@ -329,7 +150,7 @@ conn_event(struct server *s, struct conn *c, uint32_t ev)
 	}
 	}
 	if (rc < 0)
-		conn_close(s, c);
+		serve_conn_close(s, c);
 }
 
 /* Close what is past its deadline; the milliseconds until the next one
@@ -337,10 +158,11 @@ conn_event(struct server *s, struct conn *c, uint32_t ev)
 static int
 sweep(struct server *s)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE), next = UINT64_MAX;
+	uint64_t now = serve_clock_ns(CLOCK_MONOTONIC_COARSE);
+	uint64_t next = UINT64_MAX;
 
 	while (s->linger.head && s->linger.head->deadline <= now)
-		conn_close(s, s->linger.head);
+		serve_conn_close(s, s->linger.head);
 	while (s->o->idle_ns > 0 && s->active.head &&
 	       s->active.head->deadline <= now) {
 		struct conn *c = s->active.head;
@@ -348,7 +170,7 @@ sweep(struct server *s)
 		serve_log_client("closed", &c->addr, c->addrlen,
 				 "idle for %.3g s (--idle-timeout)",
 				 (double)s->o->idle_ns / 1e9);
-		conn_close(s, c);
+		serve_conn_close(s, c);
 	}
 	if (s->linger.head)
 		next = s->linger.head->deadline;
@@ -459,7 +281,7 @@ bind_all(struct server *sv, unsigned n, const struct serve_opts *o,
 			break;
 	}
 	dyno_err_set(err, DYNO_EIO, "serve: cannot listen on %s: %s",
-		     addr_str(ai->ai_addr, ai->ai_addrlen, a, sizeof(a)),
+		     serve_addr_str(ai->ai_addr, ai->ai_addrlen, a, sizeof(a)),
 		     strerror(rc));
 	freeaddrinfo(ai);
 	return DYNO_EIO;
@@ -525,13 +347,13 @@ loop_wait(struct server *s, struct epoll_event *evs, int max)
 	int timeout = sweep(s), n;
 
 	if (s->nbulk > 0 && s->o->busy_poll_ns > 0 && timeout != 0) {
-		uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+		uint64_t t0 = serve_clock_ns(CLOCK_MONOTONIC);
 
 		do {
 			if ((n = epoll_wait(s->ep, evs, max, 0)) != 0)
 				return n;
-		} while (!s->stop &&
-			 clock_ns(CLOCK_MONOTONIC) - t0 < s->o->busy_poll_ns);
+		} while (!s->stop && serve_clock_ns(CLOCK_MONOTONIC) - t0 <
+			 s->o->busy_poll_ns);
 	}
 	return epoll_wait(s->ep, evs, max, timeout);
 }
@@ -574,9 +396,9 @@ static void
 loop_fini(struct server *s)
 {
 	while (s->active.head)
-		conn_close(s, s->active.head);
+		serve_conn_close(s, s->active.head);
 	while (s->linger.head)
-		conn_close(s, s->linger.head);
+		serve_conn_close(s, s->linger.head);
 	close_pair(s);
 	if (s->ep >= 0)
 		close(s->ep);
@@ -642,7 +464,7 @@ serve_run(const struct serve_opts *o, struct dyno_err *err)
 			goto stop;
 		}
 	printf("dyno serve: listening on %s\n",
-	       addr_str((struct sockaddr *)&bound, blen, a, sizeof(a)));
+	       serve_addr_str((struct sockaddr *)&bound, blen, a, sizeof(a)));
 	fflush(stdout);
 	loop_run(&sv[0]);
 	rc = 0;

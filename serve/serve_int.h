@@ -1,8 +1,9 @@
 /*
 ** serve_int.h - what the files of `dyno serve` share: a connection, an
-** event loop, and the calls between the loop (serve.c) and the handlers
-** that move a connection's bytes (serve_modes.c: the hello and the
-** wire.h modes; serve_http_conn.c: HTTP/1.1).
+** event loop, and the calls between them.  Calls go one way: the loop
+** (serve.c) calls the handlers that move a connection's bytes
+** (serve_modes.c: the hello and the wire.h modes; serve_http_conn.c:
+** HTTP/1.1), and both call serve_conn.c (a connection's lifetime, I/O).
 */
 #ifndef DYNO_SERVE_INT_H
 #define DYNO_SERVE_INT_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 #include <dyno/plugin.h>
 
 #include "serve.h"
@@ -80,29 +82,50 @@ struct server {
 	int stop;
 };
 
-/* serve.c: a connection's lifetime and I/O, for the handlers. */
+/* Clock id in nanoseconds: CLOCK_MONOTONIC_COARSE for the deadlines
+** (coarse is enough for timeouts and costs no syscall), CLOCK_MONOTONIC
+** for the busy poll.  dyno serve's one clock read. */
+static inline uint64_t
+serve_clock_ns(clockid_t id)
+{
+	struct timespec ts;
 
-/* One line on stderr about a client: "dyno serve: VERB ADDR: why". */
-void serve_log_client(const char *verb, const struct sockaddr_storage *ss,
-		      socklen_t len, const char *fmt, ...) DYNO_PRINTF(4, 5);
-/* Register interest in ev (EPOLLIN, EPOLLOUT) for c, if it changed. */
-void serve_set_events(struct server *s, struct conn *c, uint32_t ev);
-/* Progress: push the idle deadline back. */
-void serve_touch(struct server *s, struct conn *c);
-/* Answered and done: stop writing, drain what the client still sends so
-** it reads our answer rather than a reset, close at EOF or LINGER_NS
-** (serve.c). */
-void serve_linger(struct server *s, struct conn *c);
-/* recv that retries EINTR; -2 for EAGAIN, -1 for an error. */
-ssize_t serve_rd(int fd, void *buf, size_t n);
-/* send that retries EINTR and never raises SIGPIPE; -2 EAGAIN, -1 error. */
-ssize_t serve_wr(int fd, const void *buf, size_t n);
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static inline size_t
 serve_min_sz(uint64_t a, size_t b)
 {
 	return a < b ? (size_t)a : b;
 }
+
+/* serve_conn.c: a connection's lifetime and I/O. */
+
+/* "127.0.0.1:5555" or "[::1]:5555" into buf (n bytes); returns buf. */
+const char *serve_addr_str(const struct sockaddr *sa, socklen_t len,
+			   char *buf, size_t n);
+/* One line on stderr about a client: "dyno serve: VERB ADDR: why". */
+void serve_log_client(const char *verb, const struct sockaddr_storage *ss,
+		      socklen_t len, const char *fmt, ...) DYNO_PRINTF(4, 5);
+/* Take the accepted socket fd from client ss onto s's active list, or
+** refuse it (logged, closed) when --max-conns are open already. */
+void serve_conn_accept(struct server *s, int fd, struct sockaddr_storage *ss,
+		       socklen_t len);
+/* Close c, take it off its list and free it. */
+void serve_conn_close(struct server *s, struct conn *c);
+/* Register interest in ev (EPOLLIN, EPOLLOUT) for c, if it changed. */
+void serve_set_events(struct server *s, struct conn *c, uint32_t ev);
+/* Progress: push the idle deadline back. */
+void serve_touch(struct server *s, struct conn *c);
+/* Answered and done: stop writing, drain what the client still sends so
+** it reads our answer rather than a reset, close at EOF or LINGER_NS
+** (serve_conn.c). */
+void serve_linger(struct server *s, struct conn *c);
+/* recv that retries EINTR; -2 for EAGAIN, -1 for an error. */
+ssize_t serve_rd(int fd, void *buf, size_t n);
+/* send that retries EINTR and never raises SIGPIPE; -2 EAGAIN, -1 error. */
+ssize_t serve_wr(int fd, const void *buf, size_t n);
 
 /*
 ** The handlers conn_event calls when c's socket is ready, one per state.
