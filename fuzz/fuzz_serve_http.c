@@ -19,23 +19,23 @@ struct trace {
 
 /* Feed data in pieces of step bytes (0: whole); checks each answer. */
 static struct trace
-run(struct http_parser *p, const char *data, size_t size, size_t step,
+run(struct serve_http_parser *p, const char *data, size_t size, size_t step,
     uint64_t max)
 {
-	struct trace t = { 0, 0, HTTP_MORE };
+	struct trace t = { 0, 0, SERVE_HTTP_MORE };
 	size_t off = 0;
 
-	http_init(p, max);
+	serve_http_init(p, max);
 	while (off < size) {
 		size_t n = step == 0 || size - off < step ? size - off : step;
-		struct http_request r;
+		struct serve_http_request r;
 		size_t used = (size_t)-1;
-		int ev = http_feed(p, data + off, n, &used, &r);
+		int ev = serve_http_feed(p, data + off, n, &used, &r);
 
 		if (used > n)
 			__builtin_trap();
 		off += used;
-		if (ev == HTTP_REQUEST) {
+		if (ev == SERVE_HTTP_REQUEST) {
 			/* The target is a string inside the parser. */
 			if (strlen(r.target) == 0 ||
 			    r.target < p->head ||
@@ -46,19 +46,20 @@ run(struct http_parser *p, const char *data, size_t size, size_t step,
 			t.body += r.body_len;
 			continue;
 		}
-		if (ev == HTTP_CONTINUE)
+		if (ev == SERVE_HTTP_CONTINUE)
 			continue;
-		if (ev == HTTP_MORE) {
+		if (ev == SERVE_HTTP_MORE) {
 			if (used != n)
 				__builtin_trap();
 			continue;
 		}
-		if (ev != HTTP_E_BAD && ev != HTTP_E_TOO_LARGE &&
-		    ev != HTTP_E_HEAD_TOO_LARGE && ev != HTTP_E_METHOD &&
-		    ev != HTTP_E_VERSION)
+		if (ev != SERVE_HTTP_E_BAD && ev != SERVE_HTTP_E_TOO_LARGE &&
+		    ev != SERVE_HTTP_E_HEAD_TOO_LARGE &&
+		    ev != SERVE_HTTP_E_METHOD && ev != SERVE_HTTP_E_VERSION)
 			__builtin_trap();
 		/* Errors stick. */
-		if ((int)http_feed(p, data, size, &used, &r) != ev || used != 0)
+		if ((int)serve_http_feed(p, data, size, &used, &r) != ev ||
+		    used != 0)
 			__builtin_trap();
 		t.last = ev;
 		break;
@@ -69,7 +70,7 @@ run(struct http_parser *p, const char *data, size_t size, size_t step,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct http_parser *p = malloc(sizeof(*p));
+	struct serve_http_parser *p = malloc(sizeof(*p));
 	struct trace whole, split;
 	uint64_t max;
 	size_t step;

@@ -1,385 +1,95 @@
 /*
-** report.c - `dyno report`: reads a run document (rundoc.c), works out
-** what every format needs (main metrics, sweeps, which record each verdict
-** judged) and hands it to the writer of the chosen format.
+** report.c - `dyno report`: reads a run document (rundoc.c) into a
+** report_run (report_run.c) and hands it to the writer of the chosen
+** format, found by name in one {name, writer} table.
 */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "report_formats.h"
 #include "report_junit.h"
 #include "results.h"
 #include "rundoc.h"
-#include "units.h"
 #include "xmalloc.h"
 
-static const char *const formats[] = {
-	"md", "html", "junit", "tap", "prom", "csv", "gbench", "bmf", "gab",
-	NULL
-};
+/* JSON as every dyno output writes it. */
+#define JSON_FLAGS \
+	(JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))
 
-const char *
-report_str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-double
-report_num(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-int
-report_is_latency(const json_t *m)
-{
-	return strcmp(report_str(m, "unit"), "s") == 0 &&
-	       strcmp(report_str(m, "better"), "lower") == 0 &&
-	       json_integer_value(json_object_get(m, "n")) > 1;
-}
-
-const char *
-report_fmt(double v, const char *unit, char *buf, size_t n)
-{
-	if (!isfinite(v)) {
-		snprintf(buf, n, "-");
-		return buf;
-	}
-	return units_format(v, unit, buf, n);
-}
-
-const char *
-report_value(const json_t *v, char *buf, size_t n)
-{
-	if (json_is_string(v))
-		snprintf(buf, n, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (json_is_number(v))
-		snprintf(buf, n, "%.9g", json_number_value(v));
-	else if (json_is_boolean(v))
-		snprintf(buf, n, "%s", json_is_true(v) ? "true" : "false");
-	else
-		snprintf(buf, n, "null");
-	return buf;
-}
-
-/* A growing string. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
+/* Write j (a new reference, taken) to fp.  A file ends in a newline, as
+** every other dyno output does. */
 static void
-sb_add(struct sbuf *b, const char *s)
+dump_json(FILE *fp, json_t *j)
 {
-	size_t n = strlen(s);
-
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n + 1);
-	b->len += n;
+	json_dumpf(j, fp, JSON_FLAGS);
+	fputc('\n', fp);
+	json_decref(j);
 }
 
-static char *
-sb_done(struct sbuf *b)
+/* JUnit reads the document itself: `dyno run --junit` has no report_run. */
+static void
+write_junit(FILE *fp, const struct report_run *r)
 {
-	if (b->s == NULL)
-		return xstrdup("");
-	return b->s;
+	report_junit(fp, r->doc);
 }
 
 static void
-sb_param(struct sbuf *b, const char *key, const json_t *v, const char *sep)
+write_gbench(FILE *fp, const struct report_run *r)
 {
-	char val[256];
-
-	if (b->len > 0)
-		sb_add(b, sep);
-	sb_add(b, key);
-	sb_add(b, "=");
-	sb_add(b, report_value(v, val, sizeof val));
+	dump_json(fp, report_gbench(r));
 }
 
-char *
-report_params(const json_t *params, const char *sep)
+static void
+write_bmf(FILE *fp, const struct report_run *r)
 {
-	struct sbuf b = { 0 };
-	const char *k;
-	json_t *v;
-
-	json_object_foreach((json_t *)params, k, v)
-		sb_param(&b, k, v, sep);
-	return sb_done(&b);
-}
-
-/* Does key have the same value in every record of id? */
-static int
-param_constant(const struct report_run *r, const char *id, const char *key,
-	       const json_t *v, int *count)
-{
-	size_t i;
-
-	*count = 0;
-	for (i = 0; i < r->nres; i++) {
-		const json_t *rec = json_array_get(r->results, i);
-
-		if (strcmp(report_str(rec, "id"), id) != 0)
-			continue;
-		(*count)++;
-		if (!json_equal(json_object_get(json_object_get(rec, "params"),
-						key), (json_t *)v))
-			return 0;
-	}
-	return 1;
+	dump_json(fp, report_bmf(r));
 }
 
 /*
-** Which parameters tell a record apart: when its probe ran more than once
-** and some parameter changed between runs, those that changed; else
-** every parameter but empty strings, at most 4 (a storage probe has 15,
-** most of them defaults), then "+N more".
+** github-action-benchmark takes one array per tool, and its tools fix the
+** direction (customBiggerIsBetter, customSmallerIsBetter).  On stdout
+** both go in one object keyed by the tool names; -o writes a file for
+** each (emit_gab).
 */
-char *
-report_key_params(const struct report_run *r, size_t i)
-{
-	const json_t *rec = json_array_get(r->results, i);
-	const json_t *params = json_object_get(rec, "params");
-	const char *id = report_str(rec, "id"), *k;
-	struct sbuf b = { 0 };
-	size_t shown = 0, more = 0;
-	int varies = 0, count = 0;
-	json_t *v;
-
-	json_object_foreach((json_t *)params, k, v) {
-		if (!param_constant(r, id, k, v, &count))
-			varies = 1;
-	}
-	json_object_foreach((json_t *)params, k, v) {
-		if (varies) {
-			if (!param_constant(r, id, k, v, &count))
-				sb_param(&b, k, v, " ");
-			continue;
-		}
-		if (json_is_string(v) && json_string_length(v) == 0)
-			continue;
-		if (shown == 4) {
-			more++;
-			continue;
-		}
-		sb_param(&b, k, v, " ");
-		shown++;
-	}
-	if (more > 0) {
-		char tail[32];
-
-		snprintf(tail, sizeof tail, " +%zu more", more);
-		sb_add(&b, tail);
-	}
-	return sb_done(&b);
-}
-
-const char *
-report_verdicts_of(const struct report_run *r, size_t i, char *buf, size_t n)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t v = 0; v < r->nverdicts; v++) {
-		const char *s;
-		int k;
-
-		if (r->vrec[v] != (long)i)
-			continue;
-		s = report_str(json_array_get(r->verdicts, v), "verdict");
-		k = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", s);
-		if (k < 0 || (size_t)k >= n - used)
-			break;
-		used += (size_t)k;
-	}
-	return buf;
-}
-
-const struct report_sweep *
-report_sweep_of(const struct report_run *r, size_t i)
-{
-	for (size_t s = 0; s < r->nsweeps; s++)
-		if (i >= r->sweeps[s].first &&
-		    i < r->sweeps[s].first + r->sweeps[s].n)
-			return &r->sweeps[s];
-	return NULL;
-}
-
-/* dyno.lua's main_metric(): rate when the record has it, else the
-** alphabetically first metric (byte order, as Lua compares strings in
-** the C locale). */
-static const char *
-main_metric(const json_t *rec)
-{
-	const json_t *ms = json_object_get(rec, "metrics");
-	const char *best = NULL, *k;
-	json_t *m;
-
-	if (json_object_get(ms, "rate"))
-		return "rate";
-	json_object_foreach((json_t *)ms, k, m) {
-		if (best == NULL || strcmp(k, best) < 0)
-			best = k;
-	}
-	return best;
-}
-
-/* The one parameter in which a and b differ, or NULL when they differ in
-** none or in more than one (or have different keys). */
-static const char *
-one_diff(const json_t *a, const json_t *b)
-{
-	const char *k, *diff = NULL;
-	json_t *v;
-
-	if (json_object_size(a) != json_object_size(b))
-		return NULL;
-	json_object_foreach((json_t *)a, k, v) {
-		const json_t *w = json_object_get(b, k);
-
-		if (w == NULL)
-			return NULL;
-		if (json_equal(v, (json_t *)w))
-			continue;
-		if (diff)
-			return NULL;
-		diff = k;
-	}
-	return diff;
-}
-
-static int
-is_ok(const json_t *rec)
-{
-	return strcmp(report_str(rec, "status"), "ok") == 0;
-}
-
 static void
-find_sweeps(struct report_run *r)
+write_gab(FILE *fp, const struct report_run *r)
 {
-	size_t i = 0, cap = 0;
+	json_t *big = report_gab(r, 1), *small = report_gab(r, 0);
 
-	while (i + 1 < r->nres) {
-		const json_t *a = json_array_get(r->results, i);
-		const json_t *b = json_array_get(r->results, i + 1);
-		const char *axis;
-		size_t j;
-
-		if (!is_ok(a) || !is_ok(b) ||
-		    strcmp(report_str(a, "id"), report_str(b, "id")) != 0 ||
-		    (axis = one_diff(json_object_get(a, "params"),
-				     json_object_get(b, "params"))) == NULL) {
-			i++;
-			continue;
-		}
-		for (j = i + 1; j + 1 < r->nres; j++) {
-			const json_t *x = json_array_get(r->results, j);
-			const json_t *y = json_array_get(r->results, j + 1);
-			const char *d;
-
-			if (!is_ok(y) || strcmp(report_str(x, "id"),
-						report_str(y, "id")) != 0)
-				break;
-			d = one_diff(json_object_get(x, "params"),
-				     json_object_get(y, "params"));
-			if (d == NULL || strcmp(d, axis) != 0)
-				break;
-		}
-		if (r->nsweeps == cap) {
-			cap = cap ? cap * 2 : 4;
-			r->sweeps = xreallocarray(r->sweeps, cap, sizeof *r->sweeps);
-		}
-		r->sweeps[r->nsweeps].first = i;
-		r->sweeps[r->nsweeps].n = j - i + 1;
-		r->sweeps[r->nsweeps].axis = axis;
-		r->nsweeps++;
-		i = j + 1;
-	}
+	dump_json(fp, json_pack("{s:o, s:o}", "customBiggerIsBetter", big,
+				"customSmallerIsBetter", small));
 }
 
 /*
-** The record a verdict judged.  Verdicts carry the probe id but not the
-** record, and a sweep has many records of one id: the one whose statistic
-** equals the observed value is it (both were written from the same double
-** with the same precision).  A verdict without an observed value (its
-** probe did not run) goes to the first record of its id that is not ok.
+** The formats, as Lua registers a library (luaL_Reg): a name and the
+** function that writes it, ended by a NULL name; listed in this order
+** when a format is unknown.  A writer puts its whole format on fp.
 */
-static long
-verdict_record(const struct report_run *r, const json_t *v)
-{
-	const char *id = report_str(v, "id");
-	const json_t *obs = json_object_get(v, "observed");
-	long first = -1;
-
-	for (size_t i = 0; i < r->nres; i++) {
-		const json_t *rec = json_array_get(r->results, i);
-		const json_t *m;
-
-		if (strcmp(report_str(rec, "id"), id) != 0)
-			continue;
-		if (first < 0)
-			first = (long)i;
-		if (!json_is_number(obs)) {
-			if (!is_ok(rec))
-				return (long)i;
-			continue;
-		}
-		m = json_object_get(json_object_get(rec, "metrics"),
-				    report_str(v, "metric"));
-		if (report_num(m, report_str(v, "stat")) ==
-		    json_number_value(obs))
-			return (long)i;
-	}
-	return first;
-}
-
-void
-report_run_init(struct report_run *r, const json_t *doc)
-{
-	memset(r, 0, sizeof *r);
-	r->doc = doc;
-	r->results = json_object_get(doc, "results");
-	r->verdicts = json_object_get(doc, "verdicts");
-	r->nres = json_array_size(r->results);
-	r->nverdicts = json_array_size(r->verdicts);
-	r->main = xcalloc(r->nres + 1, sizeof *r->main);
-	r->vrec = xcalloc(r->nverdicts + 1, sizeof *r->vrec);
-	for (size_t i = 0; i < r->nres; i++)
-		r->main[i] = main_metric(json_array_get(r->results, i));
-	for (size_t v = 0; v < r->nverdicts; v++)
-		r->vrec[v] = verdict_record(r, json_array_get(r->verdicts, v));
-	find_sweeps(r);
-}
-
-void
-report_run_fini(struct report_run *r)
-{
-	free(r->main);
-	free(r->vrec);
-	free(r->sweeps);
-	memset(r, 0, sizeof *r);
-}
+static const struct report_format {
+	const char *name;
+	void (*write)(FILE *fp, const struct report_run *r);
+} formats[] = {
+	{ "md", report_md },
+	{ "html", report_html },
+	{ "junit", write_junit },
+	{ "tap", report_tap },
+	{ "prom", report_prom },
+	{ "csv", report_csv },
+	{ "gbench", write_gbench },
+	{ "bmf", write_bmf },
+	{ "gab", write_gab },
+	{ NULL, NULL }
+};
 
 static void
 list_formats(FILE *fp)
 {
-	for (size_t i = 0; formats[i]; i++)
-		fprintf(fp, "%s%s", i ? ", " : "", formats[i]);
+	for (size_t i = 0; formats[i].name; i++)
+		fprintf(fp, "%s%s", i ? ", " : "", formats[i].name);
 }
 
 /* Write len bytes to path atomically, or to stdout when path is NULL. */
@@ -405,8 +115,7 @@ emit(const char *path, const char *data, size_t len)
 static int
 emit_json(const char *path, const json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-			     JSON_REAL_PRECISION(9));
+	char *s = json_dumps(j, JSON_FLAGS);
 	size_t len = strlen(s);
 	int rc;
 
@@ -419,80 +128,47 @@ emit_json(const char *path, const json_t *j)
 	return rc;
 }
 
-/*
-** github-action-benchmark takes one array per tool, and its tools fix the
-** direction (customBiggerIsBetter, customSmallerIsBetter), so -o out.json
-** writes out-bigger.json and out-smaller.json.  On stdout both go in one
-** object keyed by the tool names.
-*/
+/* github-action-benchmark with -o out.json: out-bigger.json and
+** out-smaller.json, one per tool. */
 static int
 emit_gab(const char *path, const struct report_run *r)
 {
 	json_t *big = report_gab(r, 1), *small = report_gab(r, 0);
+	size_t n = strlen(path);
+	size_t stem = n >= 5 && strcmp(path + n - 5, ".json") == 0 ? n - 5 : n;
+	char *p = xmalloc(stem + sizeof "-smaller.json");
 	int rc;
 
-	if (path == NULL) {
-		json_t *both = json_pack("{s:o, s:o}", "customBiggerIsBetter",
-					 big, "customSmallerIsBetter", small);
-
-		rc = emit_json(NULL, both);
-		json_decref(both);
-		return rc;
+	memcpy(p, path, stem);
+	strcpy(p + stem, "-bigger.json");
+	rc = emit_json(p, big);
+	if (rc == 0) {
+		strcpy(p + stem, "-smaller.json");
+		rc = emit_json(p, small);
 	}
-	{
-		size_t n = strlen(path);
-		size_t stem = n >= 5 && strcmp(path + n - 5, ".json") == 0 ?
-			      n - 5 : n;
-		char *p = xmalloc(stem + sizeof "-smaller.json");
-
-		memcpy(p, path, stem);
-		strcpy(p + stem, "-bigger.json");
-		rc = emit_json(p, big);
-		if (rc == 0) {
-			strcpy(p + stem, "-smaller.json");
-			rc = emit_json(p, small);
-		}
-		free(p);
-	}
+	free(p);
 	json_decref(big);
 	json_decref(small);
 	return rc;
 }
 
 static int
-write_format(const char *fmt, const char *out, const struct report_run *r)
+write_format(const struct report_format *f, const char *out,
+	     const struct report_run *r)
 {
 	char *data = NULL;
 	size_t len = 0;
 	FILE *fp;
 	int rc;
 
-	if (strcmp(fmt, "gab") == 0)
+	if (f->write == write_gab && out != NULL)
 		return emit_gab(out, r);
-	if (strcmp(fmt, "gbench") == 0 || strcmp(fmt, "bmf") == 0) {
-		json_t *j = fmt[0] == 'g' ? report_gbench(r) : report_bmf(r);
-
-		rc = emit_json(out, j);
-		json_decref(j);
-		return rc;
-	}
 	fp = open_memstream(&data, &len);
 	if (fp == NULL) {
 		perror("dyno: report");
 		return -1;
 	}
-	if (strcmp(fmt, "md") == 0)
-		report_md(fp, r);
-	else if (strcmp(fmt, "html") == 0)
-		report_html(fp, r);
-	else if (strcmp(fmt, "junit") == 0)
-		report_junit(fp, r->doc);
-	else if (strcmp(fmt, "tap") == 0)
-		report_tap(fp, r);
-	else if (strcmp(fmt, "prom") == 0)
-		report_prom(fp, r);
-	else
-		report_csv(fp, r);
+	f->write(fp, r);
 	if (fclose(fp) != 0) {
 		perror("dyno: report");
 		free(data);
@@ -507,14 +183,14 @@ int
 report_write(const char *in, const char *fmt, const char *out)
 {
 	struct report_run r;
+	const struct report_format *f;
 	struct dyno_err e;
 	json_t *doc;
-	size_t f;
 	int rc;
 
-	for (f = 0; formats[f] && strcmp(formats[f], fmt) != 0; f++)
+	for (f = formats; f->name && strcmp(f->name, fmt) != 0; f++)
 		;
-	if (formats[f] == NULL) {
+	if (f->name == NULL) {
 		fprintf(stderr, "dyno: report: unknown format '%s' (formats: ",
 			fmt);
 		list_formats(stderr);
@@ -531,7 +207,7 @@ report_write(const char *in, const char *fmt, const char *out)
 		return 2;
 	}
 	report_run_init(&r, doc);
-	rc = write_format(fmt, out, &r) < 0 ? 2 : 0;
+	rc = write_format(f, out, &r) < 0 ? 2 : 0;
 	report_run_fini(&r);
 	json_decref(doc);
 	return rc;

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "report.h"
+#include "report_run.h"
 
 /* One line of a chart; lo/hi (the error bar) NULL when it has none. */
 struct report_series {

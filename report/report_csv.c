@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_formats.h"
 
 /* The statistics written, in this order; ci95_low and ci95_high are the
 ** ends of ci95. */

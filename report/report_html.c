@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report_content.h"
+#include "report_formats.h"
 #include "report_plot.h"
 #include "xmalloc.h"
 

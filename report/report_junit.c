@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "report_junit.h"
-#include "units.h"
+#include "report_run.h"
 
 /* XML-escape s; control characters other than tab/newline are dropped
 ** (XML 1.0 cannot carry them at all). */
@@ -28,47 +28,25 @@ esc(FILE *fp, const char *s)
 	}
 }
 
-static const char *
-str(const json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : "";
-}
-
-static void
-observed(const json_t *v, char *buf, size_t n)
-{
-	const json_t *obs = json_object_get(v, "observed");
-	char val[32];
-
-	if (json_is_number(obs))
-		snprintf(buf, n, "%s = %s", str(v, "stat"),
-			 units_format(json_number_value(obs), str(v, "unit"),
-				      val, sizeof(val)));
-	else
-		snprintf(buf, n, "%s", str(v, "reason"));
-}
-
 void
 report_junit(FILE *fp, const json_t *doc)
 {
 	const json_t *verdicts = json_object_get(doc, "verdicts");
 	const json_t *results = json_object_get(doc, "results");
 	size_t i, tests = 0, failures = 0, errors = 0, skipped = 0;
-	const char *suite = str(doc, "suite");
+	const char *suite = report_str(doc, "suite");
 	const char *script_error;
 	json_t *v;
 
 	json_array_foreach(verdicts, i, v) {
-		const char *verdict = str(v, "verdict");
+		const char *verdict = report_str(v, "verdict");
 
 		tests++;
 		failures += strcmp(verdict, "fail") == 0;
 		skipped += strcmp(verdict, "skip") == 0;
 	}
 	json_array_foreach(results, i, v) {
-		const char *st = str(v, "status");
+		const char *st = report_str(v, "status");
 
 		if (strcmp(st, "ok") != 0 && strcmp(st, "skipped") != 0) {
 			tests++;
@@ -88,29 +66,29 @@ report_junit(FILE *fp, const json_t *doc)
 	esc(fp, suite);
 	fprintf(fp, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		"skipped=\"%zu\" timestamp=\"", tests, failures, errors, skipped);
-	esc(fp, str(doc, "finished_at"));
+	esc(fp, report_str(doc, "finished_at"));
 	fputs("\">\n", fp);
 	json_array_foreach(verdicts, i, v) {
-		const char *verdict = str(v, "verdict");
+		const char *verdict = report_str(v, "verdict");
 		char obs[128];
 
-		observed(v, obs, sizeof(obs));
+		report_observed(v, obs, sizeof(obs));
 		fputs("    <testcase classname=\"", fp);
-		esc(fp, str(v, "id"));
+		esc(fp, report_str(v, "id"));
 		fputs("\" name=\"", fp);
-		esc(fp, str(v, "name"));
+		esc(fp, report_str(v, "name"));
 		fputs("\">", fp);
 		if (strcmp(verdict, "fail") == 0) {
 			fputs("\n      <failure message=\"", fp);
-			esc(fp, str(v, "expr"));
+			esc(fp, report_str(v, "expr"));
 			fputs(" failed: ", fp);
 			esc(fp, obs);
 			fputs("\"/>\n    ", fp);
 		} else if (strcmp(verdict, "review") == 0) {
 			fputs("\n      <system-out>review: ", fp);
-			esc(fp, str(v, "expr"));
+			esc(fp, report_str(v, "expr"));
 			fputs(" not met, within review bound ", fp);
-			esc(fp, str(v, "review"));
+			esc(fp, report_str(v, "review"));
 			fputs(" (", fp);
 			esc(fp, obs);
 			fputs(")</system-out>\n    ", fp);
@@ -122,18 +100,18 @@ report_junit(FILE *fp, const json_t *doc)
 		fputs("</testcase>\n", fp);
 	}
 	json_array_foreach(results, i, v) {
-		const char *st = str(v, "status");
+		const char *st = report_str(v, "status");
 
 		if (strcmp(st, "ok") == 0 || strcmp(st, "skipped") == 0)
 			continue;
 		fputs("    <testcase classname=\"", fp);
-		esc(fp, str(v, "id"));
+		esc(fp, report_str(v, "id"));
 		fputs("\" name=\"probe ", fp);
-		esc(fp, str(v, "id"));
+		esc(fp, report_str(v, "id"));
 		fputs("\">\n      <error type=\"", fp);
 		esc(fp, st);
 		fputs("\" message=\"", fp);
-		esc(fp, str(v, "message"));
+		esc(fp, report_str(v, "message"));
 		fputs("\"/>\n    </testcase>\n", fp);
 	}
 	if (script_error) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report_content.h"
+#include "report_formats.h"
 
 /* Text in a table cell or list item: a '|' would end the cell and a
 ** newline the row, and '\' '*' '_' '`' '<' would start markup. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_formats.h"
 #include "rundoc.h"
 #include "xmalloc.h"
 

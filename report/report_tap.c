@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_formats.h"
 #include "units.h"
 
 /* A description or directive reason: one line, and a '#' would start a
@@ -36,20 +36,6 @@ yq(FILE *fp, const char *s)
 		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, fp);
 	}
 	fputc('\'', fp);
-}
-
-static const char *
-observed(const json_t *v, char *buf, size_t n)
-{
-	char val[32];
-
-	if (json_is_number(json_object_get(v, "observed")))
-		snprintf(buf, n, "%s = %s", report_str(v, "stat"),
-			 report_fmt(report_num(v, "observed"),
-				    report_str(v, "unit"), val, sizeof val));
-	else
-		snprintf(buf, n, "%s", report_str(v, "reason"));
-	return buf;
 }
 
 static int
@@ -83,7 +69,7 @@ report_tap(FILE *fp, const struct report_run *r)
 		char *params = r->vrec[i] >= 0 ?
 		    report_key_params(r, (size_t)r->vrec[i]) : NULL;
 
-		observed(v, obs, sizeof obs);
+		report_observed(v, obs, sizeof obs);
 		fprintf(fp, "%s %zu - ", strcmp(verdict, "fail") == 0 ?
 			"not ok" : "ok", ++n);
 		desc(fp, report_str(v, "id"));

@@ -20,7 +20,7 @@ enum {
 #define MAX_CHUNK_LINE 4096
 
 void
-http_init(struct http_parser *p, uint64_t max_body)
+serve_http_init(struct serve_http_parser *p, uint64_t max_body)
 {
 	memset(p, 0, sizeof(*p) - sizeof(p->head));
 	p->head[0] = '\0';
@@ -29,7 +29,7 @@ http_init(struct http_parser *p, uint64_t max_body)
 }
 
 const char *
-http_reason(int status)
+serve_http_reason(int status)
 {
 	switch (status) {
 	case 100: return "Continue";
@@ -116,7 +116,7 @@ has_token(const char *v, size_t n, const char *z)
 
 /* The request line in s[0..n) (no line end): fills p->req. */
 static int
-parse_request_line(struct http_parser *p, char *s, size_t n)
+parse_request_line(struct serve_http_parser *p, char *s, size_t n)
 {
 	size_t i = 0, m, t;
 
@@ -124,34 +124,34 @@ parse_request_line(struct http_parser *p, char *s, size_t n)
 		i++;
 	m = i;
 	if (m == 0 || i >= n || s[i] != ' ')
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	t = ++i;
 	while (i < n && (unsigned char)s[i] > 0x20 &&
 	       (unsigned char)s[i] < 0x7f)
 		i++;
 	if (i == t || i >= n || s[i] != ' ')
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	s[i++] = '\0';
 	p->req.target = s + t;
 	/* "HTTP/" DIGIT "." DIGIT and nothing after it. */
 	if (n - i != 8 || memcmp(s + i, "HTTP/", 5) != 0 ||
 	    s[i + 5] < '0' || s[i + 5] > '9' || s[i + 6] != '.' ||
 	    s[i + 7] < '0' || s[i + 7] > '9')
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	if (s[i + 5] != '1')
-		return HTTP_E_VERSION;
+		return SERVE_HTTP_E_VERSION;
 	/* A later 1.x is answered as 1.1 (RFC 9110 6.2). */
 	p->req.minor = s[i + 7] == '0' ? 0 : 1;
 	if (m == 3 && memcmp(s, "GET", 3) == 0)
-		p->req.method = HTTP_GET;
+		p->req.method = SERVE_HTTP_GET;
 	else if (m == 4 && memcmp(s, "HEAD", 4) == 0)
-		p->req.method = HTTP_HEAD;
+		p->req.method = SERVE_HTTP_HEAD;
 	else if (m == 4 && memcmp(s, "POST", 4) == 0)
-		p->req.method = HTTP_POST;
+		p->req.method = SERVE_HTTP_POST;
 	else if (m == 3 && memcmp(s, "PUT", 3) == 0)
-		p->req.method = HTTP_PUT;
+		p->req.method = SERVE_HTTP_PUT;
 	else
-		return HTTP_E_METHOD;
+		return SERVE_HTTP_E_METHOD;
 	return 0;
 }
 
@@ -163,12 +163,12 @@ parse_length(const char *v, size_t n, uint64_t *out)
 	uint64_t x = 0;
 
 	if (n == 0)
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	for (size_t i = 0; i < n; i++) {
 		unsigned d = (unsigned char)v[i] - '0';
 
 		if (d > 9 || x > (UINT64_MAX - d) / 10)
-			return HTTP_E_BAD;
+			return SERVE_HTTP_E_BAD;
 		x = x * 10 + d;
 	}
 	*out = x;
@@ -178,7 +178,7 @@ parse_length(const char *v, size_t n, uint64_t *out)
 /* The whole head in p->head[0..hlen): request line, fields, empty line.
 ** Fills p->req and decides how the body is framed. */
 static int
-parse_head(struct http_parser *p)
+parse_head(struct serve_http_parser *p)
 {
 	char *s = p->head, *end = p->head + p->hlen;
 	int rc, te = 0, cl = 0, close = 0, alive = 0, hosts = 0;
@@ -194,7 +194,7 @@ parse_head(struct http_parser *p)
 			n--;
 		/* A CR anywhere but before the LF, or a NUL, is malformed. */
 		if (memchr(s, '\r', n) != NULL || memchr(s, '\0', n) != NULL)
-			return HTTP_E_BAD;
+			return SERVE_HTTP_E_BAD;
 		if (first) {
 			if ((rc = parse_request_line(p, s, n)) != 0)
 				return rc;
@@ -207,10 +207,10 @@ parse_head(struct http_parser *p)
 		** the colon and obs-fold (a line starting with SP) are 400. */
 		colon = memchr(s, ':', n);
 		if (colon == NULL || colon == s)
-			return HTTP_E_BAD;
+			return SERVE_HTTP_E_BAD;
 		for (char *c = s; c < colon; c++)
 			if (!is_tchar((unsigned char)*c))
-				return HTTP_E_BAD;
+				return SERVE_HTTP_E_BAD;
 		v = colon + 1;
 		ve = s + n;
 		while (v < ve && (*v == ' ' || *v == '\t'))
@@ -219,21 +219,22 @@ parse_head(struct http_parser *p)
 			ve--;
 		for (char *c = v; c < ve; c++)
 			if (!is_vbyte((unsigned char)*c))
-				return HTTP_E_BAD;
+				return SERVE_HTTP_E_BAD;
 		if (ieq(s, (size_t)(colon - s), "content-length")) {
 			uint64_t x;
 
 			if ((rc = parse_length(v, (size_t)(ve - v), &x)) != 0)
 				return rc;
 			if (cl && x != len)
-				return HTTP_E_BAD;
+				return SERVE_HTTP_E_BAD;
 			cl = 1;
 			len = x;
 		} else if (ieq(s, (size_t)(colon - s), "transfer-encoding")) {
 			if (te)
-				return HTTP_E_BAD;  /* chunked twice at best */
+				/* chunked twice at best */
+				return SERVE_HTTP_E_BAD;
 			if (!ieq(v, (size_t)(ve - v), "chunked"))
-				return HTTP_E_METHOD;
+				return SERVE_HTTP_E_METHOD;
 			te = 1;
 		} else if (ieq(s, (size_t)(colon - s), "connection")) {
 			close |= has_token(v, (size_t)(ve - v), "close");
@@ -247,11 +248,11 @@ parse_head(struct http_parser *p)
 	}
 	/* Both framings at once is the request-smuggling shape. */
 	if ((te && cl) || (te && p->req.minor == 0))
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	if (hosts > 1 || (hosts == 0 && p->req.minor == 1))
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	if (cl && len > p->max_body)
-		return HTTP_E_TOO_LARGE;
+		return SERVE_HTTP_E_TOO_LARGE;
 	p->req.keep_alive = !close && (p->req.minor == 1 || alive);
 	p->req.chunked = te;
 	p->left = len;
@@ -261,7 +262,7 @@ parse_head(struct http_parser *p)
 /* Ready for the next request on the connection; req.target stays valid
 ** because head[] is only written by the next feed. */
 static void
-next_request(struct http_parser *p)
+next_request(struct serve_http_parser *p)
 {
 	p->state = S_HEAD;
 	p->hlen = 0;
@@ -272,11 +273,11 @@ next_request(struct http_parser *p)
 /* One byte of a line-oriented state: handles CR LF and bare LF.  Returns
 ** 1 at the end of a line, 0 for a byte of it (left in *c), or 400. */
 static int
-line_byte(struct http_parser *p, unsigned char c)
+line_byte(struct serve_http_parser *p, unsigned char c)
 {
 	if (p->cr) {
 		p->cr = 0;
-		return c == '\n' ? 1 : HTTP_E_BAD;
+		return c == '\n' ? 1 : SERVE_HTTP_E_BAD;
 	}
 	if (c == '\r') {
 		p->cr = 1;
@@ -287,42 +288,42 @@ line_byte(struct http_parser *p, unsigned char c)
 
 /* One byte of a chunk-size line: hex digits, BWS, ";ext". */
 static int
-chunk_size_byte(struct http_parser *p, unsigned char c)
+chunk_size_byte(struct serve_http_parser *p, unsigned char c)
 {
 	int d;
 
 	if (++p->line > MAX_CHUNK_LINE)
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	if (p->inext)
-		return is_vbyte(c) ? 0 : HTTP_E_BAD;
+		return is_vbyte(c) ? 0 : SERVE_HTTP_E_BAD;
 	if (c == ';') {
 		if (!p->sawdigit)
-			return HTTP_E_BAD;
+			return SERVE_HTTP_E_BAD;
 		p->inext = 1;
 		return 0;
 	}
 	if (c == ' ' || c == '\t') {
 		/* Whitespace only after the size, before a ';'. */
 		if (!p->sawdigit)
-			return HTTP_E_BAD;
+			return SERVE_HTTP_E_BAD;
 		p->sawdigit = 2;
 		return 0;
 	}
 	if ((d = hexval(c)) < 0 || p->sawdigit == 2)
-		return HTTP_E_BAD;
+		return SERVE_HTTP_E_BAD;
 	p->sawdigit = 1;
 	/* Checking against what is left of max_body also rules out
 	** overflow: a size that big is 413, however it is spelt. */
 	if ((uint64_t)d > p->max_body - p->req.body_len ||
 	    p->left > (p->max_body - p->req.body_len - (uint64_t)d) / 16)
-		return HTTP_E_TOO_LARGE;
+		return SERVE_HTTP_E_TOO_LARGE;
 	p->left = p->left * 16 + (uint64_t)d;
 	return 0;
 }
 
-enum http_event
-http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
-	  struct http_request *req)
+enum serve_http_event
+serve_http_feed(struct serve_http_parser *p, const char *data, size_t len,
+		size_t *used, struct serve_http_request *req)
 {
 	const unsigned char *b = (const unsigned char *)data;
 	size_t i = 0;
@@ -330,24 +331,25 @@ http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
 
 	*used = 0;
 	if (p->error)
-		return (enum http_event)p->error;
+		return (enum serve_http_event)p->error;
 	while (i < len) {
 		switch (p->state) {
 		case S_HEAD:
 			if (p->hlen == 0 &&
 			    (b[i] == '\r' || b[i] == '\n' || p->cr)) {
 				/* Empty lines before a request line. */
-				if ((rc = line_byte(p, b[i])) == HTTP_E_BAD)
+				rc = line_byte(p, b[i]);
+				if (rc == SERVE_HTTP_E_BAD)
 					goto fail;
 				i++;
-				if (++p->line > HTTP_MAX_HEAD) {
-					rc = HTTP_E_HEAD_TOO_LARGE;
+				if (++p->line > SERVE_HTTP_MAX_HEAD) {
+					rc = SERVE_HTTP_E_HEAD_TOO_LARGE;
 					goto fail;
 				}
 				break;
 			}
-			if (p->hlen + p->line >= HTTP_MAX_HEAD) {
-				rc = HTTP_E_HEAD_TOO_LARGE;
+			if (p->hlen + p->line >= SERVE_HTTP_MAX_HEAD) {
+				rc = SERVE_HTTP_E_HEAD_TOO_LARGE;
 				goto fail;
 			}
 			p->head[p->hlen++] = (char)b[i++];
@@ -372,7 +374,7 @@ http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
 			}
 			if (p->expect && p->req.minor == 1) {
 				*used = i;
-				return HTTP_CONTINUE;
+				return SERVE_HTTP_CONTINUE;
 			}
 			break;
 		case S_BODY:
@@ -394,8 +396,8 @@ http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
 		case S_CHUNK_END:
 			rc = line_byte(p, b[i++]);
 			if (rc == 0)
-				rc = HTTP_E_BAD;
-			if (rc == HTTP_E_BAD)
+				rc = SERVE_HTTP_E_BAD;
+			if (rc == SERVE_HTTP_E_BAD)
 				goto fail;
 			if (rc == 1) {
 				p->state = S_CHUNK_SIZE;
@@ -409,12 +411,13 @@ http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
 			if (rc == 0)
 				rc = chunk_size_byte(p, b[i]);
 			i++;
-			if (rc == HTTP_E_BAD || rc == HTTP_E_TOO_LARGE)
+			if (rc == SERVE_HTTP_E_BAD ||
+			    rc == SERVE_HTTP_E_TOO_LARGE)
 				goto fail;
 			if (rc != 1)
 				break;
 			if (!p->sawdigit) {
-				rc = HTTP_E_BAD;
+				rc = SERVE_HTTP_E_BAD;
 				goto fail;
 			}
 			p->line = 0;
@@ -428,18 +431,18 @@ http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
 			break;
 		case S_TRAILER:
 			/* Trailer fields are skipped, but still framed. */
-			if (++p->trailer > HTTP_MAX_HEAD) {
-				rc = HTTP_E_HEAD_TOO_LARGE;
+			if (++p->trailer > SERVE_HTTP_MAX_HEAD) {
+				rc = SERVE_HTTP_E_HEAD_TOO_LARGE;
 				goto fail;
 			}
 			rc = line_byte(p, b[i]);
-			if (rc == HTTP_E_BAD)
+			if (rc == SERVE_HTTP_E_BAD)
 				goto fail;
 			if (rc == 0) {
 				if (!is_vbyte(b[i]) ||
 				    (p->line == 0 && (b[i] == ' ' ||
 				     b[i] == '\t' || b[i] == ':'))) {
-					rc = HTTP_E_BAD;
+					rc = SERVE_HTTP_E_BAD;
 					goto fail;
 				}
 				if (b[i] == ':')
@@ -453,7 +456,7 @@ http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
 				goto done;
 			if (!p->inext) {
 				/* A trailer line without ':'. */
-				rc = HTTP_E_BAD;
+				rc = SERVE_HTTP_E_BAD;
 				goto fail;
 			}
 			p->line = 0;
@@ -462,14 +465,14 @@ http_feed(struct http_parser *p, const char *data, size_t len, size_t *used,
 		}
 	}
 	*used = i;
-	return HTTP_MORE;
+	return SERVE_HTTP_MORE;
 done:
 	*used = i;
 	*req = p->req;
 	next_request(p);
-	return HTTP_REQUEST;
+	return SERVE_HTTP_REQUEST;
 fail:
 	*used = i;
 	p->error = rc;
-	return (enum http_event)rc;
+	return (enum serve_http_event)rc;
 }

@@ -24,7 +24,7 @@
 **   - Connection: "close" or "keep-alive" among its comma-separated
 **     tokens; default keep-alive for HTTP/1.1, close for HTTP/1.0;
 **   - the head (request line and fields), and the trailer section, each
-**     at most HTTP_MAX_HEAD bytes, else 431.
+**     at most SERVE_HTTP_MAX_HEAD bytes, else 431.
 */
 #ifndef DYNO_SERVE_HTTP_H
 #define DYNO_SERVE_HTTP_H
@@ -32,35 +32,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_MAX_HEAD 8192
+#define SERVE_HTTP_MAX_HEAD 8192
 
-/* What http_feed returns.  Errors are the HTTP status to answer with. */
-enum http_event {
-	HTTP_MORE = 0,         /* all input consumed, no request complete */
-	HTTP_REQUEST = 1,      /* a whole request (head and body) is in req */
-	HTTP_CONTINUE = 2,     /* head read, it asked "Expect: 100-continue"
-				** and has a body: answer 100 and feed on */
-	HTTP_E_BAD = 400,
-	HTTP_E_TOO_LARGE = 413,
-	HTTP_E_HEAD_TOO_LARGE = 431,
-	HTTP_E_METHOD = 501,
-	HTTP_E_VERSION = 505
+/* What serve_http_feed returns.  Errors are the HTTP status to answer
+** with. */
+enum serve_http_event {
+	SERVE_HTTP_MORE = 0,      /* all input consumed, no request complete */
+	SERVE_HTTP_REQUEST = 1,   /* a whole request (head and body) in req */
+	SERVE_HTTP_CONTINUE = 2,  /* head read, it asked "Expect: 100-continue"
+				  ** and has a body: answer 100 and feed on */
+	SERVE_HTTP_E_BAD = 400,
+	SERVE_HTTP_E_TOO_LARGE = 413,
+	SERVE_HTTP_E_HEAD_TOO_LARGE = 431,
+	SERVE_HTTP_E_METHOD = 501,
+	SERVE_HTTP_E_VERSION = 505
 };
 
-enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT };
+enum serve_http_method {
+	SERVE_HTTP_GET, SERVE_HTTP_HEAD, SERVE_HTTP_POST, SERVE_HTTP_PUT
+};
 
-struct http_request {
-	enum http_method method;
+struct serve_http_request {
+	enum serve_http_method method;
 	const char *target;     /* NUL-terminated, points into the parser:
-				** valid until the next http_feed */
+				** valid until the next serve_http_feed */
 	int minor;              /* 0 or 1: HTTP/1.minor */
 	int keep_alive;         /* 0 when the connection must close after */
 	int chunked;            /* the body came chunked */
 	uint64_t body_len;      /* body bytes (decoded, for chunked) */
 };
 
-/* Internal state; callers only allocate it and call http_init. */
-struct http_parser {
+/* Internal state; callers only allocate it and call serve_http_init. */
+struct serve_http_parser {
 	int state;
 	int error;              /* the sticky error event, or 0 */
 	uint64_t max_body;
@@ -72,26 +75,28 @@ struct http_parser {
 	int sawdigit;           /* a hex digit seen on the chunk-size line */
 	int inext;              /* inside a chunk extension */
 	int expect;             /* Expect: 100-continue */
-	struct http_request req;
-	char head[HTTP_MAX_HEAD + 1];
+	struct serve_http_request req;
+	char head[SERVE_HTTP_MAX_HEAD + 1];
 };
 
 /* Ready p for the first request of a connection; bodies over max_body are
 ** refused with 413. */
-void http_init(struct http_parser *p, uint64_t max_body);
+void serve_http_init(struct serve_http_parser *p, uint64_t max_body);
 
 /*
-** Feed len bytes at data; *used gets how many were consumed.  HTTP_MORE:
-** all were.  HTTP_REQUEST: a request ended after *used bytes; *req is
-** filled (borrowed from p); call again with the rest, which starts the
-** next (pipelined) request.  HTTP_CONTINUE: as for MORE the rest is still
-** to be fed.  An error status: the connection cannot go on; every later
+** Feed len bytes at data; *used gets how many were consumed.  SERVE_HTTP_MORE:
+** all were.  SERVE_HTTP_REQUEST: a request ended after *used bytes; *req
+** is filled (borrowed from p); call again with the rest, which starts the
+** next (pipelined) request.  SERVE_HTTP_CONTINUE: as for MORE the rest is
+** still to be fed.  An error status: the connection cannot go on; every later
 ** call returns the same status.  Any byte sequence is safe.
 */
-enum http_event http_feed(struct http_parser *p, const char *data, size_t len,
-			  size_t *used, struct http_request *req);
+enum serve_http_event serve_http_feed(struct serve_http_parser *p,
+				      const char *data, size_t len,
+				      size_t *used,
+				      struct serve_http_request *req);
 
 /* The reason phrase of a status this parser or the server uses. */
-const char *http_reason(int status);
+const char *serve_http_reason(int status);
 
 #endif

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_formats.h"
 #include "xmalloc.h"
 
 /* The benchmark name of every record, "<probe> <key params>"; a record
