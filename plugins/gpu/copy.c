@@ -20,6 +20,7 @@
 #include <dyno/plugin.h>
 
 #include "kernels.h"
+#include "prng.h"
 #include "probes.h"
 
 #define COPY_SAMPLE_MS 5.0
@@ -186,24 +187,14 @@ copy_batch(struct copy_state *st, uint64_t reps)
 	return cudaEventRecord(st->ev[1], st->s0);
 }
 
-/* Word w of the check pattern: splitmix64 of its index. */
-static uint64_t
-copy_word(uint64_t w)
-{
-	uint64_t x = w + UINT64_C(0x9e3779b97f4a7c15);
-
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-/* Fills buf with the pattern (n bytes), or, when check is set, returns
-** the offset of the first byte that differs from it (n: none). */
+/* Fills buf with the pattern (n bytes; 8-byte word w is splitmix64 of
+** w), or, when check is set, returns the offset of the first byte that
+** differs from it (n: none). */
 static size_t
 copy_pattern(unsigned char *buf, size_t n, int check)
 {
 	for (size_t off = 0; off < n; off += 8) {
-		uint64_t x = copy_word(off / 8);
+		uint64_t x = splitmix64_hash(off / 8);
 		unsigned char b[8];
 		size_t len = n - off < 8 ? n - off : 8;
 

@@ -22,21 +22,12 @@
 #include <unistd.h>
 
 #include "fileio.h"
-
-static uint64_t
-storage_mix(uint64_t x)
-{
-	/* splitmix64's finaliser. */
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
+#include "prng.h"
 
 static uint64_t
 storage_word(uint64_t w, uint64_t salt)
 {
-	uint64_t v = storage_mix(w ^ salt);
+	uint64_t v = splitmix64_hash(w ^ salt);
 
 	return v != 0 ? v : 0x5a5a5a5a5a5a5a5aull;
 }
@@ -115,7 +106,7 @@ storage_file_create(int dirfd, char *name, size_t namesz, int *named)
 	** Anything else (EACCES, ENOSPC) is the answer for named files too,
 	** but trying costs nothing and gives the clearer error. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r = storage_mix((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^
+	r = splitmix64_hash((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^
 			(uint64_t)(uintptr_t)name);
 	for (int tries = 0; tries < 100; tries++) {
 		char sfx[7];
@@ -125,7 +116,7 @@ storage_file_create(int dirfd, char *name, size_t namesz, int *named)
 			r /= sizeof(al) - 1;
 		}
 		sfx[6] = '\0';
-		r = storage_mix(r + (uint64_t)tries);
+		r = splitmix64_hash(r + (uint64_t)tries);
 		snprintf(name, namesz, STORAGE_PREFIX "%ld-%s", (long)getpid(),
 			 sfx);
 		fd = openat(dirfd, name,
