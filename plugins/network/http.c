@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "probes.h"
 #include "samples.h"
@@ -158,15 +159,6 @@ struct http_worker {
 	char err[300];
 	char fatal[300];      /* the loop itself failed (epoll, memory) */
 };
-
-static uint64_t
-http_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 http_sleep_ns(long ns)
@@ -556,7 +548,7 @@ http_write(struct http_worker *w, struct http_conn *c)
 				http_arm_out(w, c, 1);
 				return 0;
 			}
-			http_error(w, HE_RESET, http_now(), "sending to %s: %s",
+			http_error(w, HE_RESET, clock_ns(), "sending to %s: %s",
 				   st->peer.text, strerror(errno));
 			return -1;
 		}
@@ -642,7 +634,7 @@ http_flush(struct http_worker *w)
 {
 	for (unsigned i = 0; i < w->npend; i++) {
 		struct http_conn *c = &w->c[w->pend[i]];
-		uint64_t now = http_now();
+		uint64_t now = clock_ns();
 
 		c->in_pend = 0;
 		if (c->st == C_IDLE && !http_stopping(w, now))
@@ -891,7 +883,7 @@ http_read(struct http_worker *w, struct http_conn *c, uint64_t now)
 			http_close(w, c, now);
 			return;
 		}
-		now = http_now();
+		now = clock_ns();
 		have += (size_t)n;
 		used = http_parse(c, buf, have, &done);
 		if (used < 0) {
@@ -1027,7 +1019,7 @@ http_worker_main(void *arg)
 {
 	struct http_worker *w = arg;
 	struct epoll_event evs[HTTP_EVENTS];
-	uint64_t now = http_now(), last_tick = now;
+	uint64_t now = clock_ns(), last_tick = now;
 
 	if (w->period > 0)
 		/* Each wake-up late is latency: no 50 us timer slack. */
@@ -1040,7 +1032,7 @@ http_worker_main(void *arg)
 	for (;;) {
 		int n, ms;
 
-		now = http_now();
+		now = clock_ns();
 		if (http_stopping(w, now))
 			break;
 		if (now - last_tick >= HTTP_TICK_NS) {
@@ -1061,7 +1053,7 @@ http_worker_main(void *arg)
 			http_fatal(w, "epoll_wait");
 			break;
 		}
-		now = http_now();
+		now = clock_ns();
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == UINT32_MAX) {
 				uint64_t x;
@@ -1201,7 +1193,7 @@ http_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			 " with a %" PRIu64 " B body", st->body_size);
 	h->artifact(ctx, "request", v);
 
-	run.tw = http_now();
+	run.tw = clock_ns();
 	run.t0 = run.tw + st->warmup_ns;
 	run.t_end = run.t0 + st->duration_ns;
 	for (; started < st->threads; started++)

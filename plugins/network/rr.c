@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "probes.h"
 #include "samples.h"
@@ -72,15 +73,6 @@ struct rr_state {
 	uint64_t seq;
 	char err[256];
 };
-
-static inline uint64_t
-rr_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 rr_free(struct rr_state *st)
@@ -340,7 +332,7 @@ rr_udp_send(struct rr_state *st, struct rr_slot *s, struct rr_meas *m,
 {
 	for (;;) {
 		struct timespec ts = { 0, 1000000L };
-		uint64_t now = rr_now();
+		uint64_t now = clock_ns();
 		int rc;
 
 		s->busy = 0;
@@ -402,11 +394,11 @@ rr_loop_one(const struct dyno_host *h, struct dyno_ctx *ctx,
 {
 	struct rr_slot *s = &st->slots[0];
 	unsigned char *req = st->sbuf + WIRE_HELLO_LEN;
-	uint64_t t1, t2, next_check = rr_now() + RR_WIN_NS;
+	uint64_t t1, t2, next_check = clock_ns() + RR_WIN_NS;
 	int rc;
 
 	for (;;) {
-		t1 = rr_now();
+		t1 = clock_ns();
 		if (t1 >= t_stop)
 			return 0;
 		if (t1 >= next_check) {
@@ -425,7 +417,7 @@ rr_loop_one(const struct dyno_host *h, struct dyno_ctx *ctx,
 					 : strerror(-rc));
 				return rc;
 			}
-			t2 = rr_now();
+			t2 = clock_ns();
 			rr_done(m, t1, t2);
 			continue;
 		}
@@ -435,7 +427,7 @@ rr_loop_one(const struct dyno_host *h, struct dyno_ctx *ctx,
 		rc = rr_issue(st, s, t1);
 		while (rc == 0) {
 			rc = rr_udp_recv(st, s, 0, m);
-			t2 = rr_now();
+			t2 = clock_ns();
 			if (rc == 1) {
 				rr_done(m, t1, t2);
 				rc = 0;
@@ -470,7 +462,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 	     int *stopped)
 {
 	struct epoll_event evs[64];
-	uint64_t now = rr_now(), next_check = now + RR_WIN_NS;
+	uint64_t now = clock_ns(), next_check = now + RR_WIN_NS;
 	int rc;
 
 	for (unsigned i = 0; i < st->nslots; i++)
@@ -480,7 +472,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 	for (;;) {
 		int n, tmo;
 
-		now = rr_now();
+		now = clock_ns();
 		if (now >= t_stop)
 			return 0;
 		if (now >= next_check) {
@@ -516,7 +508,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 			if (st->kind == RR_UDP) {
 				for (;;) {
 					rc = rr_udp_recv(st, s, MSG_DONTWAIT, m);
-					now = rr_now();
+					now = clock_ns();
 					if (rc == 0)
 						continue;
 					if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
@@ -551,7 +543,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 					break;
 				s->got += (size_t)r;
 				if (s->got == st->resp) {
-					now = rr_now();
+					now = clock_ns();
 					rr_done(m, s->t_send, now);
 					if ((rc = rr_next(st, s, m, now, t_stop)) != 0)
 						goto bad;
@@ -560,7 +552,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 			}
 		}
 		if (st->kind == RR_UDP) {
-			now = rr_now();
+			now = clock_ns();
 			for (unsigned i = 0; i < st->nslots; i++) {
 				struct rr_slot *s = &st->slots[i];
 
@@ -569,7 +561,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 					goto bad;
 			}
 		} else {
-			now = rr_now();
+			now = clock_ns();
 			for (unsigned i = 0; i < st->nslots; i++)
 				if (st->slots[i].busy &&
 				    now - st->slots[i].t_send >=
@@ -592,14 +584,14 @@ rr_loop_crr(const struct dyno_host *h, struct dyno_ctx *ctx,
 	    struct rr_state *st, struct rr_meas *m, uint64_t t_stop,
 	    int *stopped)
 {
-	uint64_t t1, next_check = rr_now() + RR_WIN_NS;
+	uint64_t t1, next_check = clock_ns() + RR_WIN_NS;
 	const int one = 1;
 	int rc;
 
 	for (;;) {
 		int fd;
 
-		t1 = rr_now();
+		t1 = clock_ns();
 		if (t1 >= t_stop)
 			return 0;
 		if (t1 >= next_check) {
@@ -638,7 +630,7 @@ rr_loop_crr(const struct dyno_host *h, struct dyno_ctx *ctx,
 			return rc;
 		}
 		close(fd);
-		rr_done(m, t1, rr_now());
+		rr_done(m, t1, clock_ns());
 	}
 }
 
@@ -684,11 +676,11 @@ rr_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			 "close; one connection at a time", st->req, st->resp);
 	h->artifact(ctx, "mode", v);
 	if (warm > 0)
-		rc = rr_loop(h, ctx, st, NULL, rr_now() + warm, &stopped);
-	m.t0 = rr_now();
+		rc = rr_loop(h, ctx, st, NULL, clock_ns() + warm, &stopped);
+	m.t0 = clock_ns();
 	if (rc == 0 && !stopped)
 		rc = rr_loop(h, ctx, st, &m, m.t0 + dur, &stopped);
-	t_end = rr_now();
+	t_end = clock_ns();
 	el = t_end - m.t0;
 	if (el > m.nwin * RR_WIN_NS)
 		el = m.nwin * RR_WIN_NS;

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "probes.h"
 #include "samples.h"
@@ -57,15 +58,6 @@ struct st_meas {
 	uint64_t *bytes;         /* payload per window, both directions */
 	uint64_t sent, received;
 };
-
-static inline uint64_t
-st_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 st_free(struct st_state *s)
@@ -180,7 +172,7 @@ st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct st_state *s,
 	struct st_meas *m, uint64_t t_stop, int *stopped)
 {
 	struct epoll_event evs[64];
-	uint64_t now = st_now(), next_check = now + ST_WIN_NS;
+	uint64_t now = clock_ns(), next_check = now + ST_WIN_NS;
 	uint64_t progress = now;
 
 	for (;;) {
@@ -222,7 +214,7 @@ st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct st_state *s,
 					: recv(c->fd, s->buf, s->msg, 0);
 
 				if (r > 0) {
-					now = st_now();
+					now = clock_ns();
 					progress = now;
 					st_count(m, now, (size_t)r, c->send);
 					continue;
@@ -236,7 +228,7 @@ st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct st_state *s,
 				return r == 0 ? -EPIPE : -errno;
 			}
 		}
-		now = st_now();
+		now = clock_ns();
 	}
 }
 
@@ -263,11 +255,11 @@ st_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 		 : s->dir_send ? "sending" : "receiving", s->msg);
 	h->artifact(ctx, "mode", v);
 	if (warm > 0)
-		rc = st_loop(h, ctx, s, NULL, st_now() + warm, &stopped);
-	m.t0 = st_now();
+		rc = st_loop(h, ctx, s, NULL, clock_ns() + warm, &stopped);
+	m.t0 = clock_ns();
 	if (rc == 0 && !stopped)
 		rc = st_loop(h, ctx, s, &m, m.t0 + dur, &stopped);
-	t_end = st_now();
+	t_end = clock_ns();
 	el = t_end - m.t0;
 	if (el > m.nwin * ST_WIN_NS)
 		el = m.nwin * ST_WIN_NS;

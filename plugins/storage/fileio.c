@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fileio.h"
 #include "prng.h"
 
@@ -92,7 +93,6 @@ int
 storage_file_create(int dirfd, char *name, size_t namesz, int *named)
 {
 	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	struct timespec ts;
 	uint64_t r;
 	int fd;
 
@@ -105,9 +105,8 @@ storage_file_create(int dirfd, char *name, size_t namesz, int *named)
 	/* EISDIR/EOPNOTSUPP/EINVAL: no O_TMPFILE here (old kernel, NFS...).
 	** Anything else (EACCES, ENOSPC) is the answer for named files too,
 	** but trying costs nothing and gives the clearer error. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r = splitmix64_hash((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^
-			(uint64_t)(uintptr_t)name);
+	r = splitmix64_hash(clock_ns() ^ ((uint64_t)getpid() << 32) ^
+			    (uint64_t)(uintptr_t)name);
 	for (int tries = 0; tries < 100; tries++) {
 		char sfx[7];
 

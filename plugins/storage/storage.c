@@ -31,6 +31,7 @@
 #include <dyno/plugin.h>
 
 #include "backing.h"
+#include "clock.h"
 #include "engine.h"
 #include "fileio.h"
 #include "hugemem.h"
@@ -108,15 +109,6 @@ struct storage_worker {
 	int short_io;
 	int verify_bad;             /* err_off is the first bad byte */
 };
-
-static uint64_t
-storage_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static const char *
 storage_opname(enum storage_op op)
@@ -371,7 +363,7 @@ storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	}
 
 	if (getrandom(&st->salt, sizeof(st->salt), 0) != sizeof(st->salt))
-		st->salt = storage_now() ^ ((uint64_t)getpid() << 40);
+		st->salt = clock_ns() ^ ((uint64_t)getpid() << 40);
 	st->chunk = (size_t)st->block *
 		    (st->block >= (1u << 20) ? 1 : (1u << 20) / st->block);
 	if (st->chunk > st->size)
@@ -500,7 +492,7 @@ static int
 storage_stopping(struct storage_worker *w)
 {
 	return atomic_load_explicit(&w->run->stop, memory_order_relaxed) ||
-	       storage_now() >= w->run->deadline;
+	       clock_ns() >= w->run->deadline;
 }
 
 /* Keeps the engine's depth of I/Os in flight until the deadline. */
@@ -528,7 +520,7 @@ storage_loop_io(struct storage_worker *w)
 			int rc;
 
 			storage_prepare(w, r);
-			r->t_submit = storage_now();
+			r->t_submit = clock_ns();
 			rc = e->ops->submit(e, r);
 			if (rc < 0) {
 				w->err = -rc;
@@ -544,7 +536,7 @@ storage_loop_io(struct storage_worker *w)
 			failed = 1;
 			goto drain;
 		}
-		now = storage_now();
+		now = clock_ns();
 		for (int i = 0; i < n; i++) {
 			if (storage_complete(w, done[i], done[i]->t_submit, now,
 					     1) != 0) {
@@ -559,7 +551,7 @@ drain:
 	** in the last window, as fio counts its in-flight I/Os. */
 	while (e->inflight > 0) {
 		int n = e->ops->reap(e, done, e->inflight, depth);
-		uint64_t now = storage_now();
+		uint64_t now = clock_ns();
 
 		if (n <= 0)
 			break;
@@ -588,7 +580,7 @@ storage_loop_fsync(struct storage_worker *w)
 		int rc;
 
 		storage_prepare(w, r);
-		t0 = r->t_submit = storage_now();
+		t0 = r->t_submit = clock_ns();
 		rc = e->ops->submit(e, r);
 		if (rc == 0)
 			rc = e->ops->reap(e, done, 1, 1) == 1 ? 0 : -EIO;
@@ -611,7 +603,7 @@ storage_loop_fsync(struct storage_worker *w)
 			break;
 		}
 		sync.len = r->len; /* books the write's bytes with the pair */
-		if (storage_complete(w, &sync, t0, storage_now(), 1) != 0)
+		if (storage_complete(w, &sync, t0, clock_ns(), 1) != 0)
 			break;
 		sync.len = 0;
 	}
@@ -628,7 +620,7 @@ storage_worker_main(void *arg)
 		storage_loop_fsync(w);
 	else
 		storage_loop_io(w);
-	w->t_end = storage_now();
+	w->t_end = clock_ns();
 	atomic_fetch_add(&w->run->finished, 1);
 	return NULL;
 }
@@ -766,7 +758,7 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 		h->artifact(ctx, "depth_note", "psync is synchronous: depth "
 			    "ignored (use jobs for parallelism)");
 
-	run.t0 = storage_now();
+	run.t0 = clock_ns();
 	run.deadline = run.t0 + st->runtime_ns;
 	for (; started < st->jobs; started++)
 		if (pthread_create(&ws[started].tid, NULL, storage_worker_main,
