@@ -41,6 +41,7 @@
 #include <hiredis/hiredis.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "kv_redis.h"
 #include "prng.h"
 #include "samples.h"
@@ -1116,13 +1117,12 @@ kv_replay_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 		win = (size_t)((clock_ns() - t0) / KV_WINDOW_NS);
 		if (win >= nwin) {
 			size_t nn = win * 2;
-			uint64_t *p = realloc(wops, nn * sizeof(*p));
+			uint64_t *p = grow_zeroed(wops, nwin, nn, sizeof(*p));
 
 			if (p == NULL) {
 				snprintf(err, sizeof(err), "out of memory");
 				break;
 			}
-			memset(p + nwin, 0, (nn - nwin) * sizeof(*p));
 			wops = p;
 			nwin = nn;
 		}

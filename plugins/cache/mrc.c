@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "mrc.h"
 #include "prng.h"
 
@@ -514,11 +515,11 @@ mrc_stack_ref(struct mrc_stack *st, uint64_t key, uint64_t *cold)
 		st->map.n++;
 		if (st->map.n + 1 > st->hlen) {
 			size_t nl = 2 * st->hlen;
-			uint64_t *h = realloc(st->hist, nl * sizeof(*h));
+			uint64_t *h = grow_zeroed(st->hist, st->hlen, nl,
+						  sizeof(*h));
 
 			if (h == NULL)
 				return -1;
-			memset(h + st->hlen, 0, (nl - st->hlen) * sizeof(*h));
 			st->hist = h;
 			st->hlen = nl;
 		}

@@ -256,7 +256,7 @@ storage_fs_name(int fd, char *buf, size_t n)
 	snprintf(buf, n, "0x%lx", (unsigned long)sf.f_type);
 }
 
-static int
+int64_t
 storage_pio(int fd, int wr, void *buf, size_t len, uint64_t off)
 {
 	size_t got = 0;
@@ -273,10 +273,22 @@ storage_pio(int fd, int wr, void *buf, size_t len, uint64_t off)
 			return -errno;
 		}
 		if (k == 0)
-			return -EIO;
+			break;
 		got += (size_t)k;
 	}
-	return 0;
+	return (int64_t)got;
+}
+
+/* storage_pio of all len bytes: 0, -errno, or -EIO when the file ended
+** first. */
+static int
+storage_pio_all(int fd, int wr, void *buf, size_t len, uint64_t off)
+{
+	int64_t n = storage_pio(fd, wr, buf, len, off);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
 }
 
 int
@@ -288,7 +300,7 @@ storage_layout(int fd, uint64_t size, void *buf, size_t chunk,
 		int rc;
 
 		storage_fill(buf, len, off, salt);
-		rc = storage_pio(fd, 1, buf, len, off);
+		rc = storage_pio_all(fd, 1, buf, len, off);
 		if (rc != 0) {
 			*at = off;
 			return rc;
@@ -307,7 +319,7 @@ storage_verify_file(int fd, uint64_t size, void *buf, size_t chunk,
 {
 	for (uint64_t off = 0; off < size; off += chunk) {
 		size_t len = size - off < chunk ? (size_t)(size - off) : chunk;
-		int rc = storage_pio(fd, 0, buf, len, off);
+		int rc = storage_pio_all(fd, 0, buf, len, off);
 		int64_t bad;
 
 		if (rc != 0) {
