@@ -44,21 +44,8 @@ copy_free(struct copy_state *st)
 {
 	if (st == NULL)
 		return;
-	if (st->s0 != NULL)
-		(void)cudaStreamSynchronize(st->s0);
-	for (int i = 0; i < 4; i++)
-		if (st->ev[i] != NULL)
-			(void)cudaEventDestroy(st->ev[i]);
-	if (st->s0 != NULL)
-		(void)cudaStreamDestroy(st->s0);
-	if (st->s1 != NULL)
-		(void)cudaStreamDestroy(st->s1);
-	if (st->s2 != NULL)
-		(void)cudaStreamDestroy(st->s2);
-	if (st->d_a != NULL)
-		(void)cudaFree(st->d_a);
-	if (st->d_b != NULL)
-		(void)cudaFree(st->d_b);
+	gpu_release((cudaStream_t[]){ st->s0, st->s1, st->s2 }, 3, st->ev, 4,
+		    (void *[]){ st->d_a, st->d_b }, 2);
 	if (st->pinned) {
 		if (st->h_a != NULL)
 			(void)cudaFreeHost(st->h_a);
@@ -340,19 +327,7 @@ stream_free(struct stream_state *st)
 {
 	if (st == NULL)
 		return;
-	if (st->s != NULL)
-		(void)cudaStreamSynchronize(st->s);
-	for (int i = 0; i < 2; i++)
-		if (st->ev[i] != NULL)
-			(void)cudaEventDestroy(st->ev[i]);
-	if (st->s != NULL)
-		(void)cudaStreamDestroy(st->s);
-	if (st->a != NULL)
-		(void)cudaFree(st->a);
-	if (st->b != NULL)
-		(void)cudaFree(st->b);
-	if (st->c != NULL)
-		(void)cudaFree(st->c);
+	gpu_release(&st->s, 1, st->ev, 2, (void *[]){ st->a, st->b, st->c }, 3);
 	free(st);
 }
 
