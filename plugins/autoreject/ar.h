@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/prng.h"
 #include "montage.h"
 
 enum {
@@ -44,11 +45,8 @@ const char *ar_strerror(int code);
 static inline uint64_t
 ar_seed(uint64_t seed, uint64_t stream)
 {
-	uint64_t z = seed + 0x9e3779b97f4a7c15ull * (stream + 1);
+	uint64_t z = splitmix64_mix(seed + SPLITMIX64_GAMMA * (stream + 1));
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
 	return z ? z : 0x2545f4914f6cdd1dull;
 }
 

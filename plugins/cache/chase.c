@@ -17,18 +17,8 @@
 #include <dyno/plugin.h>
 
 #include "chase.h"
+#include "prng.h"
 #include "probes.h"
-
-/* splitmix64: seeds and shuffles; statistical quality is ample here. */
-static uint64_t
-chase_rand(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 void
 chase_order(uint32_t *next, size_t n, int random, uint64_t seed)
@@ -48,7 +38,7 @@ chase_order(uint32_t *next, size_t n, int random, uint64_t seed)
 	for (size_t i = 0; i < n; i++)
 		perm[i] = (uint32_t)i;
 	for (size_t i = n - 1; i > 0; i--) {
-		size_t j = (size_t)(chase_rand(&s) % i);
+		size_t j = (size_t)(splitmix64_next(&s) % i);
 		uint32_t t = perm[i];
 
 		perm[i] = perm[j];

@@ -40,6 +40,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
+#include "grow.h"
 #include "kv_redis.h"
 #include "prng.h"
 #include "samples.h"
@@ -394,7 +396,7 @@ kv_values(struct kv_state *st)
 	if (st->vbuf == NULL)
 		return -1;
 	if (getrandom(&s, sizeof(s), 0) != sizeof(s))
-		s = kv_now() ^ ((uint64_t)getpid() << 32);
+		s = clock_ns() ^ ((uint64_t)getpid() << 32);
 	s |= 1;
 	for (size_t i = 0; i < n; i += 8) {
 		uint64_t x = prng_next(&s);
@@ -447,7 +449,7 @@ kv_worker_fail(struct kv_worker *w, const char *fmt, ...)
 {
 	va_list ap;
 
-	w->err_ns = kv_now();
+	w->err_ns = clock_ns();
 	va_start(ap, fmt);
 	vsnprintf(w->err, sizeof(w->err), fmt, ap);
 	va_end(ap);
@@ -490,7 +492,7 @@ kv_collect(struct kv_worker *w, unsigned n)
 		char why[160];
 
 		if (redisGetReply(w->c, (void **)&r) != REDIS_OK || r == NULL) {
-			double at = (double)(kv_now() - run->t0) / 1e9;
+			double at = (double)(clock_ns() - run->t0) / 1e9;
 
 			kv_ctx_error(w->c, why, sizeof(why));
 			if (kv_timed_out(w->c))
@@ -503,7 +505,7 @@ kv_collect(struct kv_worker *w, unsigned n)
 					       why);
 			return -1;
 		}
-		t = kv_now();
+		t = clock_ns();
 		if (r->type == REDIS_REPLY_ERROR) {
 			kv_worker_fail(w, "redis at %s answered %s with an error: "
 				       "%.160s", addr, w->isget[j] ? "GET" : "SET",
@@ -544,7 +546,7 @@ kv_worker_main(void *arg)
 		/* Each wake-up late is latency: no 50 us timer slack. */
 		(void)prctl(PR_SET_TIMERSLACK, 1UL);
 	for (;;) {
-		uint64_t now = kv_now();
+		uint64_t now = clock_ns();
 		unsigned n = p;
 
 		if (kv_stopping(w, now))
@@ -577,7 +579,7 @@ kv_worker_main(void *arg)
 				goto out;
 			}
 		if (period == 0) {
-			now = kv_now();
+			now = clock_ns();
 			for (unsigned j = 0; j < n; j++)
 				w->when[j] = now;
 		}
@@ -586,7 +588,7 @@ kv_worker_main(void *arg)
 		i += n;
 	}
 out:
-	w->t_end = kv_now();
+	w->t_end = clock_ns();
 	atomic_fetch_add(&w->run->finished, 1);
 	return NULL;
 }
@@ -691,7 +693,7 @@ kv_load_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	if (run.nwin == 0)
 		run.nwin = 1;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = kv_now();
+		seed = clock_ns();
 	for (unsigned i = 0; i < st->conns; i++) {
 		struct kv_worker *w = &ws[i];
 
@@ -723,7 +725,7 @@ kv_load_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			 "the send", st->pipeline);
 	h->artifact(ctx, "mode", v);
 
-	run.t0 = kv_now();
+	run.t0 = clock_ns();
 	run.deadline = run.t0 + st->runtime_ns;
 	for (; started < st->conns; started++)
 		if (pthread_create(&ws[started].tid, NULL, kv_worker_main,
@@ -1102,7 +1104,7 @@ kv_replay_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 		return h->fail(ctx, "out of memory");
 	}
 	kv_sigpipe_block(&old);
-	t0 = t_prog = kv_now();
+	t0 = t_prog = clock_ns();
 	while (done < n) {
 		unsigned b = n - done < st->pipeline ? (unsigned)(n - done)
 						      : st->pipeline;
@@ -1112,24 +1114,23 @@ kv_replay_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 				    sizeof(err)) != 0)
 			break;
 		done += b;
-		win = (size_t)((kv_now() - t0) / KV_WINDOW_NS);
+		win = (size_t)((clock_ns() - t0) / KV_WINDOW_NS);
 		if (win >= nwin) {
 			size_t nn = win * 2;
-			uint64_t *p = realloc(wops, nn * sizeof(*p));
+			uint64_t *p = grow_zeroed(wops, nwin, nn, sizeof(*p));
 
 			if (p == NULL) {
 				snprintf(err, sizeof(err), "out of memory");
 				break;
 			}
-			memset(p + nwin, 0, (nn - nwin) * sizeof(*p));
 			wops = p;
 			nwin = nn;
 		}
 		wops[win] += b;
 		if ((done & 0xff) >= b) /* the checks every 256 references */
 			continue;
-		if (kv_now() - t_prog >= 200000000ull) {
-			t_prog = kv_now();
+		if (clock_ns() - t_prog >= 200000000ull) {
+			t_prog = clock_ns();
 			h->progress(ctx, (double)done / (double)n,
 				    "replaying the trace");
 		}
@@ -1140,7 +1141,7 @@ kv_replay_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			break;
 		}
 	}
-	t_end = kv_now();
+	t_end = clock_ns();
 	if (done == 0) {
 		rc = h->fail(ctx, "%s", err[0] ? err : "no reference replayed");
 		goto out;

@@ -31,18 +31,10 @@
 #include <hiredis/hiredis.h>
 
 #include "child.h"
+#include "clock.h"
 #include "kv_redis.h"
 
 #define KV_START_TRIES 5           /* free ports tried for redis-server */
-
-uint64_t
-kv_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void
 kv_sleep_ns(long ns)
@@ -345,7 +337,7 @@ static int
 kv_wait_ready(struct kv_server *s, int port, char *err, size_t errn)
 {
 	struct timeval tv = { 0, 200000 };
-	uint64_t deadline = kv_now() + 10000000000ull;
+	uint64_t deadline = clock_ns() + 10000000000ull;
 	char log[PATH_MAX + 16], line[256], pidtxt[32];
 
 	for (;;) {
@@ -391,7 +383,7 @@ kv_wait_ready(struct kv_server *s, int port, char *err, size_t errn)
 			freeReplyObject(r);
 		}
 		redisFree(c);
-		if (kv_now() > deadline) {
+		if (clock_ns() > deadline) {
 			snprintf(err, errn, "redis-server (%s) did not answer PING on "
 				 "127.0.0.1:%d within 10 s", s->bin, port);
 			return -1;

@@ -19,8 +19,6 @@
 
 #define KV_IO_MS 5000 /* a reply later than this is an error */
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t kv_now(void);
 void kv_sleep_ns(long ns);
 /* Whether c's last error was the read timeout (hiredis reports EAGAIN). */
 int kv_timed_out(const redisContext *c);

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "mrc.h"
+#include "prng.h"
 
 #define MRC_KEY_MAX 4096          /* bytes in one trace line's key */
 #define MRC_SHARDS_BITS 24        /* SHARDS: hash mod 2^24 vs rate*2^24 */
@@ -23,17 +25,7 @@
 
 /* -- hashing --------------------------------------------------------- */
 
-/* The splitmix64 finaliser (Steele, Lea, Flood 2014; the constants of
-** Stafford's "Mix13"): a bijection of 64-bit words with full avalanche. */
-static uint64_t
-mrc_mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* A key's 64-bit id: the state starts as mix64(length + golden ratio),
+/* A key's 64-bit id: the state starts as splitmix64_hash(length),
 ** then each 8-byte little-endian word (the last one zero-padded) is
 ** xored in and the state mixed again.  Each step is a bijection of the
 ** state, so two keys of the same length collide only if their words
@@ -42,7 +34,7 @@ mrc_mix64(uint64_t z)
 static uint64_t
 mrc_hash_bytes(const unsigned char *p, size_t len)
 {
-	uint64_t h = mrc_mix64((uint64_t)len + 0x9e3779b97f4a7c15ull);
+	uint64_t h = splitmix64_hash((uint64_t)len);
 
 	while (len > 0) {
 		size_t k = len < 8 ? len : 8;
@@ -50,7 +42,7 @@ mrc_hash_bytes(const unsigned char *p, size_t len)
 
 		for (size_t i = 0; i < k; i++)
 			w |= (uint64_t)p[i] << (8 * i);
-		h = mrc_mix64(h ^ w);
+		h = splitmix64_mix(h ^ w);
 		p += k;
 		len -= k;
 	}
@@ -280,19 +272,11 @@ out:
 	return rc;
 }
 
-/* splitmix64's generator: state += golden ratio, output mixed. */
-static uint64_t
-mrc_rand(uint64_t *s)
-{
-	*s += 0x9e3779b97f4a7c15ull;
-	return mrc_mix64(*s);
-}
-
 /* 53 random bits: uniform on [0, 1). */
 static double
 mrc_unit(uint64_t *s)
 {
-	return (double)(mrc_rand(s) >> 11) * 0x1p-53;
+	return (double)(splitmix64_next(s) >> 11) * 0x1p-53;
 }
 
 /* Vose's alias method over k ranks of weight 1/(r+1)^alpha: rank i is
@@ -531,11 +515,11 @@ mrc_stack_ref(struct mrc_stack *st, uint64_t key, uint64_t *cold)
 		st->map.n++;
 		if (st->map.n + 1 > st->hlen) {
 			size_t nl = 2 * st->hlen;
-			uint64_t *h = realloc(st->hist, nl * sizeof(*h));
+			uint64_t *h = grow_zeroed(st->hist, st->hlen, nl,
+						  sizeof(*h));
 
 			if (h == NULL)
 				return -1;
-			memset(h + st->hlen, 0, (nl - st->hlen) * sizeof(*h));
 			st->hist = h;
 			st->hlen = nl;
 		}
@@ -627,7 +611,7 @@ mrc_compute(const struct mrc_trace *t, double rate, uint64_t salt,
 		uint64_t k = t->keys[i];
 
 		if (!exact &&
-		    (mrc_mix64(k ^ salt) & (MRC_SHARDS_MOD - 1)) >= thr)
+		    (splitmix64_mix(k ^ salt) & (MRC_SHARDS_MOD - 1)) >= thr)
 			continue;
 		sampled++;
 		if (mrc_stack_ref(&st, k, &cold) != 0)

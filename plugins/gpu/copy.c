@@ -20,6 +20,7 @@
 #include <dyno/plugin.h>
 
 #include "kernels.h"
+#include "prng.h"
 #include "probes.h"
 
 #define COPY_SAMPLE_MS 5.0
@@ -43,21 +44,8 @@ copy_free(struct copy_state *st)
 {
 	if (st == NULL)
 		return;
-	if (st->s0 != NULL)
-		(void)cudaStreamSynchronize(st->s0);
-	for (int i = 0; i < 4; i++)
-		if (st->ev[i] != NULL)
-			(void)cudaEventDestroy(st->ev[i]);
-	if (st->s0 != NULL)
-		(void)cudaStreamDestroy(st->s0);
-	if (st->s1 != NULL)
-		(void)cudaStreamDestroy(st->s1);
-	if (st->s2 != NULL)
-		(void)cudaStreamDestroy(st->s2);
-	if (st->d_a != NULL)
-		(void)cudaFree(st->d_a);
-	if (st->d_b != NULL)
-		(void)cudaFree(st->d_b);
+	gpu_release((cudaStream_t[]){ st->s0, st->s1, st->s2 }, 3, st->ev, 4,
+		    (void *[]){ st->d_a, st->d_b }, 2);
 	if (st->pinned) {
 		if (st->h_a != NULL)
 			(void)cudaFreeHost(st->h_a);
@@ -186,24 +174,14 @@ copy_batch(struct copy_state *st, uint64_t reps)
 	return cudaEventRecord(st->ev[1], st->s0);
 }
 
-/* Word w of the check pattern: splitmix64 of its index. */
-static uint64_t
-copy_word(uint64_t w)
-{
-	uint64_t x = w + UINT64_C(0x9e3779b97f4a7c15);
-
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-/* Fills buf with the pattern (n bytes), or, when check is set, returns
-** the offset of the first byte that differs from it (n: none). */
+/* Fills buf with the pattern (n bytes; 8-byte word w is splitmix64 of
+** w), or, when check is set, returns the offset of the first byte that
+** differs from it (n: none). */
 static size_t
 copy_pattern(unsigned char *buf, size_t n, int check)
 {
 	for (size_t off = 0; off < n; off += 8) {
-		uint64_t x = copy_word(off / 8);
+		uint64_t x = splitmix64_hash(off / 8);
 		unsigned char b[8];
 		size_t len = n - off < 8 ? n - off : 8;
 
@@ -349,19 +327,7 @@ stream_free(struct stream_state *st)
 {
 	if (st == NULL)
 		return;
-	if (st->s != NULL)
-		(void)cudaStreamSynchronize(st->s);
-	for (int i = 0; i < 2; i++)
-		if (st->ev[i] != NULL)
-			(void)cudaEventDestroy(st->ev[i]);
-	if (st->s != NULL)
-		(void)cudaStreamDestroy(st->s);
-	if (st->a != NULL)
-		(void)cudaFree(st->a);
-	if (st->b != NULL)
-		(void)cudaFree(st->b);
-	if (st->c != NULL)
-		(void)cudaFree(st->c);
+	gpu_release(&st->s, 1, st->ev, 2, (void *[]){ st->a, st->b, st->c }, 3);
 	free(st);
 }
 

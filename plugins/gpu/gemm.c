@@ -129,19 +129,9 @@ gemm_free(struct gemm_state *st)
 		(void)st->api.lt_destroy(st->lt);
 	if (st->handle != NULL)
 		(void)st->api.destroy(st->handle);
-	for (int i = 0; i < 2; i++)
-		if (st->ev[i] != NULL)
-			(void)cudaEventDestroy(st->ev[i]);
-	if (st->s != NULL)
-		(void)cudaStreamDestroy(st->s);
-	if (st->a != NULL)
-		(void)cudaFree(st->a);
-	if (st->b != NULL)
-		(void)cudaFree(st->b);
-	if (st->c != NULL)
-		(void)cudaFree(st->c);
-	if (st->ws != NULL)
-		(void)cudaFree(st->ws);
+	/* The stream is idle by now: gpu_release's wait returns at once. */
+	gpu_release(&st->s, 1, st->ev, 2,
+		    (void *[]){ st->a, st->b, st->c, st->ws }, 4);
 	free(st);
 }
 

@@ -84,6 +84,23 @@ gpu_elapsed_ms(cudaEvent_t a, cudaEvent_t b, cudaError_t *err)
 	return ms;
 }
 
+void
+gpu_release(const cudaStream_t *st, int nst, const cudaEvent_t *ev,
+	    int nev, void *const *buf, int nbuf)
+{
+	if (nst > 0 && st[0] != NULL)
+		(void)cudaStreamSynchronize(st[0]);
+	for (int i = 0; i < nev; i++)
+		if (ev[i] != NULL)
+			(void)cudaEventDestroy(ev[i]);
+	for (int i = 0; i < nst; i++)
+		if (st[i] != NULL)
+			(void)cudaStreamDestroy(st[i]);
+	for (int i = 0; i < nbuf; i++)
+		if (buf[i] != NULL)
+			(void)cudaFree(buf[i]);
+}
+
 uint64_t
 gpu_reps(double once_ms, double target_ms, uint64_t max)
 {

@@ -41,8 +41,8 @@ launch_free(struct launch_state *st)
 		(void)cudaGraphExecDestroy(st->exec);
 	if (st->g != NULL)
 		(void)cudaGraphDestroy(st->g);
-	if (st->s != NULL)
-		(void)cudaStreamDestroy(st->s);
+	/* The stream is idle by now: gpu_release's wait returns at once. */
+	gpu_release(&st->s, 1, NULL, 0, NULL, 0);
 	free(st);
 }
 
@@ -165,10 +165,7 @@ alloc_free(struct alloc_state *st)
 {
 	if (st == NULL)
 		return;
-	if (st->s != NULL) {
-		(void)cudaStreamSynchronize(st->s);
-		(void)cudaStreamDestroy(st->s);
-	}
+	gpu_release(&st->s, 1, NULL, 0, NULL, 0);
 	free(st);
 }
 

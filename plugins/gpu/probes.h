@@ -63,6 +63,15 @@ double gpu_elapsed_ms(cudaEvent_t a, cudaEvent_t b, cudaError_t *err);
 ** (at least 1, at most max). */
 uint64_t gpu_reps(double once_ms, double target_ms, uint64_t max);
 
+/*
+** Releases what a probe's state holds on the device, any of it NULL: waits
+** for the work queued on the first stream, then destroys the nev events
+** and the nst streams and frees the nbuf device buffers, in that order.
+** Every error path of a setup and the teardown end here.
+*/
+void gpu_release(const cudaStream_t *st, int nst, const cudaEvent_t *ev,
+		 int nev, void *const *buf, int nbuf);
+
 /* A size for messages: "256 MiB", "1.5 GiB", "123 B". */
 void gpu_fmt_size(char *buf, size_t n, uint64_t bytes);
 

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "probes.h"
 #include "samples.h"
@@ -158,15 +159,6 @@ struct http_worker {
 	char err[300];
 	char fatal[300];      /* the loop itself failed (epoll, memory) */
 };
-
-static uint64_t
-http_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 http_sleep_ns(long ns)
@@ -556,7 +548,7 @@ http_write(struct http_worker *w, struct http_conn *c)
 				http_arm_out(w, c, 1);
 				return 0;
 			}
-			http_error(w, HE_RESET, http_now(), "sending to %s: %s",
+			http_error(w, HE_RESET, clock_ns(), "sending to %s: %s",
 				   st->peer.text, strerror(errno));
 			return -1;
 		}
@@ -642,7 +634,7 @@ http_flush(struct http_worker *w)
 {
 	for (unsigned i = 0; i < w->npend; i++) {
 		struct http_conn *c = &w->c[w->pend[i]];
-		uint64_t now = http_now();
+		uint64_t now = clock_ns();
 
 		c->in_pend = 0;
 		if (c->st == C_IDLE && !http_stopping(w, now))
@@ -891,7 +883,7 @@ http_read(struct http_worker *w, struct http_conn *c, uint64_t now)
 			http_close(w, c, now);
 			return;
 		}
-		now = http_now();
+		now = clock_ns();
 		have += (size_t)n;
 		used = http_parse(c, buf, have, &done);
 		if (used < 0) {
@@ -1027,7 +1019,7 @@ http_worker_main(void *arg)
 {
 	struct http_worker *w = arg;
 	struct epoll_event evs[HTTP_EVENTS];
-	uint64_t now = http_now(), last_tick = now;
+	uint64_t now = clock_ns(), last_tick = now;
 
 	if (w->period > 0)
 		/* Each wake-up late is latency: no 50 us timer slack. */
@@ -1040,7 +1032,7 @@ http_worker_main(void *arg)
 	for (;;) {
 		int n, ms;
 
-		now = http_now();
+		now = clock_ns();
 		if (http_stopping(w, now))
 			break;
 		if (now - last_tick >= HTTP_TICK_NS) {
@@ -1061,7 +1053,7 @@ http_worker_main(void *arg)
 			http_fatal(w, "epoll_wait");
 			break;
 		}
-		now = http_now();
+		now = clock_ns();
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == UINT32_MAX) {
 				uint64_t x;
@@ -1152,39 +1144,44 @@ http_worker_init(struct http_worker *w, struct http_run *run, unsigned idx,
 
 /* -- run: start the workers, record what they measured ----------------- */
 
-static int
-http_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
-{
-	struct http_state *st = state;
-	struct http_run run = { .st = st };
-	struct http_worker *ws = calloc(st->threads, sizeof(*ws));
-	uint64_t *ok = NULL, *er = NULL, nok = 0, errs[HE_N] = { 0 };
-	uint64_t reconnects = 0, warm = 0, sent = 0, backlog = 0, t_last = 0;
-	uint64_t sched0 = 0;
-	uint64_t status[HTTP_MAX_STATUS] = { 0 }, nerr = 0;
-	char kinds[1024];
-	struct http_worker *first = NULL;
-	unsigned started = 0;
-	int rc = DYNO_OK, capped = 0;
-	char v[1024];
-	size_t off;
+/* What the workers measured, summed. */
+struct http_totals {
+	uint64_t *ok, *er;    /* per window: 2xx responses, errors */
+	uint64_t nok, nerr, errs[HE_N], status[HTTP_MAX_STATUS];
+	uint64_t reconnects, warm, sent, backlog, t_last, sched0;
+	int capped;
+	const struct http_worker *first; /* the one with the first error */
+};
 
-	if (ws == NULL)
-		return h->fail(ctx, "out of memory");
-	run.nwin = (size_t)((st->duration_ns + HTTP_WINDOW_NS - 1) /
-			    HTTP_WINDOW_NS);
-	if (run.nwin == 0)
-		run.nwin = 1;
+/* Sizes the run's windows and prepares the workers, each with its share
+** of the connections. */
+static int
+http_workers_init(const struct dyno_host *h, struct dyno_ctx *ctx,
+		  const struct http_state *st, struct http_run *run,
+		  struct http_worker *ws)
+{
+	run->nwin = (size_t)((st->duration_ns + HTTP_WINDOW_NS - 1) /
+			     HTTP_WINDOW_NS);
+	if (run->nwin == 0)
+		run->nwin = 1;
 	for (unsigned i = 0; i < st->threads; i++) {
 		unsigned nc = st->conns / st->threads +
 			      (i < st->conns % st->threads);
 
-		if (http_worker_init(&ws[i], &run, i, nc) != 0) {
-			rc = h->fail(ctx, "thread %u of %u: %s", i + 1,
-				     st->threads, strerror(errno ? errno : ENOMEM));
-			goto out;
-		}
+		if (http_worker_init(&ws[i], run, i, nc) != 0)
+			return h->fail(ctx, "thread %u of %u: %s", i + 1,
+				       st->threads, strerror(errno ? errno : ENOMEM));
 	}
+	return DYNO_OK;
+}
+
+/* The artifacts mode and request: how the load is generated. */
+static void
+http_mode_artifacts(const struct dyno_host *h, struct dyno_ctx *ctx,
+		    const struct http_state *st)
+{
+	char v[1024];
+
 	if (st->rate > 0)
 		snprintf(v, sizeof(v), "fixed rate: %.6g req/s over %u "
 			 "connection(s), %u thread(s); latency from each "
@@ -1200,20 +1197,31 @@ http_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 		snprintf(v + strlen(v), sizeof(v) - strlen(v),
 			 " with a %" PRIu64 " B body", st->body_size);
 	h->artifact(ctx, "request", v);
+}
 
-	run.tw = http_now();
-	run.t0 = run.tw + st->warmup_ns;
-	run.t_end = run.t0 + st->duration_ns;
+/* Starts the workers for warmup + duration, stops them when dyno asks,
+** joins them; DYNO_OK, or the failure to start one. */
+static int
+http_workers_run(const struct dyno_host *h, struct dyno_ctx *ctx,
+		 const struct http_state *st, struct http_run *run,
+		 struct http_worker *ws)
+{
+	unsigned started = 0;
+	int rc = DYNO_OK;
+
+	run->tw = clock_ns();
+	run->t0 = run->tw + st->warmup_ns;
+	run->t_end = run->t0 + st->duration_ns;
 	for (; started < st->threads; started++)
 		if (pthread_create(&ws[started].tid, NULL, http_worker_main,
 				   &ws[started]) != 0) {
-			atomic_store(&run.stop, 1);
+			atomic_store(&run->stop, 1);
 			rc = h->fail(ctx, "cannot start thread %u", started + 1);
 			break;
 		}
-	while (atomic_load(&run.finished) < started) {
-		if (!atomic_load(&run.stop) && h->should_stop(ctx)) {
-			atomic_store(&run.stop, 1);
+	while (atomic_load(&run->finished) < started) {
+		if (!atomic_load(&run->stop) && h->should_stop(ctx)) {
+			atomic_store(&run->stop, 1);
 			h->artifact(ctx, "stopped_early", "dyno asked the probe to "
 				    "stop before duration (--max-time or Ctrl-C)");
 		}
@@ -1221,120 +1229,178 @@ http_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	}
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
-	if (rc != DYNO_OK)
-		goto out;
+	return rc;
+}
 
-	ok = calloc(run.nwin, sizeof(*ok));
-	er = calloc(run.nwin, sizeof(*er));
-	if (ok == NULL || er == NULL) {
-		rc = h->fail(ctx, "out of memory");
-		goto out;
-	}
+/* Records each worker's latencies and sums the rest into t (its window
+** arrays allocated here, freed by the caller also on failure); fails on
+** a worker whose loop itself failed. */
+static int
+http_collect(const struct dyno_host *h, struct dyno_ctx *ctx,
+	     const struct http_state *st, const struct http_run *run,
+	     const struct http_worker *ws, struct http_totals *t)
+{
+	t->ok = calloc(run->nwin, sizeof(*t->ok));
+	t->er = calloc(run->nwin, sizeof(*t->er));
+	if (t->ok == NULL || t->er == NULL)
+		return h->fail(ctx, "out of memory");
 	for (unsigned i = 0; i < st->threads; i++) {
-		struct http_worker *w = &ws[i];
+		const struct http_worker *w = &ws[i];
 
-		if (w->fatal[0] != '\0') {
-			rc = h->fail(ctx, "thread %u: %s", i + 1, w->fatal);
-			goto out;
-		}
+		if (w->fatal[0] != '\0')
+			return h->fail(ctx, "thread %u: %s", i + 1, w->fatal);
 		samples_record(h, ctx, "latency", &w->lat);
-		capped |= w->lat.capped;
-		for (size_t j = 0; j < run.nwin; j++) {
-			ok[j] += w->wok[j];
-			er[j] += w->werr[j];
+		t->capped |= w->lat.capped;
+		for (size_t j = 0; j < run->nwin; j++) {
+			t->ok[j] += w->wok[j];
+			t->er[j] += w->werr[j];
 		}
 		for (int k = 0; k < HE_N; k++)
-			errs[k] += w->errs[k];
+			t->errs[k] += w->errs[k];
 		for (int k = 0; k < HTTP_MAX_STATUS; k++)
-			status[k] += w->status[k];
-		nok += w->ok;
-		reconnects += w->reconnects;
-		warm += w->warm_errs;
-		sent += w->sent;
-		backlog += w->backlog;
-		if (w->sched0 > sched0)
-			sched0 = w->sched0;
-		if (w->t_last > t_last)
-			t_last = w->t_last;
-		if (w->err_ns != 0 && (first == NULL || w->err_ns < first->err_ns))
-			first = w;
+			t->status[k] += w->status[k];
+		t->nok += w->ok;
+		t->reconnects += w->reconnects;
+		t->warm += w->warm_errs;
+		t->sent += w->sent;
+		t->backlog += w->backlog;
+		if (w->sched0 > t->sched0)
+			t->sched0 = w->sched0;
+		if (w->t_last > t->t_last)
+			t->t_last = w->t_last;
+		if (w->err_ns != 0 &&
+		    (t->first == NULL || w->err_ns < t->first->err_ns))
+			t->first = w;
 	}
 	for (int k = 0; k < HE_N; k++)
-		nerr += errs[k];
-	{
-		uint64_t *const all[2] = { ok, er };
-		uint64_t el = run.t_end - run.t0, last;
-		size_t k;
+		t->nerr += t->errs[k];
+	return DYNO_OK;
+}
 
-		if (atomic_load(&run.stop) && t_last > run.t0 && t_last < run.t_end)
-			el = t_last - run.t0; /* stopped early */
-		k = windows_close(el, HTTP_WINDOW_NS, run.nwin, all, 2, &last);
-		windows_record(h, ctx, "rps", ok, k, HTTP_WINDOW_NS, last);
-		/* errors: a count per 100 ms window (a merged last window
-		** scaled back to 100 ms). */
-		for (size_t j = 0; j <= k; j++) {
-			double len = (double)(j == k ? last : HTTP_WINDOW_NS);
+/* Records rps and errors, one sample per window. */
+static void
+http_record_windows(const struct dyno_host *h, struct dyno_ctx *ctx,
+		    const struct http_run *run, struct http_totals *t)
+{
+	uint64_t *const all[2] = { t->ok, t->er };
+	uint64_t el = run->t_end - run->t0, last;
+	size_t k;
 
-			if (len > 0)
-				h->record(ctx, "errors", (double)er[j] *
-					  (double)HTTP_WINDOW_NS / len);
-		}
+	if (atomic_load(&run->stop) && t->t_last > run->t0 &&
+	    t->t_last < run->t_end)
+		el = t->t_last - run->t0; /* stopped early */
+	k = windows_close(el, HTTP_WINDOW_NS, run->nwin, all, 2, &last);
+	windows_record(h, ctx, "rps", t->ok, k, HTTP_WINDOW_NS, last);
+	/* errors: a count per 100 ms window (a merged last window scaled
+	** back to 100 ms). */
+	for (size_t j = 0; j <= k; j++) {
+		double len = (double)(j == k ? last : HTTP_WINDOW_NS);
+
+		if (len > 0)
+			h->record(ctx, "errors", (double)t->er[j] *
+				  (double)HTTP_WINDOW_NS / len);
 	}
-	if (capped)
+}
+
+/* The artifacts on errors and status codes; kinds[] gets errors_by_kind
+** for the failure message. */
+static void
+http_error_artifacts(const struct dyno_host *h, struct dyno_ctx *ctx,
+		     const struct http_totals *t, char *kinds, size_t kn)
+{
+	char v[1024];
+	size_t off = 0;
+
+	if (t->capped)
 		h->artifact(ctx, "latency_note", "latency samples capped at 32Mi "
 			    "per thread; the rest not recorded");
-	off = 0;
 	for (int k = 0; k < HE_N; k++)
 		off += (size_t)snprintf(v + off, sizeof(v) - off, "%s%s: %" PRIu64,
-					k ? ", " : "", http_err_names[k], errs[k]);
+					k ? ", " : "", http_err_names[k],
+					t->errs[k]);
 	h->artifact(ctx, "errors_by_kind", v);
-	snprintf(kinds, sizeof(kinds), "%s", v);
-	snprintf(v, sizeof(v), "%" PRIu64, nerr);
+	snprintf(kinds, kn, "%s", v);
+	snprintf(v, sizeof(v), "%" PRIu64, t->nerr);
 	h->artifact(ctx, "errors_total", v);
 	off = 0;
 	v[0] = '\0';
 	for (int k = 0; k < HTTP_MAX_STATUS && off < sizeof(v) - 40; k++)
-		if (status[k] > 0)
+		if (t->status[k] > 0)
 			off += (size_t)snprintf(v + off, sizeof(v) - off,
 						"%s%d: %" PRIu64, off ? ", " : "",
-						k, status[k]);
+						k, t->status[k]);
 	h->artifact(ctx, "status_codes", off ? v : "none");
+}
+
+/* The artifacts requests and rate_achieved, then the verdict: a run in
+** which no request succeeded fails with the first error's text. */
+static int
+http_summary(const struct dyno_host *h, struct dyno_ctx *ctx,
+	     const struct http_state *st, const struct http_run *run,
+	     const struct http_totals *t, const char *kinds)
+{
+	char v[1024];
+
 	snprintf(v, sizeof(v), "%" PRIu64 " ok (2xx) and %" PRIu64 " errors "
 		 "in %.3f s; %" PRIu64 " sent in all (warmup included), %" PRIu64
-		 " reconnects, %" PRIu64 " errors during warmup", nok, nerr,
-		 (double)st->duration_ns / 1e9, sent, reconnects, warm);
+		 " reconnects, %" PRIu64 " errors during warmup", t->nok, t->nerr,
+		 (double)st->duration_ns / 1e9, t->sent, t->reconnects, t->warm);
 	h->artifact(ctx, "requests", v);
 	if (st->rate > 0) {
-		double got = (double)nok / ((double)st->duration_ns / 1e9);
+		double got = (double)t->nok / ((double)st->duration_ns / 1e9);
 
 		snprintf(v, sizeof(v), "%.6g req/s of %.6g asked (%.0f%%); %" PRIu64
 			 " due requests never sent before the end", got, st->rate,
-			 100 * got / st->rate, backlog);
-		if (sched0 > run.t0)
+			 100 * got / st->rate, t->backlog);
+		if (t->sched0 > run->t0)
 			snprintf(v + strlen(v), sizeof(v) - strlen(v), "; the "
 				 "schedule began %.3f s into the measurement, once "
 				 "every connection had opened (a longer warmup "
-				 "avoids this)", (double)(sched0 - run.t0) / 1e9);
+				 "avoids this)", (double)(t->sched0 - run->t0) / 1e9);
 		h->artifact(ctx, "rate_achieved", v);
 	}
-	if (nok == 0) {
-		if (first != NULL)
-			rc = h->fail(ctx, "no request succeeded: %s (%" PRIu64
-				     " errors, warmup included; %s)", first->err,
-				     nerr + warm, kinds);
-		else
-			rc = h->fail(ctx, "no response from %s in %.3f s",
-				     st->target, (double)st->duration_ns / 1e9);
-	} else if (first != NULL) {
-		snprintf(v, sizeof(v), "%s", first->err);
+	if (t->nok == 0 && t->first != NULL)
+		return h->fail(ctx, "no request succeeded: %s (%" PRIu64 " errors, "
+			       "warmup included; %s)", t->first->err,
+			       t->nerr + t->warm, kinds);
+	if (t->nok == 0)
+		return h->fail(ctx, "no response from %s in %.3f s", st->target,
+			       (double)st->duration_ns / 1e9);
+	if (t->first != NULL) {
+		snprintf(v, sizeof(v), "%s", t->first->err);
 		h->artifact(ctx, "first_error", v);
 	}
+	return DYNO_OK;
+}
+
+static int
+http_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	struct http_state *st = state;
+	struct http_run run = { .st = st };
+	struct http_worker *ws = calloc(st->threads, sizeof(*ws));
+	struct http_totals t;
+	char kinds[1024];
+	int rc;
+
+	if (ws == NULL)
+		return h->fail(ctx, "out of memory");
+	memset(&t, 0, sizeof(t));
+	if ((rc = http_workers_init(h, ctx, st, &run, ws)) != DYNO_OK)
+		goto out;
+	http_mode_artifacts(h, ctx, st);
+	if ((rc = http_workers_run(h, ctx, st, &run, ws)) != DYNO_OK ||
+	    (rc = http_collect(h, ctx, st, &run, ws, &t)) != DYNO_OK)
+		goto out;
+	http_record_windows(h, ctx, &run, &t);
+	http_error_artifacts(h, ctx, &t, kinds, sizeof(kinds));
+	rc = http_summary(h, ctx, st, &run, &t, kinds);
 out:
 	for (unsigned i = 0; i < st->threads; i++)
 		http_worker_free(&ws[i]);
 	free(ws);
-	free(ok);
-	free(er);
+	free(t.ok);
+	free(t.er);
 	return rc;
 }
 

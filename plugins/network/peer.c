@@ -26,20 +26,12 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "clock.h"
 #include "peer.h"
 
 #define PEER_START_MS 10000   /* for the server's "listening on" line */
 #define PEER_STOP_MS 2000     /* SIGTERM, then SIGKILL */
 #define PEER_CONNECT_MS 5000
-
-static uint64_t
-peer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* 0 and the address of "host:port" or "[v6]:port"; -1 and a reason. */
 static int
@@ -193,12 +185,12 @@ peer_wait_listening(struct peer *p, char *err, size_t errn)
 {
 	char line[512], last[300];
 	size_t n = 0;
-	uint64_t deadline = peer_now_ms() + PEER_START_MS;
+	uint64_t deadline = clock_ns() / 1000000u + PEER_START_MS;
 	const char *hp, *colon;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = p->out_fd, .events = POLLIN };
-		uint64_t now = peer_now_ms();
+		uint64_t now = clock_ns() / 1000000u;
 		ssize_t r;
 		char *nl;
 
@@ -350,12 +342,12 @@ peer_close(struct peer *p)
 {
 	if (p->pid > 0) {
 		int st;
-		uint64_t deadline = peer_now_ms() + PEER_STOP_MS;
+		uint64_t deadline = clock_ns() / 1000000u + PEER_STOP_MS;
 		pid_t w = 0;
 
 		(void)kill(p->pid, SIGTERM);
 		while ((w = waitpid(p->pid, &st, WNOHANG)) == 0 &&
-		       peer_now_ms() < deadline) {
+		       clock_ns() / 1000000u < deadline) {
 			struct timespec ts = { 0, 5000000L };
 
 			nanosleep(&ts, NULL);

@@ -30,12 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "probes.h"
 #include "samples.h"
+#include "session.h"
 #include "wire.h"
 
-#define RR_WIN_NS 100000000ull     /* rate window */
 #define RR_LAT_CAP (32u << 20)     /* latency samples kept */
 #define RR_TCP_TIMEOUT_MS 10000    /* a TCP reply later than this fails */
 
@@ -52,8 +53,7 @@ struct rr_slot {
 
 /* What the measured part of a run buffers. */
 struct rr_meas {
-	uint64_t t0, nwin;
-	uint64_t *counts;
+	struct session s;  /* transactions per window */
 	struct samples lat;
 	uint64_t n, lost, errors, late;
 	int last_err;
@@ -73,15 +73,6 @@ struct rr_state {
 	char err[256];
 };
 
-static inline uint64_t
-rr_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 rr_free(struct rr_state *st)
 {
@@ -95,44 +86,6 @@ rr_free(struct rr_state *st)
 	free(st->sbuf);
 	free(st->rbuf);
 	free(st);
-}
-
-/* Sends all of buf on a blocking socket; 0 or -errno. */
-static int
-rr_send_all(int fd, const unsigned char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Receives n bytes on a blocking socket; 0, -errno, or -EPIPE on EOF. */
-static int
-rr_recv_all(int fd, unsigned char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = recv(fd, buf, n, MSG_WAITALL);
-
-		if (r == 0)
-			return -EPIPE;
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += r;
-		n -= (size_t)r;
-	}
-	return 0;
 }
 
 static void
@@ -193,23 +146,12 @@ rr_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 		s->fd = -1;
 		st->nslots = i + 1;
 		if (kind == RR_TCP) {
-			unsigned char hello[WIRE_HELLO_LEN];
-
-			fd = peer_connect(&st->peer);
-			if (fd < 0) {
-				rc = h->fail(ctx, "connection %u of %u to %s: %s", i + 1,
-					     st->inflight, st->peer.text,
-					     strerror(-fd));
+			fd = session_connect(h, ctx, &st->peer, i, st->inflight,
+					     WIRE_RR, (uint32_t)st->req,
+					     (uint32_t)st->resp, &rc);
+			if (fd < 0)
 				goto bad;
-			}
 			s->fd = fd;
-			wire_hello(hello, WIRE_RR, (uint32_t)st->req,
-				   (uint32_t)st->resp);
-			if ((rc = rr_send_all(fd, hello, sizeof(hello))) != 0) {
-				rc = h->fail(ctx, "hello to %s: %s", st->peer.text,
-					     strerror(-rc));
-				goto bad;
-			}
 		} else {
 			fd = socket(st->peer.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC,
 				    0);
@@ -275,12 +217,9 @@ rr_teardown(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 static inline void
 rr_done(struct rr_meas *m, uint64_t t_send, uint64_t t_done)
 {
-	uint64_t w;
-
 	if (m == NULL)
 		return;
-	w = (t_done - m->t0) / RR_WIN_NS;
-	m->counts[w < m->nwin ? w : m->nwin - 1]++;
+	session_count(&m->s, t_done, 1);
 	samples_push(&m->lat, (double)(t_done - t_send) / 1e9, RR_LAT_CAP);
 	m->n++;
 }
@@ -302,7 +241,7 @@ rr_issue(struct rr_state *st, struct rr_slot *s, uint64_t now)
 		w = send(s->fd, req, st->req, 0);
 		return w < 0 ? -errno : 0;
 	}
-	return rr_send_all(s->fd, req, st->req);
+	return session_send_all(s->fd, req, st->req);
 }
 
 /*
@@ -340,7 +279,7 @@ rr_udp_send(struct rr_state *st, struct rr_slot *s, struct rr_meas *m,
 {
 	for (;;) {
 		struct timespec ts = { 0, 1000000L };
-		uint64_t now = rr_now();
+		uint64_t now = clock_ns();
 		int rc;
 
 		s->busy = 0;
@@ -402,30 +341,30 @@ rr_loop_one(const struct dyno_host *h, struct dyno_ctx *ctx,
 {
 	struct rr_slot *s = &st->slots[0];
 	unsigned char *req = st->sbuf + WIRE_HELLO_LEN;
-	uint64_t t1, t2, next_check = rr_now() + RR_WIN_NS;
+	uint64_t t1, t2, next_check = clock_ns() + SESSION_WIN_NS;
 	int rc;
 
 	for (;;) {
-		t1 = rr_now();
+		t1 = clock_ns();
 		if (t1 >= t_stop)
 			return 0;
 		if (t1 >= next_check) {
-			next_check = t1 + RR_WIN_NS;
+			next_check = t1 + SESSION_WIN_NS;
 			if (h->should_stop(ctx)) {
 				*stopped = 1;
 				return 0;
 			}
 		}
 		if (st->kind == RR_TCP) {
-			if ((rc = rr_send_all(s->fd, req, st->req)) != 0 ||
-			    (rc = rr_recv_all(s->fd, st->rbuf, st->resp)) != 0) {
+			if ((rc = session_send_all(s->fd, req, st->req)) != 0 ||
+			    (rc = session_recv_all(s->fd, st->rbuf, st->resp)) != 0) {
 				snprintf(st->err, sizeof(st->err), "%s",
 					 rc == -EPIPE ? "the peer closed the connection"
 					 : rc == -EAGAIN ? "no reply within 10 s"
 					 : strerror(-rc));
 				return rc;
 			}
-			t2 = rr_now();
+			t2 = clock_ns();
 			rr_done(m, t1, t2);
 			continue;
 		}
@@ -435,7 +374,7 @@ rr_loop_one(const struct dyno_host *h, struct dyno_ctx *ctx,
 		rc = rr_issue(st, s, t1);
 		while (rc == 0) {
 			rc = rr_udp_recv(st, s, 0, m);
-			t2 = rr_now();
+			t2 = clock_ns();
 			if (rc == 1) {
 				rr_done(m, t1, t2);
 				rc = 0;
@@ -470,7 +409,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 	     int *stopped)
 {
 	struct epoll_event evs[64];
-	uint64_t now = rr_now(), next_check = now + RR_WIN_NS;
+	uint64_t now = clock_ns(), next_check = now + SESSION_WIN_NS;
 	int rc;
 
 	for (unsigned i = 0; i < st->nslots; i++)
@@ -480,11 +419,11 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 	for (;;) {
 		int n, tmo;
 
-		now = rr_now();
+		now = clock_ns();
 		if (now >= t_stop)
 			return 0;
 		if (now >= next_check) {
-			next_check = now + RR_WIN_NS;
+			next_check = now + SESSION_WIN_NS;
 			if (h->should_stop(ctx)) {
 				*stopped = 1;
 				return 0;
@@ -516,7 +455,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 			if (st->kind == RR_UDP) {
 				for (;;) {
 					rc = rr_udp_recv(st, s, MSG_DONTWAIT, m);
-					now = rr_now();
+					now = clock_ns();
 					if (rc == 0)
 						continue;
 					if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
@@ -551,7 +490,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 					break;
 				s->got += (size_t)r;
 				if (s->got == st->resp) {
-					now = rr_now();
+					now = clock_ns();
 					rr_done(m, s->t_send, now);
 					if ((rc = rr_next(st, s, m, now, t_stop)) != 0)
 						goto bad;
@@ -560,7 +499,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 			}
 		}
 		if (st->kind == RR_UDP) {
-			now = rr_now();
+			now = clock_ns();
 			for (unsigned i = 0; i < st->nslots; i++) {
 				struct rr_slot *s = &st->slots[i];
 
@@ -569,7 +508,7 @@ rr_loop_many(const struct dyno_host *h, struct dyno_ctx *ctx,
 					goto bad;
 			}
 		} else {
-			now = rr_now();
+			now = clock_ns();
 			for (unsigned i = 0; i < st->nslots; i++)
 				if (st->slots[i].busy &&
 				    now - st->slots[i].t_send >=
@@ -592,18 +531,18 @@ rr_loop_crr(const struct dyno_host *h, struct dyno_ctx *ctx,
 	    struct rr_state *st, struct rr_meas *m, uint64_t t_stop,
 	    int *stopped)
 {
-	uint64_t t1, next_check = rr_now() + RR_WIN_NS;
+	uint64_t t1, next_check = clock_ns() + SESSION_WIN_NS;
 	const int one = 1;
 	int rc;
 
 	for (;;) {
 		int fd;
 
-		t1 = rr_now();
+		t1 = clock_ns();
 		if (t1 >= t_stop)
 			return 0;
 		if (t1 >= next_check) {
-			next_check = t1 + RR_WIN_NS;
+			next_check = t1 + SESSION_WIN_NS;
 			if (h->should_stop(ctx)) {
 				*stopped = 1;
 				return 0;
@@ -628,8 +567,8 @@ rr_loop_crr(const struct dyno_host *h, struct dyno_ctx *ctx,
 			close(fd);
 			return rc;
 		}
-		if ((rc = rr_send_all(fd, st->sbuf, WIRE_HELLO_LEN + st->req)) != 0 ||
-		    (rc = rr_recv_all(fd, st->rbuf, st->resp)) != 0) {
+		if ((rc = session_send_all(fd, st->sbuf, WIRE_HELLO_LEN + st->req)) != 0 ||
+		    (rc = session_recv_all(fd, st->rbuf, st->resp)) != 0) {
 			snprintf(st->err, sizeof(st->err), "%s",
 				 rc == -EPIPE ? "the peer closed the connection "
 				 "before answering" : rc == -EAGAIN
@@ -638,14 +577,17 @@ rr_loop_crr(const struct dyno_host *h, struct dyno_ctx *ctx,
 			return rc;
 		}
 		close(fd);
-		rr_done(m, t1, rr_now());
+		rr_done(m, t1, clock_ns());
 	}
 }
 
 static int
-rr_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct rr_state *st,
-	struct rr_meas *m, uint64_t t_stop, int *stopped)
+rr_loop(const struct dyno_host *h, struct dyno_ctx *ctx, void *state,
+	void *meas, uint64_t t_stop, int *stopped)
 {
+	struct rr_state *st = state;
+	struct rr_meas *m = meas;
+
 	if (st->kind == RR_CRR)
 		return rr_loop_crr(h, ctx, st, m, t_stop, stopped);
 	if (st->nslots == 1)
@@ -658,18 +600,13 @@ rr_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 {
 	struct rr_state *st = state;
 	struct rr_meas m;
-	uint64_t dur = h->param_duration_ns(ctx, "duration");
-	uint64_t warm = h->param_duration_ns(ctx, "warmup");
-	uint64_t t_end, el, last;
-	int rc = 0, stopped = 0;
+	double secs;
+	int rc;
 	char v[256];
-	size_t k;
 
 	memset(&m, 0, sizeof(m));
-	m.nwin = (dur + RR_WIN_NS - 1) / RR_WIN_NS;
-	m.counts = calloc(m.nwin, sizeof(*m.counts));
-	if (m.counts == NULL)
-		return h->fail(ctx, "out of memory");
+	if ((rc = session_open(h, ctx, &m.s)) != DYNO_OK)
+		return rc;
 	if (st->kind == RR_TCP)
 		snprintf(v, sizeof(v), "%u connection(s), one transaction "
 			 "outstanding on each; %zu B request, %zu B response",
@@ -683,24 +620,13 @@ rr_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 		snprintf(v, sizeof(v), "connect, %zu B request, %zu B response, "
 			 "close; one connection at a time", st->req, st->resp);
 	h->artifact(ctx, "mode", v);
-	if (warm > 0)
-		rc = rr_loop(h, ctx, st, NULL, rr_now() + warm, &stopped);
-	m.t0 = rr_now();
-	if (rc == 0 && !stopped)
-		rc = rr_loop(h, ctx, st, &m, m.t0 + dur, &stopped);
-	t_end = rr_now();
-	el = t_end - m.t0;
-	if (el > m.nwin * RR_WIN_NS)
-		el = m.nwin * RR_WIN_NS;
+	rc = session_run(h, ctx, &m.s, rr_loop, st, &m);
+	secs = (double)(m.s.t_end - m.s.t0) / 1e9;
 
 	/* What was measured is recorded also when the peer failed. */
 	samples_record(h, ctx, "latency", &m.lat);
-	if (m.n > 0 && el > 0) {
-		uint64_t *counts[1] = { m.counts };
-
-		k = windows_close(el, RR_WIN_NS, m.nwin, counts, 1, &last);
-		windows_record(h, ctx, "rate", m.counts, k, RR_WIN_NS, last);
-	}
+	if (m.n > 0)
+		session_record(h, ctx, &m.s, "rate");
 	snprintf(v, sizeof(v), "%" PRIu64, m.n);
 	h->artifact(ctx, "transactions", v);
 	if (st->kind == RR_UDP) {
@@ -721,26 +647,23 @@ rr_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	if (m.lat.capped)
 		h->artifact(ctx, "latency_note", "latency samples capped at 32Mi; "
 			    "the rest not recorded");
-	if (stopped)
-		h->artifact(ctx, "stopped_early", "dyno asked the probe to stop "
-			    "before duration (--max-time or Ctrl-C)");
+	session_stopped(h, ctx, &m.s);
 	samples_free(&m.lat);
-	free(m.counts);
+	session_free(&m.s);
 	if (rc != 0)
 		return h->fail(ctx, "%s: %s after %.3f s (%" PRIu64
 			       " transactions measured before, recorded)",
-			       st->peer.text, st->err, (double)(t_end - m.t0) / 1e9,
-			       m.n);
+			       st->peer.text, st->err, secs, m.n);
 	if (m.n == 0 && st->kind == RR_UDP)
 		return h->fail(ctx, "%s: no datagram answered in %.3f s: %" PRIu64
 			       " lost (timeout %.3g s), %" PRIu64 " errors%s%s",
-			       st->peer.text, (double)(t_end - m.t0) / 1e9, m.lost,
+			       st->peer.text, secs, m.lost,
 			       (double)st->timeout_ns / 1e9, m.errors,
 			       m.errors ? ", last: " : "",
 			       m.errors ? strerror(m.last_err) : "");
 	if (m.n == 0)
 		return h->fail(ctx, "%s: no transaction completed in %.3f s",
-			       st->peer.text, (double)(t_end - m.t0) / 1e9);
+			       st->peer.text, secs);
 	return DYNO_OK;
 }
 

@@ -25,12 +25,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "probes.h"
 #include "samples.h"
+#include "session.h"
 #include "wire.h"
 
-#define ST_WIN_NS 100000000ull   /* throughput window */
 #define ST_BURST 16              /* syscalls per ready socket per turn */
 #define ST_STALL_NS 10000000000ull /* no progress at all this long fails */
 
@@ -53,19 +54,9 @@ struct st_state {
 
 /* What the measured part buffers. */
 struct st_meas {
-	uint64_t t0, nwin;
-	uint64_t *bytes;         /* payload per window, both directions */
+	struct session s;        /* payload per window, both directions */
 	uint64_t sent, received;
 };
-
-static inline uint64_t
-st_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 st_free(struct st_state *s)
@@ -115,29 +106,18 @@ st_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		goto bad;
 	}
 	for (unsigned i = 0; i < total; i++) {
-		unsigned char hello[WIRE_HELLO_LEN];
 		int snd = s->dir_send && (!s->dir_recv || i % 2 == 0);
 		struct epoll_event ev = { .events = snd ? EPOLLOUT : EPOLLIN,
 					  .data.u32 = i };
-		int fd = peer_connect(&s->peer);
-		ssize_t w;
+		int fd = session_connect(h, ctx, &s->peer, i, total,
+					 snd ? WIRE_SINK : WIRE_SOURCE,
+					 (uint32_t)s->msg, (uint32_t)s->msg, &rc);
 
-		if (fd < 0) {
-			rc = h->fail(ctx, "connection %u of %u to %s: %s", i + 1, total,
-				     s->peer.text, strerror(-fd));
+		if (fd < 0)
 			goto bad;
-		}
 		s->c[s->n].fd = fd;
 		s->c[s->n].send = snd;
 		s->n++;
-		wire_hello(hello, snd ? WIRE_SINK : WIRE_SOURCE, (uint32_t)s->msg,
-			   (uint32_t)s->msg);
-		w = send(fd, hello, sizeof(hello), MSG_NOSIGNAL);
-		if (w != (ssize_t)sizeof(hello)) {
-			rc = h->fail(ctx, "hello to %s: %s", s->peer.text,
-				     w < 0 ? strerror(errno) : "short write");
-			goto bad;
-		}
 		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			rc = h->fail(ctx, "epoll_ctl: %s", strerror(errno));
@@ -162,25 +142,24 @@ st_teardown(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 static inline void
 st_count(struct st_meas *m, uint64_t now, size_t n, int sent)
 {
-	uint64_t w;
-
 	if (m == NULL)
 		return;
-	w = (now - m->t0) / ST_WIN_NS;
-	m->bytes[w < m->nwin ? w : m->nwin - 1] += n;
+	session_count(&m->s, now, n);
 	if (sent)
 		m->sent += n;
 	else
 		m->received += n;
 }
 
-/* The loop until t_stop; m NULL: warmup.  0 or -errno (s->err says). */
+/* The loop until t_stop; meas NULL: warmup.  0 or -errno (s->err says). */
 static int
-st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct st_state *s,
-	struct st_meas *m, uint64_t t_stop, int *stopped)
+st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, void *state,
+	void *meas, uint64_t t_stop, int *stopped)
 {
+	struct st_state *s = state;
+	struct st_meas *m = meas;
 	struct epoll_event evs[64];
-	uint64_t now = st_now(), next_check = now + ST_WIN_NS;
+	uint64_t now = clock_ns(), next_check = now + SESSION_WIN_NS;
 	uint64_t progress = now;
 
 	for (;;) {
@@ -189,7 +168,7 @@ st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct st_state *s,
 		if (now >= t_stop)
 			return 0;
 		if (now >= next_check) {
-			next_check = now + ST_WIN_NS;
+			next_check = now + SESSION_WIN_NS;
 			if (h->should_stop(ctx)) {
 				*stopped = 1;
 				return 0;
@@ -222,7 +201,7 @@ st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct st_state *s,
 					: recv(c->fd, s->buf, s->msg, 0);
 
 				if (r > 0) {
-					now = st_now();
+					now = clock_ns();
 					progress = now;
 					st_count(m, now, (size_t)r, c->send);
 					continue;
@@ -236,7 +215,7 @@ st_loop(const struct dyno_host *h, struct dyno_ctx *ctx, struct st_state *s,
 				return r == 0 ? -EPIPE : -errno;
 			}
 		}
-		now = st_now();
+		now = clock_ns();
 	}
 }
 
@@ -245,40 +224,23 @@ st_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 {
 	struct st_state *s = state;
 	struct st_meas m;
-	uint64_t dur = h->param_duration_ns(ctx, "duration");
-	uint64_t warm = h->param_duration_ns(ctx, "warmup");
-	uint64_t t_end, el, last;
-	int rc = 0, stopped = 0;
+	int rc;
 	char v[256];
 	double secs;
 
 	memset(&m, 0, sizeof(m));
-	m.nwin = (dur + ST_WIN_NS - 1) / ST_WIN_NS;
-	m.bytes = calloc(m.nwin, sizeof(*m.bytes));
-	if (m.bytes == NULL)
-		return h->fail(ctx, "out of memory");
+	if ((rc = session_open(h, ctx, &m.s)) != DYNO_OK)
+		return rc;
 	snprintf(v, sizeof(v), "%u stream(s) %s, %zu B writes/reads, one epoll "
 		 "loop in one thread", s->streams,
 		 s->dir_send && s->dir_recv ? "each way (both)"
 		 : s->dir_send ? "sending" : "receiving", s->msg);
 	h->artifact(ctx, "mode", v);
-	if (warm > 0)
-		rc = st_loop(h, ctx, s, NULL, st_now() + warm, &stopped);
-	m.t0 = st_now();
-	if (rc == 0 && !stopped)
-		rc = st_loop(h, ctx, s, &m, m.t0 + dur, &stopped);
-	t_end = st_now();
-	el = t_end - m.t0;
-	if (el > m.nwin * ST_WIN_NS)
-		el = m.nwin * ST_WIN_NS;
-	secs = (double)el / 1e9;
+	rc = session_run(h, ctx, &m.s, st_loop, s, &m);
+	secs = (double)m.s.el / 1e9;
 	/* What was measured is recorded also when the peer failed. */
-	if (m.sent + m.received > 0 && el > 0) {
-		uint64_t *counts[1] = { m.bytes };
-		size_t k = windows_close(el, ST_WIN_NS, m.nwin, counts, 1, &last);
-
-		windows_record(h, ctx, "throughput", m.bytes, k, ST_WIN_NS, last);
-	}
+	if (m.sent + m.received > 0)
+		session_record(h, ctx, &m.s, "throughput");
 	if (s->dir_send) {
 		snprintf(v, sizeof(v), "%" PRIu64 " B in %.3f s (%.6g B/s)", m.sent,
 			 secs, secs > 0 ? (double)m.sent / secs : 0);
@@ -289,14 +251,13 @@ st_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 			 m.received, secs, secs > 0 ? (double)m.received / secs : 0);
 		h->artifact(ctx, "received", v);
 	}
-	if (stopped)
-		h->artifact(ctx, "stopped_early", "dyno asked the probe to stop "
-			    "before duration (--max-time or Ctrl-C)");
-	free(m.bytes);
+	session_stopped(h, ctx, &m.s);
+	session_free(&m.s);
 	if (rc != 0)
 		return h->fail(ctx, "%s: %s after %.3f s (%" PRIu64 " B measured "
 			       "before, recorded)", s->peer.text, s->err,
-			       (double)(t_end - m.t0) / 1e9, m.sent + m.received);
+			       (double)(m.s.t_end - m.s.t0) / 1e9,
+			       m.sent + m.received);
 	if (m.sent + m.received == 0)
 		return h->fail(ctx, "%s: no byte moved in %.3f s", s->peer.text,
 			       secs);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "fileio.h"
 
 /* The request done by the last submit(), until reaped. */
 struct storage_psync {
@@ -21,8 +22,6 @@ struct storage_psync {
 static int64_t
 storage_psync_do(int fd, struct storage_req *r)
 {
-	uint32_t got = 0;
-
 	switch (r->op) {
 	case STORAGE_OP_FSYNC:
 		return fsync(fd) == 0 ? 0 : -errno;
@@ -32,26 +31,10 @@ storage_psync_do(int fd, struct storage_req *r)
 	case STORAGE_OP_WRITE:
 		break;
 	}
-	/* Loop over short transfers as fio does; a zero-length read means
-	** the end of the file, which the caller reports as a short I/O. */
-	while (got < r->len) {
-		ssize_t n;
-		char *p = (char *)r->buf + got;
-
-		if (r->op == STORAGE_OP_READ)
-			n = pread(fd, p, r->len - got, (off_t)(r->off + got));
-		else
-			n = pwrite(fd, p, r->len - got, (off_t)(r->off + got));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (uint32_t)n;
-	}
-	return got;
+	/* Over short transfers as fio does; a zero-length read means the
+	** end of the file, which the caller reports as a short I/O. */
+	return storage_pio(fd, r->op == STORAGE_OP_WRITE, r->buf, r->len,
+			   r->off);
 }
 
 static int

@@ -21,22 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fileio.h"
-
-static uint64_t
-storage_mix(uint64_t x)
-{
-	/* splitmix64's finaliser. */
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
+#include "prng.h"
 
 static uint64_t
 storage_word(uint64_t w, uint64_t salt)
 {
-	uint64_t v = storage_mix(w ^ salt);
+	uint64_t v = splitmix64_hash(w ^ salt);
 
 	return v != 0 ? v : 0x5a5a5a5a5a5a5a5aull;
 }
@@ -101,7 +93,6 @@ int
 storage_file_create(int dirfd, char *name, size_t namesz, int *named)
 {
 	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	struct timespec ts;
 	uint64_t r;
 	int fd;
 
@@ -114,9 +105,8 @@ storage_file_create(int dirfd, char *name, size_t namesz, int *named)
 	/* EISDIR/EOPNOTSUPP/EINVAL: no O_TMPFILE here (old kernel, NFS...).
 	** Anything else (EACCES, ENOSPC) is the answer for named files too,
 	** but trying costs nothing and gives the clearer error. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r = storage_mix((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^
-			(uint64_t)(uintptr_t)name);
+	r = splitmix64_hash(clock_ns() ^ ((uint64_t)getpid() << 32) ^
+			    (uint64_t)(uintptr_t)name);
 	for (int tries = 0; tries < 100; tries++) {
 		char sfx[7];
 
@@ -125,7 +115,7 @@ storage_file_create(int dirfd, char *name, size_t namesz, int *named)
 			r /= sizeof(al) - 1;
 		}
 		sfx[6] = '\0';
-		r = storage_mix(r + (uint64_t)tries);
+		r = splitmix64_hash(r + (uint64_t)tries);
 		snprintf(name, namesz, STORAGE_PREFIX "%ld-%s", (long)getpid(),
 			 sfx);
 		fd = openat(dirfd, name,
@@ -266,7 +256,7 @@ storage_fs_name(int fd, char *buf, size_t n)
 	snprintf(buf, n, "0x%lx", (unsigned long)sf.f_type);
 }
 
-static int
+int64_t
 storage_pio(int fd, int wr, void *buf, size_t len, uint64_t off)
 {
 	size_t got = 0;
@@ -283,10 +273,22 @@ storage_pio(int fd, int wr, void *buf, size_t len, uint64_t off)
 			return -errno;
 		}
 		if (k == 0)
-			return -EIO;
+			break;
 		got += (size_t)k;
 	}
-	return 0;
+	return (int64_t)got;
+}
+
+/* storage_pio of all len bytes: 0, -errno, or -EIO when the file ended
+** first. */
+static int
+storage_pio_all(int fd, int wr, void *buf, size_t len, uint64_t off)
+{
+	int64_t n = storage_pio(fd, wr, buf, len, off);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
 }
 
 int
@@ -298,7 +300,7 @@ storage_layout(int fd, uint64_t size, void *buf, size_t chunk,
 		int rc;
 
 		storage_fill(buf, len, off, salt);
-		rc = storage_pio(fd, 1, buf, len, off);
+		rc = storage_pio_all(fd, 1, buf, len, off);
 		if (rc != 0) {
 			*at = off;
 			return rc;
@@ -317,7 +319,7 @@ storage_verify_file(int fd, uint64_t size, void *buf, size_t chunk,
 {
 	for (uint64_t off = 0; off < size; off += chunk) {
 		size_t len = size - off < chunk ? (size_t)(size - off) : chunk;
-		int rc = storage_pio(fd, 0, buf, len, off);
+		int rc = storage_pio_all(fd, 0, buf, len, off);
 		int64_t bad;
 
 		if (rc != 0) {

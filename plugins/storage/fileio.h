@@ -56,6 +56,11 @@ void storage_stamp(void *buf, size_t len, uint64_t off, uint64_t salt);
 int64_t storage_check(const void *buf, size_t len, uint64_t off,
 		      uint64_t salt);
 
+/* pread (wr 0) or pwrite (wr 1) of len bytes at off, over short
+** transfers and EINTR as fio does.  Returns the bytes moved, fewer than
+** len only when the file ended (a transfer of 0 bytes), or -errno. */
+int64_t storage_pio(int fd, int wr, void *buf, size_t len, uint64_t off);
+
 /* Writes the pattern over [0, size) with writes of `chunk` bytes from buf
 ** (aligned for O_DIRECT), then fsyncs.  On error *at is the offset. */
 int storage_layout(int fd, uint64_t size, void *buf, size_t chunk,

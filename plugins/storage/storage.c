@@ -31,6 +31,7 @@
 #include <dyno/plugin.h>
 
 #include "backing.h"
+#include "clock.h"
 #include "engine.h"
 #include "fileio.h"
 #include "hugemem.h"
@@ -108,15 +109,6 @@ struct storage_worker {
 	int short_io;
 	int verify_bad;             /* err_off is the first bad byte */
 };
-
-static uint64_t
-storage_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static const char *
 storage_opname(enum storage_op op)
@@ -230,22 +222,12 @@ storage_emit_artifact(void *arg, const char *name, const char *value)
 	a->h->artifact(a->ctx, name, value);
 }
 
-static int
-storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
-	      enum storage_kind kind)
+/* Reads the probe's parameters into st. */
+static void
+storage_params(const struct dyno_host *h, struct dyno_ctx *ctx,
+	       struct storage_state *st, enum storage_kind kind)
 {
-	struct storage_state *st = calloc(1, sizeof(*st));
-	uint64_t free_b = 0, at = 0;
-	double max_fill;
-	const char *eng;
-	char fs[64];
-	int rc, want_direct;
-
-	if (st == NULL)
-		return h->fail(ctx, "out of memory");
 	st->kind = kind;
-	st->fd = -1;
-	st->dirfd = -1;
 	st->size = h->param_size(ctx, "size");
 	st->block = h->param_size(ctx, "block");
 	st->runtime_ns = h->param_duration_ns(ctx, "runtime");
@@ -253,8 +235,6 @@ storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	st->verify = h->param_bool(ctx, "verify");
 	st->sim_no_uring = h->param_bool(ctx, "simulate_no_uring");
 	st->sim_enospc = h->param_bool(ctx, "simulate_enospc");
-	max_fill = h->param_float(ctx, "max_fill");
-	want_direct = h->param_bool(ctx, "direct");
 	if (kind == STORAGE_FSYNC) {
 		st->depth = 1;
 		st->batch = 1;
@@ -270,8 +250,164 @@ storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 		st->read_pct = (unsigned)h->param_int(ctx, "read_pct");
 	st->mem = strcmp(h->param_str(ctx, "mem"), "huge") == 0
 			  ? HUGEMEM_HUGE : HUGEMEM_SMALL;
-	eng = h->param_str(ctx, "engine");
-	st->want_uring = strcmp(eng, "io_uring") == 0;
+	st->want_uring = strcmp(h->param_str(ctx, "engine"), "io_uring") == 0;
+}
+
+/* Says what the directory is stored on (fs[] gets the file system's
+** name) and removes the leftovers of crashed runs in it. */
+static void
+storage_dir_artifacts(const struct dyno_host *h, struct dyno_ctx *ctx,
+		      struct storage_state *st, char *fs, size_t fsn)
+{
+	struct storage_emit_artifact a = { h, ctx };
+	int n;
+
+	h->artifact(ctx, "dir", st->dir);
+	/* Without /proc, at least the file system's magic. */
+	storage_fs_name(st->dirfd, fs, fsn);
+	if (storage_describe(st->dir, storage_emit_artifact, &a) != 0)
+		h->artifact(ctx, "filesystem", fs);
+	n = storage_cleanup_leftovers(st->dirfd);
+	if (n > 0) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%d", n);
+		h->artifact(ctx, "leftovers_removed", v);
+		h->log(ctx, DYNO_LOG_INFO, "removed %d leftover %s* file(s) in %s",
+		       n, STORAGE_PREFIX, st->dir);
+	}
+}
+
+/* Rounds size down to whole blocks and refuses a size that gives a job
+** no block or fills more than max_fill of the free space. */
+static int
+storage_check_size(const struct dyno_host *h, struct dyno_ctx *ctx,
+		   struct storage_state *st)
+{
+	double max_fill = h->param_float(ctx, "max_fill");
+	uint64_t free_b = 0;
+	int rc;
+
+	st->size -= st->size % st->block;
+	if (st->size / st->block < st->jobs)
+		return h->fail(ctx, "size is smaller than jobs (%u) x block (%llu "
+			       "B): each job needs at least one block", st->jobs,
+			       (unsigned long long)st->block);
+	rc = storage_free_bytes(st->dirfd, &free_b);
+	if (rc < 0)
+		return h->fail(ctx, "statvfs %s: %s", st->dir, strerror(-rc));
+	if ((double)st->size > max_fill * (double)free_b)
+		return h->fail(ctx, "size %llu B is more than max_fill %.0f%% of "
+			       "the %llu B free in %s (at most %llu B allowed)",
+			       (unsigned long long)st->size, max_fill * 100,
+			       (unsigned long long)free_b, st->dir,
+			       (unsigned long long)(max_fill * (double)free_b));
+	return DYNO_OK;
+}
+
+/* Creates the data file in the directory (storage_file_create). */
+static int
+storage_open_file(const struct dyno_host *h, struct dyno_ctx *ctx,
+		  struct storage_state *st)
+{
+	st->fd = storage_file_create(st->dirfd, st->name, sizeof(st->name),
+				     &st->named);
+	if (st->fd < 0) {
+		int rc = h->fail(ctx, "cannot create a file in %s: %s", st->dir,
+				 strerror(-st->fd));
+
+		st->fd = -1;
+		return rc;
+	}
+	if (st->named)
+		snprintf(st->where, sizeof(st->where), "%s/%s (unlinked)",
+			 st->dir, st->name);
+	else
+		snprintf(st->where, sizeof(st->where), "an O_TMPFILE file in %s",
+			 st->dir);
+	h->artifact(ctx, "file", st->named ? "named file, unlinked" : "O_TMPFILE");
+	return DYNO_OK;
+}
+
+/* direct=true: O_DIRECT on the file, or a note where the file system
+** (named fs) refuses it; a block direct I/O cannot align fails. */
+static int
+storage_open_direct(const struct dyno_host *h, struct dyno_ctx *ctx,
+		    struct storage_state *st, const char *fs)
+{
+	int sim, rc;
+	char note[256];
+
+	if (!h->param_bool(ctx, "direct")) {
+		h->artifact(ctx, "direct", "off: direct=false; page cache in the path");
+		return DYNO_OK;
+	}
+	sim = h->param_bool(ctx, "simulate_no_direct");
+	rc = sim ? -EINVAL : storage_set_direct(st->fd);
+	if (rc == 0) {
+		uint32_t al = storage_dio_align(st->fd);
+
+		st->direct = 1;
+		h->artifact(ctx, "direct", "on");
+		if (st->block % al != 0)
+			return h->fail(ctx, "block %llu B is not a multiple of %u B, "
+				       "the alignment direct I/O needs in %s "
+				       "(use a multiple of %u or direct=false)",
+				       (unsigned long long)st->block, al, st->dir,
+				       al);
+		return DYNO_OK;
+	}
+	snprintf(note, sizeof(note),
+		 "off: %s refuses O_DIRECT (%s%s); page cache in the path",
+		 fs, strerror(-rc), sim ? ", simulated by simulate_no_direct" : "");
+	h->artifact(ctx, "direct", note);
+	h->log(ctx, DYNO_LOG_WARN, "direct %s", note);
+	return DYNO_OK;
+}
+
+/* Picks the run's pattern seed and writes the whole file with it. */
+static int
+storage_lay_out(const struct dyno_host *h, struct dyno_ctx *ctx,
+		struct storage_state *st)
+{
+	uint64_t at = 0;
+	int rc;
+
+	if (getrandom(&st->salt, sizeof(st->salt), 0) != sizeof(st->salt))
+		st->salt = clock_ns() ^ ((uint64_t)getpid() << 40);
+	st->chunk = (size_t)st->block *
+		    (st->block >= (1u << 20) ? 1 : (1u << 20) / st->block);
+	if (st->chunk > st->size)
+		st->chunk = (size_t)st->size;
+	if (posix_memalign(&st->iobuf, 4096, st->chunk) != 0) {
+		st->iobuf = NULL;
+		return h->fail(ctx, "out of memory for a %zu B buffer", st->chunk);
+	}
+	/* The file is written fully (not sparse, not fallocated), so reads
+	** hit real blocks and writes overwrite allocated ones. */
+	rc = storage_layout(st->fd, st->size, st->iobuf, st->chunk, st->salt,
+			    &at);
+	if (rc < 0)
+		return h->fail(ctx, "laying out %s at offset %llu: %s", st->where,
+			       (unsigned long long)at, strerror(-rc));
+	if (!st->direct)
+		(void)posix_fadvise(st->fd, 0, 0, POSIX_FADV_DONTNEED);
+	return DYNO_OK;
+}
+
+static int
+storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
+	      enum storage_kind kind)
+{
+	struct storage_state *st = calloc(1, sizeof(*st));
+	char fs[64];
+	int rc;
+
+	if (st == NULL)
+		return h->fail(ctx, "out of memory");
+	st->fd = -1;
+	st->dirfd = -1;
+	storage_params(h, ctx, st, kind);
 #ifndef HAVE_LIBURING
 	if (st->want_uring) {
 		free(st);
@@ -282,116 +418,12 @@ storage_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state,
 	rc = storage_open_dir(h, ctx, st);
 	if (rc != DYNO_OK)
 		goto out;
-	h->artifact(ctx, "dir", st->dir);
-	{
-		struct storage_emit_artifact a = { h, ctx };
-
-		/* Without /proc, at least the file system's magic. */
-		storage_fs_name(st->dirfd, fs, sizeof(fs));
-		if (storage_describe(st->dir, storage_emit_artifact, &a) != 0)
-			h->artifact(ctx, "filesystem", fs);
-	}
-
-	rc = storage_cleanup_leftovers(st->dirfd);
-	if (rc > 0) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%d", rc);
-		h->artifact(ctx, "leftovers_removed", n);
-		h->log(ctx, DYNO_LOG_INFO, "removed %d leftover %s* file(s) in %s",
-		       rc, STORAGE_PREFIX, st->dir);
-	}
-
-	st->size -= st->size % st->block;
-	if (st->size / st->block < st->jobs) {
-		rc = h->fail(ctx, "size is smaller than jobs (%u) x block (%llu B): "
-			     "each job needs at least one block", st->jobs,
-			     (unsigned long long)st->block);
+	storage_dir_artifacts(h, ctx, st, fs, sizeof(fs));
+	if ((rc = storage_check_size(h, ctx, st)) != DYNO_OK ||
+	    (rc = storage_open_file(h, ctx, st)) != DYNO_OK ||
+	    (rc = storage_open_direct(h, ctx, st, fs)) != DYNO_OK ||
+	    (rc = storage_lay_out(h, ctx, st)) != DYNO_OK)
 		goto out;
-	}
-	rc = storage_free_bytes(st->dirfd, &free_b);
-	if (rc < 0) {
-		rc = h->fail(ctx, "statvfs %s: %s", st->dir, strerror(-rc));
-		goto out;
-	}
-	if ((double)st->size > max_fill * (double)free_b) {
-		rc = h->fail(ctx, "size %llu B is more than max_fill %.0f%% of the "
-			     "%llu B free in %s (at most %llu B allowed)",
-			     (unsigned long long)st->size, max_fill * 100,
-			     (unsigned long long)free_b, st->dir,
-			     (unsigned long long)(max_fill * (double)free_b));
-		goto out;
-	}
-
-	st->fd = storage_file_create(st->dirfd, st->name, sizeof(st->name),
-				     &st->named);
-	if (st->fd < 0) {
-		rc = h->fail(ctx, "cannot create a file in %s: %s", st->dir,
-			     strerror(-st->fd));
-		st->fd = -1;
-		goto out;
-	}
-	if (st->named)
-		snprintf(st->where, sizeof(st->where), "%s/%s (unlinked)",
-			 st->dir, st->name);
-	else
-		snprintf(st->where, sizeof(st->where), "an O_TMPFILE file in %s",
-			 st->dir);
-	h->artifact(ctx, "file", st->named ? "named file, unlinked" : "O_TMPFILE");
-
-	if (want_direct) {
-		int sim = h->param_bool(ctx, "simulate_no_direct");
-
-		rc = sim ? -EINVAL : storage_set_direct(st->fd);
-		if (rc == 0) {
-			uint32_t al = storage_dio_align(st->fd);
-
-			st->direct = 1;
-			h->artifact(ctx, "direct", "on");
-			if (st->block % al != 0) {
-				rc = h->fail(ctx, "block %llu B is not a multiple of %u B, "
-					     "the alignment direct I/O needs in %s "
-					     "(use a multiple of %u or direct=false)",
-					     (unsigned long long)st->block, al,
-					     st->dir, al);
-				goto out;
-			}
-		} else {
-			char note[256];
-
-			snprintf(note, sizeof(note),
-				 "off: %s refuses O_DIRECT (%s%s); page cache in the path",
-				 fs, strerror(-rc),
-				 sim ? ", simulated by simulate_no_direct" : "");
-			h->artifact(ctx, "direct", note);
-			h->log(ctx, DYNO_LOG_WARN, "direct %s", note);
-		}
-	} else {
-		h->artifact(ctx, "direct", "off: direct=false; page cache in the path");
-	}
-
-	if (getrandom(&st->salt, sizeof(st->salt), 0) != sizeof(st->salt))
-		st->salt = storage_now() ^ ((uint64_t)getpid() << 40);
-	st->chunk = (size_t)st->block *
-		    (st->block >= (1u << 20) ? 1 : (1u << 20) / st->block);
-	if (st->chunk > st->size)
-		st->chunk = (size_t)st->size;
-	if (posix_memalign(&st->iobuf, 4096, st->chunk) != 0) {
-		st->iobuf = NULL;
-		rc = h->fail(ctx, "out of memory for a %zu B buffer", st->chunk);
-		goto out;
-	}
-	/* The file is written fully (not sparse, not fallocated), so reads
-	** hit real blocks and writes overwrite allocated ones. */
-	rc = storage_layout(st->fd, st->size, st->iobuf, st->chunk, st->salt,
-			    &at);
-	if (rc < 0) {
-		rc = h->fail(ctx, "laying out %s at offset %llu: %s", st->where,
-			     (unsigned long long)at, strerror(-rc));
-		goto out;
-	}
-	if (!st->direct)
-		(void)posix_fadvise(st->fd, 0, 0, POSIX_FADV_DONTNEED);
 	*state = st;
 	return DYNO_OK;
 out:
@@ -500,7 +532,7 @@ static int
 storage_stopping(struct storage_worker *w)
 {
 	return atomic_load_explicit(&w->run->stop, memory_order_relaxed) ||
-	       storage_now() >= w->run->deadline;
+	       clock_ns() >= w->run->deadline;
 }
 
 /* Keeps the engine's depth of I/Os in flight until the deadline. */
@@ -528,7 +560,7 @@ storage_loop_io(struct storage_worker *w)
 			int rc;
 
 			storage_prepare(w, r);
-			r->t_submit = storage_now();
+			r->t_submit = clock_ns();
 			rc = e->ops->submit(e, r);
 			if (rc < 0) {
 				w->err = -rc;
@@ -544,7 +576,7 @@ storage_loop_io(struct storage_worker *w)
 			failed = 1;
 			goto drain;
 		}
-		now = storage_now();
+		now = clock_ns();
 		for (int i = 0; i < n; i++) {
 			if (storage_complete(w, done[i], done[i]->t_submit, now,
 					     1) != 0) {
@@ -559,7 +591,7 @@ drain:
 	** in the last window, as fio counts its in-flight I/Os. */
 	while (e->inflight > 0) {
 		int n = e->ops->reap(e, done, e->inflight, depth);
-		uint64_t now = storage_now();
+		uint64_t now = clock_ns();
 
 		if (n <= 0)
 			break;
@@ -588,7 +620,7 @@ storage_loop_fsync(struct storage_worker *w)
 		int rc;
 
 		storage_prepare(w, r);
-		t0 = r->t_submit = storage_now();
+		t0 = r->t_submit = clock_ns();
 		rc = e->ops->submit(e, r);
 		if (rc == 0)
 			rc = e->ops->reap(e, done, 1, 1) == 1 ? 0 : -EIO;
@@ -611,7 +643,7 @@ storage_loop_fsync(struct storage_worker *w)
 			break;
 		}
 		sync.len = r->len; /* books the write's bytes with the pair */
-		if (storage_complete(w, &sync, t0, storage_now(), 1) != 0)
+		if (storage_complete(w, &sync, t0, clock_ns(), 1) != 0)
 			break;
 		sync.len = 0;
 	}
@@ -628,7 +660,7 @@ storage_worker_main(void *arg)
 		storage_loop_fsync(w);
 	else
 		storage_loop_io(w);
-	w->t_end = storage_now();
+	w->t_end = clock_ns();
 	atomic_fetch_add(&w->run->finished, 1);
 	return NULL;
 }
@@ -694,68 +726,74 @@ storage_record_windows(const struct dyno_host *h, struct dyno_ctx *ctx,
 		windows_record(h, ctx, iops, ops, k, STORAGE_WINDOW_NS, last_ns);
 }
 
+/* Sums of the workers' windows, per direction ([0] reads, [1] writes). */
+struct storage_sums {
+	uint64_t *b[2], *o[2];      /* bytes and I/Os per window */
+	uint64_t tot_b[2], tot_o[2];
+};
+
+/* Prepares worker i of ws: its slice of the file, engine, buffers and
+** window arrays.  *use_uring and note[] as storage_open_engine.  DYNO_OK
+** or what h->fail returned. */
 static int
-storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+storage_worker_init(const struct dyno_host *h, struct dyno_ctx *ctx,
+		    const struct storage_state *st, struct storage_run *run,
+		    struct storage_worker *w, unsigned i, int *use_uring,
+		    char *note, size_t nn)
 {
-	struct storage_state *st = state;
-	struct storage_run run = { 0 };
-	struct storage_worker *ws = calloc(st->jobs, sizeof(*ws));
 	uint64_t per = (st->size / st->block / st->jobs) * st->block;
-	uint64_t *sb[2] = { NULL, NULL }, *so[2] = { NULL, NULL };
-	uint64_t t_end = 0, el, last, tot_b[2] = { 0, 0 }, tot_o[2] = { 0, 0 };
-	int use_uring = st->want_uring, rc = DYNO_OK, capped = 0;
-	unsigned started = 0;
-	char note[256] = "", bnote[160];
-	size_t k;
+	char bnote[160];
+	unsigned d;
 
-	if (ws == NULL)
+	w->st = st;
+	w->run = run;
+	w->region_off = per * i;
+	w->region_len = per;
+	w->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ st->salt;
+	if (w->rng == 0)
+		w->rng = 1;
+	if (storage_open_engine(st, w, use_uring, note, nn) != 0)
 		return h->fail(ctx, "out of memory");
-	run.nwin = (size_t)((st->runtime_ns + STORAGE_WINDOW_NS - 1) /
-			    STORAGE_WINDOW_NS);
-	if (run.nwin == 0)
-		run.nwin = 1;
-	for (unsigned i = 0; i < st->jobs; i++) {
-		struct storage_worker *w = &ws[i];
-		unsigned d;
+	d = w->eng.depth;
+	if (hugemem_alloc(&w->iob, (size_t)d * st->block, st->mem,
+			  bnote, sizeof(bnote)) != 0)
+		return h->fail(ctx, "out of memory for %u buffers of %llu B",
+			       d, (unsigned long long)st->block);
+	w->bufs = w->iob.p;
+	if (i == 0)
+		h->artifact(ctx, "buffers", bnote);
+	w->reqs = calloc(d, sizeof(*w->reqs));
+	for (int j = 0; j < 2; j++) {
+		w->wbytes[j] = calloc(run->nwin, sizeof(uint64_t));
+		w->wops[j] = calloc(run->nwin, sizeof(uint64_t));
+	}
+	if (w->reqs == NULL || !w->wbytes[0] || !w->wbytes[1] ||
+	    !w->wops[0] || !w->wops[1])
+		return h->fail(ctx, "out of memory");
+	/* Random, non-zero content once; writes then only stamp it. */
+	storage_fill(w->bufs, (size_t)d * st->block, (uint64_t)(i + 1) << 48,
+		     st->salt);
+	for (unsigned j = 0; j < d; j++) {
+		w->reqs[j].buf = w->bufs + (size_t)j * st->block;
+		w->reqs[j].slot = j;
+	}
+	return DYNO_OK;
+}
 
-		w->st = st;
-		w->run = &run;
-		w->region_off = per * i;
-		w->region_len = per;
-		w->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ st->salt;
-		if (w->rng == 0)
-			w->rng = 1;
-		if (storage_open_engine(st, w, &use_uring, note, sizeof(note)) != 0) {
-			rc = h->fail(ctx, "out of memory");
-			goto out;
-		}
-		d = w->eng.depth;
-		if (hugemem_alloc(&w->iob, (size_t)d * st->block, st->mem,
-				  bnote, sizeof(bnote)) != 0) {
-			rc = h->fail(ctx, "out of memory for %u buffers of %llu B",
-				     d, (unsigned long long)st->block);
-			goto out;
-		}
-		w->bufs = w->iob.p;
-		if (i == 0)
-			h->artifact(ctx, "buffers", bnote);
-		w->reqs = calloc(d, sizeof(*w->reqs));
-		for (int j = 0; j < 2; j++) {
-			w->wbytes[j] = calloc(run.nwin, sizeof(uint64_t));
-			w->wops[j] = calloc(run.nwin, sizeof(uint64_t));
-		}
-		if (w->reqs == NULL || !w->wbytes[0] || !w->wbytes[1] ||
-		    !w->wops[0] || !w->wops[1]) {
-			rc = h->fail(ctx, "out of memory");
-			goto out;
-		}
-		/* Random, non-zero content once; writes then only stamp it. */
-		storage_fill(w->bufs, (size_t)d * st->block, (uint64_t)(i + 1) << 48,
-			     st->salt);
-		for (unsigned j = 0; j < d; j++) {
-			w->reqs[j].buf = w->bufs + (size_t)j * st->block;
-			w->reqs[j].slot = j;
-		}
+/* Prepares every worker, then says which engine they use. */
+static int
+storage_workers_init(const struct dyno_host *h, struct dyno_ctx *ctx,
+		     const struct storage_state *st, struct storage_run *run,
+		     struct storage_worker *ws)
+{
+	int use_uring = st->want_uring, rc;
+	char note[256] = "";
+
+	for (unsigned i = 0; i < st->jobs; i++) {
+		rc = storage_worker_init(h, ctx, st, run, &ws[i], i, &use_uring,
+					 note, sizeof(note));
+		if (rc != DYNO_OK)
+			return rc;
 	}
 	h->artifact(ctx, "engine", ws[0].eng.ops->name);
 	if (note[0] != '\0') {
@@ -765,24 +803,36 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	if (!use_uring && st->depth > 1 && st->kind != STORAGE_FSYNC)
 		h->artifact(ctx, "depth_note", "psync is synchronous: depth "
 			    "ignored (use jobs for parallelism)");
+	return DYNO_OK;
+}
 
-	run.t0 = storage_now();
-	run.deadline = run.t0 + st->runtime_ns;
+/* Starts the workers, waits for them to finish, joins them; DYNO_OK, or
+** the failure to start one. */
+static int
+storage_workers_run(const struct dyno_host *h, struct dyno_ctx *ctx,
+		    const struct storage_state *st, struct storage_run *run,
+		    struct storage_worker *ws)
+{
+	unsigned started = 0;
+	int rc = DYNO_OK;
+
+	run->t0 = clock_ns();
+	run->deadline = run->t0 + st->runtime_ns;
 	for (; started < st->jobs; started++)
 		if (pthread_create(&ws[started].tid, NULL, storage_worker_main,
 				   &ws[started]) != 0) {
-			atomic_store(&run.stop, 1);
+			atomic_store(&run->stop, 1);
 			rc = h->fail(ctx, "cannot start worker thread %u", started);
 			break;
 		}
 	/* The workers stop at the deadline.  should_stop() cannot become
 	** true for statistics before anything is recorded, so here it only
 	** means --max-time has passed or the user pressed Ctrl-C. */
-	while (atomic_load(&run.finished) < started) {
+	while (atomic_load(&run->finished) < started) {
 		struct timespec ts = { 0, STORAGE_POLL_NS };
 
-		if (!atomic_load(&run.stop) && h->should_stop(ctx)) {
-			atomic_store(&run.stop, 1);
+		if (!atomic_load(&run->stop) && h->should_stop(ctx)) {
+			atomic_store(&run->stop, 1);
 			h->artifact(ctx, "stopped_early",
 				    "dyno asked the probe to stop before runtime "
 				    "(--max-time or Ctrl-C)");
@@ -791,58 +841,69 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	}
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
-	if (rc != DYNO_OK)
-		goto out;
+	return rc;
+}
 
+/* Fails the probe for the first worker that met an error or bad data;
+** else sets *t_end to when the last one stopped. */
+static int
+storage_workers_check(const struct dyno_host *h, struct dyno_ctx *ctx,
+		      const struct storage_state *st,
+		      const struct storage_worker *ws, uint64_t *t_end)
+{
 	for (unsigned i = 0; i < st->jobs; i++) {
 		const struct storage_worker *w = &ws[i];
 
-		if (w->verify_bad) {
-			rc = h->fail(ctx, "verify: data read at offset %llu of %s "
-				     "differs from what was written",
-				     (unsigned long long)w->err_off, st->where);
-			goto out;
-		}
-		if (w->err != 0) {
-			rc = h->fail(ctx, "%s %s at offset %llu: %s%s",
-				     storage_opname(w->err_op), st->where,
-				     (unsigned long long)w->err_off,
-				     w->short_io ? "short transfer, " : "",
-				     strerror(w->err));
-			goto out;
-		}
-		if (w->t_end > t_end)
-			t_end = w->t_end;
+		if (w->verify_bad)
+			return h->fail(ctx, "verify: data read at offset %llu of "
+				       "%s differs from what was written",
+				       (unsigned long long)w->err_off, st->where);
+		if (w->err != 0)
+			return h->fail(ctx, "%s %s at offset %llu: %s%s",
+				       storage_opname(w->err_op), st->where,
+				       (unsigned long long)w->err_off,
+				       w->short_io ? "short transfer, " : "",
+				       strerror(w->err));
+		if (w->t_end > *t_end)
+			*t_end = w->t_end;
 	}
+	return DYNO_OK;
+}
 
-	/* Windows: sum over workers; a last window shorter than half a
-	** window joins the one before, so the mean of the samples stays
-	** within a few per cent of total / time. */
+/* Sums the workers' windows into s (allocated here, freed by the caller
+** also on failure). */
+static int
+storage_sum_windows(const struct dyno_host *h, struct dyno_ctx *ctx,
+		    const struct storage_state *st, size_t nwin,
+		    const struct storage_worker *ws, struct storage_sums *s)
+{
 	for (int d = 0; d < 2; d++) {
-		sb[d] = calloc(run.nwin, sizeof(uint64_t));
-		so[d] = calloc(run.nwin, sizeof(uint64_t));
-		if (sb[d] == NULL || so[d] == NULL) {
-			rc = h->fail(ctx, "out of memory");
-			goto out;
-		}
+		s->b[d] = calloc(nwin, sizeof(uint64_t));
+		s->o[d] = calloc(nwin, sizeof(uint64_t));
+		if (s->b[d] == NULL || s->o[d] == NULL)
+			return h->fail(ctx, "out of memory");
 		for (unsigned i = 0; i < st->jobs; i++)
-			for (size_t j = 0; j < run.nwin; j++) {
-				sb[d][j] += ws[i].wbytes[d][j];
-				so[d][j] += ws[i].wops[d][j];
+			for (size_t j = 0; j < nwin; j++) {
+				s->b[d][j] += ws[i].wbytes[d][j];
+				s->o[d][j] += ws[i].wops[d][j];
 			}
-		for (size_t j = 0; j < run.nwin; j++) {
-			tot_b[d] += sb[d][j];
-			tot_o[d] += so[d][j];
+		for (size_t j = 0; j < nwin; j++) {
+			s->tot_b[d] += s->b[d][j];
+			s->tot_o[d] += s->o[d][j];
 		}
 	}
-	el = t_end - run.t0;
-	{
-		uint64_t *const all[4] = { sb[0], so[0], sb[1], so[1] };
+	return DYNO_OK;
+}
 
-		k = windows_close(el, STORAGE_WINDOW_NS, run.nwin, all, 4, &last);
-	}
+/* Records every worker's latencies, one sample per I/O, then the window
+** rates (windows 0..k, the last one last_ns long) the probe's kind has. */
+static void
+storage_record(const struct dyno_host *h, struct dyno_ctx *ctx,
+	       const struct storage_state *st, const struct storage_worker *ws,
+	       const struct storage_sums *s, size_t k, uint64_t last)
+{
+	int capped = 0;
 
-	/* Latencies, one sample per I/O, then the window rates. */
 	for (unsigned i = 0; i < st->jobs; i++)
 		for (int d = 0; d < 2; d++) {
 			const char *m = st->kind != STORAGE_MIXED ? "latency"
@@ -856,7 +917,7 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	case STORAGE_SEQWRITE: {
 		int d = st->kind == STORAGE_SEQREAD ? 0 : 1;
 
-		storage_record_windows(h, ctx, sb[d], so[d], k, last,
+		storage_record_windows(h, ctx, s->b[d], s->o[d], k, last,
 				       "throughput", NULL);
 		break;
 	}
@@ -864,61 +925,95 @@ storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	case STORAGE_RANDWRITE: {
 		int d = st->kind == STORAGE_RANDREAD ? 0 : 1;
 
-		storage_record_windows(h, ctx, sb[d], so[d], k, last,
+		storage_record_windows(h, ctx, s->b[d], s->o[d], k, last,
 				       "throughput", "iops");
 		break;
 	}
 	case STORAGE_MIXED:
-		if (tot_o[0] > 0)
-			storage_record_windows(h, ctx, sb[0], so[0], k, last,
+		if (s->tot_o[0] > 0)
+			storage_record_windows(h, ctx, s->b[0], s->o[0], k, last,
 					       "read_throughput", "read_iops");
-		if (tot_o[1] > 0)
-			storage_record_windows(h, ctx, sb[1], so[1], k, last,
+		if (s->tot_o[1] > 0)
+			storage_record_windows(h, ctx, s->b[1], s->o[1], k, last,
 					       "write_throughput", "write_iops");
 		break;
 	case STORAGE_FSYNC:
-		storage_record_windows(h, ctx, sb[1], so[1], k, last, NULL,
+		storage_record_windows(h, ctx, s->b[1], s->o[1], k, last, NULL,
 				       "iops");
 		break;
 	}
 	if (capped)
 		h->artifact(ctx, "latency_note", "latency samples capped at "
 			    "32Mi per worker and direction; the rest not recorded");
+}
+
+/* verify=true: reads the whole file back and checks the pattern. */
+static int
+storage_verify_after(const struct dyno_host *h, struct dyno_ctx *ctx,
+		     const struct storage_state *st)
+{
+	uint64_t at = 0;
+	int v = storage_verify_file(st->fd, st->size, st->iobuf, st->chunk,
+				    st->salt, &at);
+	char msg[128];
+
+	if (v == 1)
+		return h->fail(ctx, "verify: data read back at offset %llu of %s "
+			       "differs from what was written",
+			       (unsigned long long)at, st->where);
+	if (v < 0)
+		return h->fail(ctx, "verify: reading back %s at offset %llu: %s",
+			       st->where, (unsigned long long)at, strerror(-v));
+	snprintf(msg, sizeof(msg), "ok: %llu B read back and checked",
+		 (unsigned long long)st->size);
+	h->artifact(ctx, "verify", msg);
+	return DYNO_OK;
+}
+
+static int
+storage_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	struct storage_state *st = state;
+	struct storage_run run = { 0 };
+	struct storage_worker *ws = calloc(st->jobs, sizeof(*ws));
+	struct storage_sums s = { { NULL, NULL }, { NULL, NULL },
+				  { 0, 0 }, { 0, 0 } };
+	uint64_t t_end = 0, el, last;
+	int rc;
+	char v[128];
+	size_t k;
+
+	if (ws == NULL)
+		return h->fail(ctx, "out of memory");
+	run.nwin = (size_t)((st->runtime_ns + STORAGE_WINDOW_NS - 1) /
+			    STORAGE_WINDOW_NS);
+	if (run.nwin == 0)
+		run.nwin = 1;
+	if ((rc = storage_workers_init(h, ctx, st, &run, ws)) != DYNO_OK ||
+	    (rc = storage_workers_run(h, ctx, st, &run, ws)) != DYNO_OK ||
+	    (rc = storage_workers_check(h, ctx, st, ws, &t_end)) != DYNO_OK ||
+	    (rc = storage_sum_windows(h, ctx, st, run.nwin, ws, &s)) != DYNO_OK)
+		goto out;
+	/* A last window shorter than half a window joins the one before, so
+	** the mean of the samples stays within a few per cent of total /
+	** time. */
+	el = t_end - run.t0;
 	{
-		char v[128];
+		uint64_t *const all[4] = { s.b[0], s.o[0], s.b[1], s.o[1] };
 
-		snprintf(v, sizeof(v), "%llu read, %llu written in %.3f s",
-			 (unsigned long long)tot_b[0],
-			 (unsigned long long)tot_b[1], (double)el / 1e9);
-		h->artifact(ctx, "bytes", v);
+		k = windows_close(el, STORAGE_WINDOW_NS, run.nwin, all, 4, &last);
 	}
-
-	if (st->verify) {
-		uint64_t at = 0;
-		int v = storage_verify_file(st->fd, st->size, st->iobuf,
-					    st->chunk, st->salt, &at);
-		char msg[128];
-
-		if (v == 1) {
-			rc = h->fail(ctx, "verify: data read back at offset %llu "
-				     "of %s differs from what was written",
-				     (unsigned long long)at, st->where);
-			goto out;
-		}
-		if (v < 0) {
-			rc = h->fail(ctx, "verify: reading back %s at offset "
-				     "%llu: %s", st->where,
-				     (unsigned long long)at, strerror(-v));
-			goto out;
-		}
-		snprintf(msg, sizeof(msg), "ok: %llu B read back and checked",
-			 (unsigned long long)st->size);
-		h->artifact(ctx, "verify", msg);
-	}
+	storage_record(h, ctx, st, ws, &s, k, last);
+	snprintf(v, sizeof(v), "%llu read, %llu written in %.3f s",
+		 (unsigned long long)s.tot_b[0],
+		 (unsigned long long)s.tot_b[1], (double)el / 1e9);
+	h->artifact(ctx, "bytes", v);
+	if (st->verify)
+		rc = storage_verify_after(h, ctx, st);
 out:
 	for (int d = 0; d < 2; d++) {
-		free(sb[d]);
-		free(so[d]);
+		free(s.b[d]);
+		free(s.o[d]);
 	}
 	for (unsigned i = 0; i < st->jobs; i++)
 		storage_worker_free(&ws[i]);
