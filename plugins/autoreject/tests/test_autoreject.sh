@@ -87,8 +87,11 @@ expect "fit, EDF" 0 "$DYNO" $SP probe autoreject.fit source=edf \
 	path="$TMP/rec.edf" n_interpolate=1,2 cv=4 $ONCE log="$TMP/edf.json" --json
 jq_true "EDF: ECG skipped, 40 epochs" "$TMP/edf.json" \
 	'.n_epochs == 40 and (.channels | length) == 10 and .channels[9] == "O2"'
+# Uniform noise has no outliers, so the search may settle anywhere above
+# the largest peak-to-peak (4e-4 V here; 0.75e-3 to 1.04e-3 V was seen
+# over 12 runs): the upper bound only has to tell volts from mV or uV.
 jq_true "EDF: thresholds in volts" "$TMP/edf.json" \
-	'.thresholds.Fp1 > 1e-5 and .thresholds.Fp1 < 1e-3'
+	'.thresholds.Fp1 > 1e-5 and .thresholds.Fp1 < 1e-2'
 edf "$TMP/odd.edf" 20 Fp1 Cz Foo Bar
 expect "EDF unknown labels" 2 "$DYNO" $SP probe autoreject.fit source=edf \
 	path="$TMP/odd.edf" --json
