@@ -1083,6 +1083,8 @@ http_worker_main(void *arg)
 static void
 http_worker_free(struct http_worker *w)
 {
+	if (w->run == NULL)    /* never initialised: a worker before it failed */
+		return;
 	for (unsigned i = 0; w->c != NULL && i < w->nc; i++) {
 		if (w->c[i].fd >= 0)
 			close(w->c[i].fd);
@@ -1118,12 +1120,12 @@ http_worker_init(struct http_worker *w, struct http_run *run, unsigned idx,
 	w->rbuf = malloc(HTTP_RBUF + HTTP_CARRY);
 	w->wok = calloc(run->nwin, sizeof(*w->wok));
 	w->werr = calloc(run->nwin, sizeof(*w->werr));
+	for (unsigned i = 0; w->c != NULL && i < nc; i++)
+		w->c[i].fd = -1;
 	if (w->c == NULL || w->idle == NULL || w->pend == NULL ||
 	    w->rbuf == NULL ||
 	    w->wok == NULL || w->werr == NULL)
 		return -1;
-	for (unsigned i = 0; i < nc; i++)
-		w->c[i].fd = -1;
 	if (st->rate > 0)
 		w->period = 1e9 * st->threads / st->rate;
 	w->ep = epoll_create1(EPOLL_CLOEXEC);
