@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "ctx.h"
 #include "results.h"
 #include "stats.h"
 #include "xmalloc.h"
@@ -85,7 +85,7 @@ results_metrics_json(struct dyno_ctx *ctx)
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < ctx->nmetrics; i++) {
-		const struct host_metric *m = &ctx->metrics[i];
+		const struct ctx_metric *m = &ctx->metrics[i];
 
 		if (stats_samples_count(m->samples) == 0)
 			continue;

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "ctx.h"
 #include "host.h"
 #include "plugin_loader.h"
 #include "results.h"
@@ -120,7 +122,7 @@ probe_body(void *arg, int progress_fd)
 			    rc);
 		}
 	}
-	if (host_stop_requested && ctx.outcome == DYNO_OK)
+	if (ctx_stop_requested && ctx.outcome == DYNO_OK)
 		snprintf(ctx.reason, sizeof(ctx.reason), "stopped by the user");
 	out = json_pack("{s:s, s:s, s:o, s:o, s:O}",
 	    "status", status_name(ctx.outcome),
@@ -128,7 +130,7 @@ probe_body(void *arg, int progress_fd)
 	    "measurement", measure_to_json(&job->o->m, &info),
 	    "metrics", results_metrics_json(&ctx),
 	    "artifacts", ctx.artifacts);
-	host_ctx_fini(&ctx);
+	ctx_fini(&ctx);
 	return out;
 }
 
@@ -136,7 +138,7 @@ static void
 on_stop(int sig)
 {
 	(void)sig;
-	host_stop_requested = 1;
+	ctx_stop_requested = 1;
 }
 
 static void
@@ -255,7 +257,7 @@ progress_line(const struct progress_state *ps, const char *line)
 	if (sscanf(line, "P %lf %200[^\n]", &frac, note) < 1)
 		return;
 	fprintf(stderr, "\r\033[K%s %3.0f%% %.1fs %s", ps->id, frac * 100.0,
-		(double)(host_now_ns() - ps->start_ns) / 1e9, note);
+		(double)(clock_now_ns() - ps->start_ns) / 1e9, note);
 	fflush(stderr);
 }
 
@@ -287,7 +289,7 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 	char tail[TAIL_MAX], tailtxt[TAIL_MAX + 16];
 	size_t tail_len = 0, rlen = 0, rcap = 65536;
 	char *rbuf;
-	uint64_t start = host_now_ns();
+	uint64_t start = clock_now_ns();
 	int timed_out = 0, open_fds = 2, stop_sent = 0;
 	pid_t pid;
 
@@ -325,7 +327,7 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 			{ .fd = err[0], .events = POLLIN },
 		};
 		int wait_ms = 200;
-		uint64_t now = host_now_ns();
+		uint64_t now = clock_now_ns();
 		char buf[4096];
 
 		if (timeout_ns && now - start >= timeout_ns) {
@@ -389,7 +391,7 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 	while (wait4(pid, &status, 0, &oc->ru) < 0 && errno == EINTR)
 		;
 	oc->have_ru = 1;
-	oc->ns = host_now_ns() - start;
+	oc->ns = clock_now_ns() - start;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (ps->enabled)
@@ -423,12 +425,12 @@ static void
 isolate_none(body_fn fn, void *arg, struct outcome *oc)
 {
 	struct rusage before, after;
-	uint64_t start = host_now_ns();
+	uint64_t start = clock_now_ns();
 
 	getrusage(RUSAGE_SELF, &before);
 	oc->body = fn(arg, -1);
 	getrusage(RUSAGE_SELF, &after);
-	oc->ns = host_now_ns() - start;
+	oc->ns = clock_now_ns() - start;
 	oc->ru = after;
 	timersub(&after.ru_utime, &before.ru_utime, &oc->ru.ru_utime);
 	timersub(&after.ru_stime, &before.ru_stime, &oc->ru.ru_stime);
@@ -470,17 +472,17 @@ runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 	snprintf(id, sizeof(id), "%s.%s", pl->desc->name, p->name);
 	prog.enabled = o->progress;
 	prog.id = id;
-	prog.start_ns = host_now_ns();
+	prog.start_ns = clock_now_ns();
 	results_timestamp(started, sizeof(started));
 	scratch = xasprintf("%s/dyno-%s-%ld-%llx", tmp && tmp[0] ? tmp : "/tmp",
-			    id, (long)getpid(), (unsigned long long)host_now_ns());
+			    id, (long)getpid(), (unsigned long long)clock_now_ns());
 	job.scratch = scratch;
 	if (o->no_fork)
 		isolate_none(probe_body, &job, &oc);
 	else
 		isolate_fork(probe_body, &job, o->timeout_ns, &prog, &oc);
 	/* A crashed or killed probe could not clean up after itself. */
-	host_remove_tree(scratch);
+	ctx_remove_tree(scratch);
 	free(scratch);
 
 	rec = json_object();
