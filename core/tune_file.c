@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "results.h"
+#include "strbuf.h"
 #include "tune.h"
 #include "tune_int.h"
 #include "xmalloc.h"
@@ -18,31 +19,6 @@
 ** expand a short text into a huge tree is refused instead. */
 #define READ_DEPTH_MAX 32
 #define READ_NODES_MAX 100000
-
-/* A growing byte buffer: each writer renders the whole file in memory
-** first, so the only I/O is one write of a finished text. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
 
 /*
 ** The shortest text that reads back as exactly v, and that every YAML
@@ -107,7 +83,7 @@ scalar_text(const json_t *v, char *tmp, size_t n)
 static int
 yaml_out(void *data, unsigned char *buffer, size_t size)
 {
-	buf_add(data, (const char *)buffer, size);
+	strbuf_add(data, (const char *)buffer, size);
 	return 1;
 }
 
@@ -221,7 +197,7 @@ tune_write_yaml(const struct tune *t, const char *path,
 		struct dyno_err *err)
 {
 	yaml_emitter_t em;
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	json_t *doc;
 	int rc;
 
@@ -239,10 +215,10 @@ tune_write_yaml(const struct tune *t, const char *path,
 		    "cannot write '%s': libyaml: %s", path,
 		    em.problem ? em.problem : "emitter error");
 	else
-		rc = results_write_atomic(path, b.p ? b.p : "", b.len, err);
+		rc = results_write_atomic(path, b.s ? b.s : "", b.len, err);
 	yaml_emitter_delete(&em);
 	json_decref(doc);
-	free(b.p);
+	strbuf_fini(&b);
 	return rc;
 }
 
@@ -267,27 +243,27 @@ shell_plain(const char *s)
 /* Printable text for the comment line: a fingerprint holding a newline
 ** must not end the comment. */
 static void
-buf_comment(struct buf *b, const json_t *v)
+env_comment(struct strbuf *b, const json_t *v)
 {
 	const char *s = json_is_string(v) ? json_string_value(v) : "none";
 
 	for (; *s; s++)
-		buf_add(b, (unsigned char)*s < 0x20 || *s == 0x7f ? "?" : s,
+		strbuf_add(b, (unsigned char)*s < 0x20 || *s == 0x7f ? "?" : s,
 		    1);
 }
 
 int
 tune_write_env(const struct tune *t, const char *path, struct dyno_err *err)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	json_t *names = jcheck(json_object());
 	int rc = 0;
 
-	buf_str(&b, "# dyno tune ");
-	buf_str(&b, t->date);
-	buf_str(&b, " fingerprint ");
-	buf_comment(&b, t->fingerprint);
-	buf_str(&b, "\n");
+	strbuf_addstr(&b, "# dyno tune ");
+	strbuf_addstr(&b, t->date);
+	strbuf_addstr(&b, " fingerprint ");
+	env_comment(&b, t->fingerprint);
+	strbuf_addstr(&b, "\n");
 	for (size_t i = 0; i < t->n && rc == 0; i++) {
 		const struct entry *e = &t->v[i];
 		char name[KEY_MAX + 1], tmp[64];
@@ -318,26 +294,26 @@ tune_write_env(const struct tune *t, const char *path, struct dyno_err *err)
 			break;
 		}
 		jset(names, name, json_string(e->key));
-		buf_str(&b, name);
-		buf_str(&b, "=");
+		strbuf_addstr(&b, name);
+		strbuf_addstr(&b, "=");
 		s = scalar_text(e->value, tmp, sizeof(tmp));
 		if (!json_is_string(e->value) || shell_plain(s)) {
-			buf_str(&b, s);
+			strbuf_addstr(&b, s);
 		} else {
-			buf_str(&b, "'");
+			strbuf_addstr(&b, "'");
 			for (; *s; s++)
 				if (*s == '\'')
-					buf_str(&b, "'\\''");
+					strbuf_addstr(&b, "'\\''");
 				else
-					buf_add(&b, s, 1);
-			buf_str(&b, "'");
+					strbuf_add(&b, s, 1);
+			strbuf_addstr(&b, "'");
 		}
-		buf_str(&b, "\n");
+		strbuf_addstr(&b, "\n");
 	}
 	if (rc == 0)
-		rc = results_write_atomic(path, b.p, b.len, err);
+		rc = results_write_atomic(path, b.s, b.len, err);
 	json_decref(names);
-	free(b.p);
+	strbuf_fini(&b);
 	return rc;
 }
 
@@ -346,17 +322,17 @@ tune_write_json(const struct tune *t, const char *path, struct dyno_err *err)
 {
 	json_t *doc = tune_to_json(t);
 	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	int rc;
 
 	json_decref(doc);
 	if (s == NULL)
 		jcheck(NULL);
-	buf_str(&b, s);
-	buf_str(&b, "\n");
+	strbuf_addstr(&b, s);
+	strbuf_addstr(&b, "\n");
 	free(s);
-	rc = results_write_atomic(path, b.p, b.len, err);
-	free(b.p);
+	rc = results_write_atomic(path, b.s, b.len, err);
+	strbuf_fini(&b);
 	return rc;
 }
 
