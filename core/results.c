@@ -95,6 +95,16 @@ results_metrics_json(struct dyno_ctx *ctx)
 	return o;
 }
 
+json_t *
+results_host(const json_t *inventory)
+{
+	char name[256] = "";
+
+	gethostname(name, sizeof(name) - 1);
+	return json_pack("{s:O?, s:s}", "fingerprint",
+	    json_object_get(inventory, "fingerprint"), "hostname", name);
+}
+
 void
 results_timestamp(char *buf, size_t n)
 {

@@ -14,6 +14,7 @@ strbuf_grow(struct strbuf *b, size_t n)
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
 		b->s = xrealloc(b->s, b->cap);
+		b->s[b->len] = '\0';
 	}
 }
 
