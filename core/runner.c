@@ -610,8 +610,8 @@ runner_concurrent(const struct loader_plugin *pl, const struct dyno_probe *p,
 		if (pids[i] > 0)
 			waitpid(pids[i], &status, 0);
 		if (rec == NULL)
-			rec = json_pack("{s:i, s:s++, s:s, s:s, s:o, s:o}", "schema",
-			    RESULTS_SCHEMA, "id", id, "", "status", "failed",
+			rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o}", "schema",
+			    RESULTS_SCHEMA, "id", id, "status", "failed",
 			    "message", "the instance process died without a result",
 			    "metrics", json_object(), "artifacts", json_object());
 		json_object_set_new(rec, "instance", json_integer(i));
