@@ -70,12 +70,12 @@ add_metric(struct dyno_ctx *ctx, const char *name, const char *unit,
 
 void
 ctx_init(struct dyno_ctx *ctx, const struct dyno_host *host,
-	 const struct loader_plugin *pl, const struct dyno_probe *p,
+	 const struct dyno_plugin *plugin, const struct dyno_probe *p,
 	 const struct param_set *ps, const struct measure_opts *opts)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->host = host;
-	ctx->plugin = pl;
+	ctx->plugin = plugin;
 	ctx->probe = p;
 	ctx->params = ps;
 	ctx->opts = opts;

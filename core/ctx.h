@@ -17,7 +17,6 @@
 #include "params.h"
 #include "stats.h"
 
-struct loader_plugin;
 struct measure_opts;
 
 /* One metric being collected. */
@@ -30,7 +29,7 @@ struct ctx_metric {
 
 struct dyno_ctx {
 	const struct dyno_host *host; /* the table the probe is called with */
-	const struct loader_plugin *plugin;
+	const struct dyno_plugin *plugin;  /* the probe's plugin descriptor */
 	const struct dyno_probe *probe;
 	const struct param_set *params;
 	const struct measure_opts *opts;
@@ -59,13 +58,13 @@ struct dyno_ctx {
 extern const struct dyno_metric ctx_iterate_metrics[];
 
 /*
-** Prepare ctx for probe p of plugin pl with resolved params, called
-** through host (borrowed, like the rest): metric collectors for the
-** declared metrics (run probes) or time/rate/bandwidth (iterate probes).
-** ctx_fini frees everything and removes the scratch directory.
+** Prepare ctx for probe p of the plugin described by plugin, with
+** resolved params, called through host (all borrowed): metric collectors
+** for the declared metrics (run probes) or ctx_iterate_metrics (iterate
+** probes).  ctx_fini frees everything and removes the scratch directory.
 */
 void ctx_init(struct dyno_ctx *ctx, const struct dyno_host *host,
-	      const struct loader_plugin *pl, const struct dyno_probe *p,
+	      const struct dyno_plugin *plugin, const struct dyno_probe *p,
 	      const struct param_set *ps, const struct measure_opts *opts);
 void ctx_fini(struct dyno_ctx *ctx);
 

@@ -13,7 +13,6 @@
 #include "clock.h"
 #include "host.h"
 #include "measure.h"
-#include "plugin_loader.h"
 #include "xmalloc.h"
 
 /* Log capture for entry points (see host.h); only the loader uses it. */
@@ -217,7 +216,7 @@ h_log(struct dyno_ctx *ctx, int level, const char *fmt, ...)
 	if (level >= DYNO_LOG_DEBUG && !host_debug_enabled())
 		return;
 	if (ctx != NULL)
-		fprintf(stderr, "dyno: %s.%s: %s: %s\n", ctx->plugin->desc->name,
+		fprintf(stderr, "dyno: %s.%s: %s: %s\n", ctx->plugin->name,
 			ctx->probe->name, lv, msg);
 	else
 		fprintf(stderr, "dyno: plugin: %s: %s\n", lv, msg);
@@ -355,14 +354,6 @@ const struct dyno_host *
 host_table(void)
 {
 	return &host;
-}
-
-void
-host_ctx_init(struct dyno_ctx *ctx, const struct loader_plugin *pl,
-	      const struct dyno_probe *p, const struct param_set *ps,
-	      const struct measure_opts *opts)
-{
-	ctx_init(ctx, &host, pl, p, ps, opts);
 }
 
 struct dyno_inventory *

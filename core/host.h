@@ -1,6 +1,6 @@
 /*
-** host.h - the host table handed to plugins, and a probe context bound
-** to it (the context itself is ctx.h's).
+** host.h - the host table handed to plugins (the context its calls take
+** is ctx.h's).
 */
 #ifndef DYNO_HOST_H
 #define DYNO_HOST_H
@@ -10,26 +10,17 @@
 #include "clock.h"
 #include "ctx.h"
 
-struct loader_plugin;
-struct measure_opts;
-
 /* The one host table. */
 const struct dyno_host *host_table(void);
 
 /*
-** ctx_init with the host table: prepare ctx for probe p of plugin pl with
-** resolved params.  ctx_fini frees everything and removes the scratch
-** directory.
-*/
-void host_ctx_init(struct dyno_ctx *ctx, const struct loader_plugin *pl,
-		   const struct dyno_probe *p, const struct param_set *ps,
-		   const struct measure_opts *opts);
-
-/*
 ** The names tests/test_measure.c and bench/bench_core.c call, from before
 ** the context and the clock had files of their own; the core calls
-** ctx_fini, ctx_metric and clock_now_ns.
+** ctx_init, ctx_fini, ctx_metric and clock_now_ns.  host_ctx_init wants
+** plugin_loader.h's struct loader_plugin where it is used.
 */
+#define host_ctx_init(ctx, pl, p, ps, opts) \
+	ctx_init(ctx, host_table(), (pl)->desc, p, ps, opts)
 #define host_ctx_fini(ctx)	ctx_fini(ctx)
 #define host_metric(ctx, name)	ctx_metric(ctx, name)
 #define host_now_ns()		clock_now_ns()

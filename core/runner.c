@@ -85,7 +85,7 @@ probe_body(void *arg, int progress_fd)
 	int rc = DYNO_OK, inited = 0, set_up = 0;
 	json_t *out;
 
-	host_ctx_init(&ctx, job->pl, p, job->ps, &job->o->m);
+	ctx_init(&ctx, h, d, p, job->ps, &job->o->m);
 	ctx.progress_fd = progress_fd;
 	ctx.scratch_want = job->scratch;
 	if (p->unavailable_reason != NULL)
