@@ -1,4 +1,4 @@
-/* runner.c - run a probe in a forked child: pipe protocol, timeout, status mapping, resources. */
+/* runner.c - run a probe (or N at once) in forked children: pipe protocol, timeout, status mapping, resources. */
 #include "config.h"
 
 #include <errno.h>

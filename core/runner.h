@@ -1,7 +1,8 @@
 /*
 ** runner.h - run one probe, isolated in a forked child by default: params
 ** already resolved, timeout -> SIGKILL -> "timeout", a signal -> "crashed
-** (SIGSEGV)" with the tail of the child's stderr, resources from wait4.
+** (SIGSEGV)" with the tail of the child's stderr, resources from wait4;
+** or n instances of one at once, started together.
 */
 #ifndef DYNO_RUNNER_H
 #define DYNO_RUNNER_H
