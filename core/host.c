@@ -2,22 +2,18 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "host.h"
 #include "measure.h"
-#include "plugin_loader.h"
 #include "xmalloc.h"
-
-volatile sig_atomic_t host_stop_requested;
 
 /* Log capture for entry points (see host.h); only the loader uses it. */
 static char *capture_buf;
@@ -40,15 +36,6 @@ host_debug_enabled(void)
 	const char *v = getenv("DYNO_DEBUG");
 
 	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
-}
-
-uint64_t
-host_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void set_outcome(struct dyno_ctx *ctx, int outcome, const char *fmt,
@@ -165,19 +152,10 @@ h_param_str(struct dyno_ctx *ctx, const char *name)
 	return pv ? pv->text : "";
 }
 
-struct host_metric *
-host_metric(struct dyno_ctx *ctx, const char *name)
-{
-	for (size_t i = 0; i < ctx->nmetrics; i++)
-		if (strcmp(ctx->metrics[i].name, name) == 0)
-			return &ctx->metrics[i];
-	return NULL;
-}
-
 static void
 h_record(struct dyno_ctx *ctx, const char *metric, double value)
 {
-	struct host_metric *m = host_metric(ctx, metric);
+	struct ctx_metric *m = ctx_metric(ctx, metric);
 
 	if (m == NULL) {
 		h_fail(ctx, "plugin bug: record() of metric '%s', not declared "
@@ -195,7 +173,7 @@ h_record(struct dyno_ctx *ctx, const char *metric, double value)
 static int
 h_should_stop(struct dyno_ctx *ctx)
 {
-	if (host_stop_requested)
+	if (ctx_stop_requested)
 		return 1;
 	return measure_should_stop(ctx);
 }
@@ -214,29 +192,7 @@ h_progress(struct dyno_ctx *ctx, double fraction, const char *note)
 		return;
 	/* The plugin reports its own progress: the harness stops guessing. */
 	ctx->own_progress = 1;
-	host_progress(ctx, fraction, note);
-}
-
-void
-host_progress(struct dyno_ctx *ctx, double fraction, const char *note)
-{
-	char line[256];
-	int n;
-
-	if (ctx->progress_fd < 0)
-		return;
-	if (!(fraction >= 0.0))
-		fraction = 0.0;
-	if (fraction > 1.0)
-		fraction = 1.0;
-	/* One short line per update; the parent ignores what it can't parse. */
-	n = snprintf(line, sizeof(line), "P %.4f %.200s\n", fraction,
-		     note ? note : "");
-	for (int i = 0; i < n; i++)
-		if (line[i] == '\n' && i != n - 1)
-			line[i] = ' ';
-	if (n > 0 && write(ctx->progress_fd, line, (size_t)n) < 0)
-		ctx->progress_fd = -1;
+	ctx_progress(ctx, fraction, note);
 }
 
 static void h_log(struct dyno_ctx *ctx, int level, const char *fmt, ...)
@@ -260,7 +216,7 @@ h_log(struct dyno_ctx *ctx, int level, const char *fmt, ...)
 	if (level >= DYNO_LOG_DEBUG && !host_debug_enabled())
 		return;
 	if (ctx != NULL)
-		fprintf(stderr, "dyno: %s.%s: %s: %s\n", ctx->plugin->desc->name,
+		fprintf(stderr, "dyno: %s.%s: %s: %s\n", ctx->plugin->name,
 			ctx->probe->name, lv, msg);
 	else
 		fprintf(stderr, "dyno: plugin: %s: %s\n", lv, msg);
@@ -382,7 +338,7 @@ static const struct dyno_host host = {
 	.param_bool = h_param_bool,
 	.param_str = h_param_str,
 	.record = h_record,
-	.now_ns = host_now_ns,
+	.now_ns = clock_now_ns,
 	.should_stop = h_should_stop,
 	.set_bytes_per_op = h_set_bytes_per_op,
 	.progress = h_progress,
@@ -398,73 +354,6 @@ const struct dyno_host *
 host_table(void)
 {
 	return &host;
-}
-
-static struct host_metric *
-add_metric(struct dyno_ctx *ctx, const char *name, const char *unit,
-	   enum dyno_better better)
-{
-	struct host_metric *m;
-
-	ctx->metrics = xreallocarray(ctx->metrics, ctx->nmetrics + 1,
-				     sizeof(*ctx->metrics));
-	m = &ctx->metrics[ctx->nmetrics++];
-	m->name = name;
-	m->unit = unit;
-	m->better = better;
-	m->samples = stats_samples_new();
-	return m;
-}
-
-void
-host_ctx_init(struct dyno_ctx *ctx, const struct loader_plugin *pl,
-	      const struct dyno_probe *p, const struct param_set *ps,
-	      const struct measure_opts *opts)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->plugin = pl;
-	ctx->probe = p;
-	ctx->params = ps;
-	ctx->opts = opts;
-	ctx->artifacts = json_object();
-	ctx->progress_fd = -1;
-	if (p->iterate != NULL) {
-		add_metric(ctx, "time", "s", DYNO_BETTER_LOWER);
-		add_metric(ctx, "rate", "op/s", DYNO_BETTER_HIGHER);
-		add_metric(ctx, "bandwidth", "B/s", DYNO_BETTER_HIGHER);
-	}
-	for (size_t i = 0; p->metrics && p->metrics[i].name; i++)
-		if (host_metric(ctx, p->metrics[i].name) == NULL)
-			add_metric(ctx, p->metrics[i].name, p->metrics[i].unit,
-				   p->metrics[i].better);
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	remove(path);
-	return 0;
-}
-
-void
-host_remove_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-void
-host_ctx_fini(struct dyno_ctx *ctx)
-{
-	for (size_t i = 0; i < ctx->nmetrics; i++)
-		stats_samples_free(ctx->metrics[i].samples);
-	free(ctx->metrics);
-	json_decref(ctx->artifacts);
-	if (ctx->scratch != NULL) {
-		host_remove_tree(ctx->scratch);
-		free(ctx->scratch);
-	}
-	memset(ctx, 0, sizeof(*ctx));
 }
 
 struct dyno_inventory *

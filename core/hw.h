@@ -1,7 +1,8 @@
 /*
 ** hw.h - hardware inventory: hwloc for packages, cores, threads, caches and
 ** NUMA; /proc and sysfs for the CPU model and ISA flags, memory, OS, block
-** devices and network interfaces.
+** devices and network interfaces (hw.c); its fingerprint
+** (hw_fingerprint.c); the text `dyno hw` prints (hw_print.c).
 */
 #ifndef DYNO_HW_H
 #define DYNO_HW_H
@@ -27,11 +28,15 @@ json_t *hw_collect(struct dyno_err *err);
 ** return it (borrowed from inv, valid until that key is replaced).  An
 ** existing "fingerprint" key is ignored, so calling it again gives the same
 ** value.  Returns NULL only when inv is not an object or jansson runs out
-** of memory.
+** of memory.  (hw_fingerprint.c)
 */
 const char *hw_fingerprint(json_t *inv);
 
-/* Print inv for humans, aligned, sizes scaled. */
+/* Nonzero when key is one of the top-level keys hw_collect writes;
+** any other came from a plugin. */
+int hw_is_own_key(const char *key);
+
+/* Print inv for humans, aligned, sizes scaled (hw_print.c). */
 void hw_print(FILE *fp, const json_t *inv);
 
 #endif

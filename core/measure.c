@@ -4,9 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "host.h"
+#include "clock.h"
+#include "ctx.h"
 #include "measure.h"
-#include "plugin_loader.h"
 
 /* Re-evaluating the CI on every should_stop() call would cost more than
 ** a fast probe's own work; once per interval is plenty. */
@@ -26,7 +26,7 @@ tick(struct dyno_ctx *ctx, uint64_t now, uint64_t start, const char *phase)
 		return;
 	ctx->last_progress_ns = now;
 	frac = span ? (double)(now - start) / (double)span : 0.0;
-	host_progress(ctx, frac > 0.99 ? 0.99 : frac, phase);
+	ctx_progress(ctx, frac > 0.99 ? 0.99 : frac, phase);
 }
 
 void
@@ -83,11 +83,10 @@ worst_rel_ci(struct dyno_ctx *ctx, uint64_t min_samples)
 static int
 timed(struct dyno_ctx *ctx, void *state, uint64_t n, uint64_t *dt)
 {
-	const struct dyno_host *h = host_table();
-	uint64_t t0 = host_now_ns();
-	int rc = ctx->probe->iterate(h, ctx, state, n);
+	uint64_t t0 = clock_now_ns();
+	int rc = ctx->probe->iterate(ctx->host, ctx, state, n);
 
-	*dt = host_now_ns() - t0;
+	*dt = clock_now_ns() - t0;
 	if (rc == DYNO_OK && ctx->outcome != DYNO_OK)
 		rc = ctx->outcome;
 	return rc;
@@ -113,33 +112,33 @@ int
 measure_iterate(struct dyno_ctx *ctx, void *state, struct measure_info *info)
 {
 	const struct measure_opts *o = ctx->opts;
-	struct host_metric *mt = host_metric(ctx, "time");
-	struct host_metric *mr = host_metric(ctx, "rate");
-	struct host_metric *mb = host_metric(ctx, "bandwidth");
+	struct ctx_metric *mt = ctx_metric(ctx, "time");
+	struct ctx_metric *mr = ctx_metric(ctx, "rate");
+	struct ctx_metric *mb = ctx_metric(ctx, "bandwidth");
 	uint64_t n = 1, dt = 0, start, now;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
 	/* Warm up and calibrate together: a warm-up batch is as good a
 	** calibration point as any, and a cold one is discarded anyway. */
-	start = host_now_ns();
+	start = clock_now_ns();
 	for (;;) {
 		rc = timed(ctx, state, n, &dt);
 		if (rc != DYNO_OK)
 			return rc;
-		now = host_now_ns();
+		now = clock_now_ns();
 		if (dt >= o->min_batch_ns && now - start >= o->warmup_ns)
 			break;
 		if (dt < o->min_batch_ns)
 			n = next_n(n, dt, o->min_batch_ns);
 		tick(ctx, now, start, "warming up");
-		if (host_stop_requested)
+		if (ctx_stop_requested)
 			return DYNO_OK;
 	}
 	info->warmup_s = (double)(now - start) / 1e9;
 	info->batch_size = n;
 
-	start = host_now_ns();
+	start = clock_now_ns();
 	for (;;) {
 		double per;
 
@@ -156,9 +155,9 @@ measure_iterate(struct dyno_ctx *ctx, void *state, struct measure_info *info)
 		}
 		info->batches++;
 		info->iterations += n;
-		now = host_now_ns();
+		now = clock_now_ns();
 		tick(ctx, now, start, "measuring");
-		if (now - start >= o->max_time_ns || host_stop_requested)
+		if (now - start >= o->max_time_ns || ctx_stop_requested)
 			break;
 		if (now - start >= o->min_time_ns &&
 		    info->batches >= o->min_samples &&
@@ -179,7 +178,7 @@ measure_should_stop(struct dyno_ctx *ctx)
 
 	if (ctx->stopped)
 		return 1;
-	now = host_now_ns();
+	now = clock_now_ns();
 	el = now - ctx->run_start_ns;
 	tick(ctx, now, ctx->run_start_ns, "measuring");
 	if (el >= o->max_time_ns) {
@@ -201,12 +200,12 @@ measure_run(struct dyno_ctx *ctx, void *state, struct measure_info *info)
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	start = host_now_ns();
+	start = clock_now_ns();
 	ctx->run_start_ns = start;
-	rc = ctx->probe->run(host_table(), ctx, state);
+	rc = ctx->probe->run(ctx->host, ctx, state);
 	if (rc == DYNO_OK && ctx->outcome != DYNO_OK)
 		rc = ctx->outcome;
-	info->measured_s = (double)(host_now_ns() - start) / 1e9;
+	info->measured_s = (double)(clock_now_ns() - start) / 1e9;
 	info->rel_ci = worst_rel_ci(ctx, 1);
 	info->ci_met = info->rel_ci <= ctx->opts->ci_target;
 	for (size_t i = 0; i < ctx->nmetrics; i++)

@@ -1,6 +1,6 @@
 /*
-** measure.h - clocks, calibration of iteration counts and adaptive
-** stopping (Google Benchmark's calibration, hyperfine's "enough runs").
+** measure.h - calibration of iteration counts and adaptive stopping
+** (Google Benchmark's calibration, hyperfine's "enough runs").
 */
 #ifndef DYNO_MEASURE_H
 #define DYNO_MEASURE_H

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "ctx.h"
 #include "results.h"
 #include "stats.h"
 #include "xmalloc.h"
@@ -85,7 +85,7 @@ results_metrics_json(struct dyno_ctx *ctx)
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < ctx->nmetrics; i++) {
-		const struct host_metric *m = &ctx->metrics[i];
+		const struct ctx_metric *m = &ctx->metrics[i];
 
 		if (stats_samples_count(m->samples) == 0)
 			continue;
@@ -93,6 +93,16 @@ results_metrics_json(struct dyno_ctx *ctx)
 		    results_metric_json(m->unit, m->better, m->samples));
 	}
 	return o;
+}
+
+json_t *
+results_host(const json_t *inventory)
+{
+	char name[256] = "";
+
+	gethostname(name, sizeof(name) - 1);
+	return json_pack("{s:O?, s:s}", "fingerprint",
+	    json_object_get(inventory, "fingerprint"), "hostname", name);
 }
 
 void

@@ -25,6 +25,10 @@ json_t *results_metric_json(const char *unit, int better,
 /* Every metric of ctx that has samples.  New reference. */
 json_t *results_metrics_json(struct dyno_ctx *ctx);
 
+/* The "host" of a record: {"fingerprint": inventory's (null when it has
+** none), "hostname": this machine's}.  New reference. */
+json_t *results_host(const json_t *inventory);
+
 /* Current UTC time as "2026-11-23T12:34:56.789Z" into buf (>= 32 bytes). */
 void results_timestamp(char *buf, size_t n);
 

@@ -1,4 +1,4 @@
-/* runner.c - run a probe in a forked child: pipe protocol, timeout, status mapping, resources. */
+/* runner.c - run a probe (or N at once) in forked children: pipe protocol, timeout, status mapping, resources. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,10 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "ctx.h"
 #include "host.h"
 #include "plugin_loader.h"
 #include "results.h"
 #include "runner.h"
+#include "strbuf.h"
 #include "units.h"
 #include "xmalloc.h"
 
@@ -82,7 +85,7 @@ probe_body(void *arg, int progress_fd)
 	int rc = DYNO_OK, inited = 0, set_up = 0;
 	json_t *out;
 
-	host_ctx_init(&ctx, job->pl, p, job->ps, &job->o->m);
+	ctx_init(&ctx, h, d, p, job->ps, &job->o->m);
 	ctx.progress_fd = progress_fd;
 	ctx.scratch_want = job->scratch;
 	if (p->unavailable_reason != NULL)
@@ -120,7 +123,7 @@ probe_body(void *arg, int progress_fd)
 			    rc);
 		}
 	}
-	if (host_stop_requested && ctx.outcome == DYNO_OK)
+	if (ctx_stop_requested && ctx.outcome == DYNO_OK)
 		snprintf(ctx.reason, sizeof(ctx.reason), "stopped by the user");
 	out = json_pack("{s:s, s:s, s:o, s:o, s:O}",
 	    "status", status_name(ctx.outcome),
@@ -128,7 +131,7 @@ probe_body(void *arg, int progress_fd)
 	    "measurement", measure_to_json(&job->o->m, &info),
 	    "metrics", results_metrics_json(&ctx),
 	    "artifacts", ctx.artifacts);
-	host_ctx_fini(&ctx);
+	ctx_fini(&ctx);
 	return out;
 }
 
@@ -136,7 +139,7 @@ static void
 on_stop(int sig)
 {
 	(void)sig;
-	host_stop_requested = 1;
+	ctx_stop_requested = 1;
 }
 
 static void
@@ -255,18 +258,18 @@ progress_line(const struct progress_state *ps, const char *line)
 	if (sscanf(line, "P %lf %200[^\n]", &frac, note) < 1)
 		return;
 	fprintf(stderr, "\r\033[K%s %3.0f%% %.1fs %s", ps->id, frac * 100.0,
-		(double)(host_now_ns() - ps->start_ns) / 1e9, note);
+		(double)(clock_now_ns() - ps->start_ns) / 1e9, note);
 	fflush(stderr);
 }
 
-/* Handle complete lines in buf; keep a partial one. */
+/* Handle complete lines in b; keep a partial one. */
 static void
-consume_lines(char *buf, size_t *len, json_t **body,
-	      const struct progress_state *ps)
+consume_lines(struct strbuf *b, json_t **body, const struct progress_state *ps)
 {
-	char *start = buf, *nl;
+	char *start = b->s, *nl;
+	size_t rest;
 
-	while ((nl = memchr(start, '\n', (size_t)(buf + *len - start))) != NULL) {
+	while ((nl = memchr(start, '\n', (size_t)(b->s + b->len - start))) != NULL) {
 		*nl = '\0';
 		if (start[0] == 'R' && start[1] == ' ' && *body == NULL)
 			*body = json_loads(start + 2, 0, NULL);
@@ -274,8 +277,9 @@ consume_lines(char *buf, size_t *len, json_t **body,
 			progress_line(ps, start);
 		start = nl + 1;
 	}
-	*len = (size_t)(buf + *len - start);
-	memmove(buf, start, *len);
+	rest = (size_t)(b->s + b->len - start);
+	memmove(b->s, start, rest);
+	strbuf_setlen(b, rest);
 }
 
 static void
@@ -285,9 +289,9 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 	int res[2], err[2], status = 0;
 	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
 	char tail[TAIL_MAX], tailtxt[TAIL_MAX + 16];
-	size_t tail_len = 0, rlen = 0, rcap = 65536;
-	char *rbuf;
-	uint64_t start = host_now_ns();
+	size_t tail_len = 0;
+	struct strbuf rbuf = STRBUF_INIT;
+	uint64_t start = clock_now_ns();
 	int timed_out = 0, open_fds = 2, stop_sent = 0;
 	pid_t pid;
 
@@ -318,14 +322,13 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	rbuf = xmalloc(rcap);
 	while (open_fds > 0) {
 		struct pollfd pfd[2] = {
 			{ .fd = res[0], .events = POLLIN },
 			{ .fd = err[0], .events = POLLIN },
 		};
 		int wait_ms = 200;
-		uint64_t now = host_now_ns();
+		uint64_t now = clock_now_ns();
 		char buf[4096];
 
 		if (timeout_ns && now - start >= timeout_ns) {
@@ -372,24 +375,19 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 					(void)0;
 				continue;
 			}
-			if (rlen + (size_t)r + 1 > rcap) {
-				rcap = (rlen + (size_t)r + 1) * 2;
-				rbuf = xrealloc(rbuf, rcap);
-			}
-			memcpy(rbuf + rlen, buf, (size_t)r);
-			rlen += (size_t)r;
-			consume_lines(rbuf, &rlen, &oc->body, ps);
+			strbuf_add(&rbuf, buf, (size_t)r);
+			consume_lines(&rbuf, &oc->body, ps);
 		}
 	}
 	if (res[0] >= 0)
 		close(res[0]);
 	if (err[0] >= 0)
 		close(err[0]);
-	free(rbuf);
+	strbuf_fini(&rbuf);
 	while (wait4(pid, &status, 0, &oc->ru) < 0 && errno == EINTR)
 		;
 	oc->have_ru = 1;
-	oc->ns = host_now_ns() - start;
+	oc->ns = clock_now_ns() - start;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (ps->enabled)
@@ -423,12 +421,12 @@ static void
 isolate_none(body_fn fn, void *arg, struct outcome *oc)
 {
 	struct rusage before, after;
-	uint64_t start = host_now_ns();
+	uint64_t start = clock_now_ns();
 
 	getrusage(RUSAGE_SELF, &before);
 	oc->body = fn(arg, -1);
 	getrusage(RUSAGE_SELF, &after);
-	oc->ns = host_now_ns() - start;
+	oc->ns = clock_now_ns() - start;
 	oc->ru = after;
 	timersub(&after.ru_utime, &before.ru_utime, &oc->ru.ru_utime);
 	timersub(&after.ru_stime, &before.ru_stime, &oc->ru.ru_stime);
@@ -470,17 +468,17 @@ runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 	snprintf(id, sizeof(id), "%s.%s", pl->desc->name, p->name);
 	prog.enabled = o->progress;
 	prog.id = id;
-	prog.start_ns = host_now_ns();
+	prog.start_ns = clock_now_ns();
 	results_timestamp(started, sizeof(started));
 	scratch = xasprintf("%s/dyno-%s-%ld-%llx", tmp && tmp[0] ? tmp : "/tmp",
-			    id, (long)getpid(), (unsigned long long)host_now_ns());
+			    id, (long)getpid(), (unsigned long long)clock_now_ns());
 	job.scratch = scratch;
 	if (o->no_fork)
 		isolate_none(probe_body, &job, &oc);
 	else
 		isolate_fork(probe_body, &job, o->timeout_ns, &prog, &oc);
 	/* A crashed or killed probe could not clean up after itself. */
-	host_remove_tree(scratch);
+	ctx_remove_tree(scratch);
 	free(scratch);
 
 	rec = json_object();
@@ -518,6 +516,111 @@ runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 		json_object_set_new(rec, "artifacts", json_object());
 	json_decref(oc.body);
 	return rec;
+}
+
+/* One instance: wait for the start, run, send the record, exit. */
+static void
+instance(const struct loader_plugin *pl, const struct dyno_probe *p,
+	 const struct param_set *ps, const struct runner_opts *ro, int go,
+	 int out)
+{
+	struct runner_opts o = *ro;
+	char c;
+	json_t *rec;
+	char *text;
+
+	o.progress = 0;
+	if (read(go, &c, 1) < 0)
+		_exit(3);
+	rec = runner_run(pl, p, ps, &o);
+	text = json_dumps(rec, RESULTS_JSON_FLAGS);
+	json_decref(rec);
+	if (text != NULL && write_all(out, text, strlen(text)) < 0)
+		_exit(3);
+	free(text);
+	_exit(0);
+}
+
+/* Everything fd gives until it closes, as a record; NULL when that is
+** not one (the instance died first). */
+static json_t *
+collect(int fd)
+{
+	struct strbuf b = STRBUF_INIT;
+	json_t *rec;
+
+	for (;;) {
+		ssize_t r;
+
+		strbuf_grow(&b, 4096);
+		r = read(fd, b.s + b.len, b.cap - b.len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		strbuf_setlen(&b, b.len + (size_t)r);
+	}
+	close(fd);
+	rec = json_loads(b.s, 0, NULL);
+	strbuf_fini(&b);
+	return rec;
+}
+
+int
+runner_concurrent(const struct loader_plugin *pl, const struct dyno_probe *p,
+		  const struct param_set *ps, const struct runner_opts *o,
+		  int n, runner_keep_fn keep, void *arg, struct dyno_err *err)
+{
+	int go[2], *fds;
+	pid_t *pids;
+	char id[160];
+
+	if (pipe(go) < 0)
+		return dyno_err_set(err, DYNO_EIO, "concurrent: pipe: %s",
+				    strerror(errno));
+	snprintf(id, sizeof(id), "%s.%s", pl->desc->name, p->name);
+	fds = xcalloc((size_t)n, sizeof(int));
+	pids = xcalloc((size_t)n, sizeof(pid_t));
+	fflush(NULL);
+	for (int i = 0; i < n; i++) {
+		int out[2] = { -1, -1 };
+
+		pids[i] = -1;
+		fds[i] = -1;
+		if (pipe(out) < 0)
+			continue;
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			free(fds);
+			free(pids);
+			close(go[1]);
+			close(out[0]);
+			instance(pl, p, ps, o, go[0], out[1]);
+		}
+		close(out[1]);
+		fds[i] = pids[i] > 0 ? out[0] : (close(out[0]), -1);
+	}
+	/* Closing the write end wakes every instance at once. */
+	close(go[0]);
+	close(go[1]);
+	for (int i = 0; i < n; i++) {
+		json_t *rec = fds[i] >= 0 ? collect(fds[i]) : NULL;
+		int status;
+
+		if (pids[i] > 0)
+			waitpid(pids[i], &status, 0);
+		if (rec == NULL)
+			rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o}", "schema",
+			    RESULTS_SCHEMA, "id", id, "status", "failed",
+			    "message", "the instance process died without a result",
+			    "metrics", json_object(), "artifacts", json_object());
+		json_object_set_new(rec, "instance", json_integer(i));
+		json_object_set_new(rec, "concurrency", json_integer(n));
+		keep(arg, rec);
+	}
+	free(fds);
+	free(pids);
+	return 0;
 }
 
 struct inv_job {

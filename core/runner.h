@@ -1,7 +1,8 @@
 /*
 ** runner.h - run one probe, isolated in a forked child by default: params
 ** already resolved, timeout -> SIGKILL -> "timeout", a signal -> "crashed
-** (SIGSEGV)" with the tail of the child's stderr, resources from wait4.
+** (SIGSEGV)" with the tail of the child's stderr, resources from wait4;
+** or n instances of one at once, started together.
 */
 #ifndef DYNO_RUNNER_H
 #define DYNO_RUNNER_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "err.h"
 #include "measure.h"
 #include "params.h"
 
@@ -34,6 +36,23 @@ void runner_opts_default(struct runner_opts *o);
 */
 json_t *runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 		   const struct param_set *ps, const struct runner_opts *o);
+
+/* Takes over rec (a new reference): runner_concurrent's sink. */
+typedef void (*runner_keep_fn)(void *arg, json_t *rec);
+
+/*
+** Run n (>= 1) instances of probe p at once, each in its own process
+** started together (a pipe is the starting gun), each running runner_run
+** with o (without the progress line).  Each record, with "instance" and
+** "concurrency" added, goes to keep(arg, rec) in instance order as that
+** instance is collected; an instance that died without one gives a
+** "failed" record.  Returns 0, or DYNO_EIO with err filled (and nothing
+** run) when the starting pipe cannot be made.
+*/
+int runner_concurrent(const struct loader_plugin *pl, const struct dyno_probe *p,
+		      const struct param_set *ps, const struct runner_opts *o,
+		      int n, runner_keep_fn keep, void *arg,
+		      struct dyno_err *err);
 
 /*
 ** Ask every plugin with an inventory hook for its hardware facts, each in

@@ -1,15 +1,11 @@
-/* suite.c - the state behind a suite's dyno calls: probes, checks, counts, the run document. */
+/* suite.c - the suite model behind its dyno calls: probes, checks, counts, the run document. */
 #include "config.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "lua_state.h"
 #include "plugin_loader.h"
 #include "results.h"
 #include "suite.h"
@@ -17,7 +13,6 @@
 #include "threshold.h"
 #include "tune.h"
 #include "units.h"
-#include "xmalloc.h"
 
 void
 suite_init(struct suite *s)
@@ -85,34 +80,11 @@ suite_probe(struct suite *s, const char *id, char *const *kv, size_t nkv,
 	return rec;
 }
 
-/* One instance: wait for the start, run, send the record, exit. */
+/* keep, as runner_concurrent's sink. */
 static void
-instance(struct suite *s, const struct loader_plugin *pl,
-	 const struct dyno_probe *p, const struct param_set *ps, int go,
-	 int out)
+keep_instance(void *arg, json_t *rec)
 {
-	struct runner_opts o = s->ro;
-	char c;
-	json_t *rec;
-	char *text;
-	size_t len, off = 0;
-
-	o.progress = 0;
-	if (read(go, &c, 1) < 0)
-		_exit(3);
-	rec = runner_run(pl, p, ps, &o);
-	text = json_dumps(rec, RESULTS_JSON_FLAGS);
-	json_decref(rec);
-	len = text ? strlen(text) : 0;
-	while (off < len) {
-		ssize_t w = write(out, text + off, len - off);
-
-		if (w <= 0)
-			_exit(3);
-		off += (size_t)w;
-	}
-	free(text);
-	_exit(0);
+	keep(arg, rec);
 }
 
 long
@@ -123,8 +95,7 @@ suite_concurrent(struct suite *s, const char *id, char *const *kv, size_t nkv,
 	const struct dyno_probe *p = loader_find(s->loader, id, &pl);
 	long first = (long)json_array_size(s->results);
 	struct param_set ps;
-	int go[2], *fds;
-	pid_t *pids;
+	int rc;
 
 	if (p == NULL)
 		return dyno_err_set(err, DYNO_ENOENT, "unknown probe '%s'", id);
@@ -133,77 +104,10 @@ suite_concurrent(struct suite *s, const char *id, char *const *kv, size_t nkv,
 		    "concurrent: %d instances; expected 1..1024", n);
 	if (params_resolve(id, p->params, kv, nkv, &ps, err) < 0)
 		return -1;
-	if (pipe(go) < 0) {
-		params_free(&ps);
-		return dyno_err_set(err, DYNO_EIO, "concurrent: pipe: %s",
-				    strerror(errno));
-	}
 	s->ro.host = s->host;
-	fds = xcalloc((size_t)n, sizeof(int));
-	pids = xcalloc((size_t)n, sizeof(pid_t));
-	fflush(NULL);
-	for (int i = 0; i < n; i++) {
-		int out[2] = { -1, -1 };
-
-		pids[i] = -1;
-		fds[i] = -1;
-		if (pipe(out) < 0)
-			continue;
-		pids[i] = fork();
-		if (pids[i] == 0) {
-			free(fds);
-			free(pids);
-			close(go[1]);
-			close(out[0]);
-			instance(s, pl, p, &ps, go[0], out[1]);
-		}
-		close(out[1]);
-		fds[i] = pids[i] > 0 ? out[0] : (close(out[0]), -1);
-	}
-	/* Closing the write end wakes every instance at once. */
-	close(go[0]);
-	close(go[1]);
-	for (int i = 0; i < n; i++) {
-		json_t *rec = NULL;
-		char *buf = NULL;
-		size_t len = 0, cap = 0;
-		int status;
-
-		if (fds[i] >= 0) {
-			for (;;) {
-				ssize_t r;
-
-				if (len + 4096 + 1 > cap)
-					buf = xrealloc(buf, cap = (len + 4096 + 1) * 2);
-				r = read(fds[i], buf + len, cap - len - 1);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0)
-					break;
-				len += (size_t)r;
-			}
-			close(fds[i]);
-			if (buf != NULL) {
-				buf[len] = '\0';
-				rec = json_loads(buf, 0, NULL);
-			}
-			free(buf);
-		}
-		if (pids[i] > 0)
-			waitpid(pids[i], &status, 0);
-		if (rec == NULL)
-			rec = json_pack("{s:i, s:s++, s:s, s:s, s:o, s:o}", "schema",
-			    RESULTS_SCHEMA, "id", id, "", "status", "failed",
-			    "message", "the instance process died without a result",
-			    "metrics", json_object(), "artifacts", json_object());
-		json_object_set_new(rec, "instance", json_integer(i));
-		json_object_set_new(rec, "concurrency", json_integer(n));
-		keep(s, rec);
-	}
-	free(fds);
-	free(pids);
+	rc = runner_concurrent(pl, p, &ps, &s->ro, n, keep_instance, s, err);
 	params_free(&ps);
-	return first;
+	return rc < 0 ? rc : first;
 }
 
 static void
@@ -297,30 +201,6 @@ suite_exit_code(const struct suite *s, int run_rc)
 		return 2;
 	if (s->n_fail > 0)
 		return 1;
-	return 0;
-}
-
-int
-suite_run(struct suite *s, const char *path, struct dyno_err *err)
-{
-	char name[256] = "";
-	lua_State *L;
-	int rc;
-
-	s->path = path;
-	gethostname(name, sizeof(name) - 1);
-	s->host = json_pack("{s:O?, s:s}", "fingerprint",
-	    json_object_get(s->inventory, "fingerprint"), "hostname", name);
-	s->results = json_array();
-	s->verdicts = json_array();
-	L = lua_state_new(s, err);
-	if (L == NULL)
-		return err->code;
-	rc = lua_state_run_file(L, path, s->script_error,
-				sizeof(s->script_error));
-	lua_state_close(L);
-	if (rc < 0)
-		return dyno_err_set(err, DYNO_EINVAL, "%s", s->script_error);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
-** suite.h - running a Lua suite: the state a suite's `dyno` calls share
-** (plugins, runner options, results, verdicts, the tune), and the run
-** document written at the end.
+** suite.h - a Lua suite: the model its `dyno` calls share (plugins,
+** runner options, results, verdicts, the tune) and the run document
+** written at the end (suite.c), and running the suite file (suite_run.c,
+** the one part that knows Lua).
 */
 #ifndef DYNO_SUITE_H
 #define DYNO_SUITE_H
@@ -45,7 +46,7 @@ void suite_init(struct suite *s);
 void suite_fini(struct suite *s);
 
 /*
-** Run the suite file at path.  Returns 0 when the script ran to the end
+** Run the suite file at path (suite_run.c).  Returns 0 when the script ran to the end
 ** (verdicts may still have failed: see suite_exit_code), DYNO_EINVAL when
 ** it raised an error (s->script_error holds "file:line: message" and a
 ** traceback), or another negative code when it could not be loaded.
@@ -59,9 +60,8 @@ const json_t *suite_probe(struct suite *s, const char *id, char *const *kv,
 			  size_t nkv, struct dyno_err *err);
 
 /*
-** Run n instances of a probe at once, each in its own process started
-** together (a pipe is the starting gun), and append their records.
-** Returns the index in s->results of the first of the n records, or -1
+** Run n instances of a probe at once (runner_concurrent) and append their
+** records as they are collected.  Returns the index in s->results of the first of the n records, or -1
 ** with err filled.
 */
 long suite_concurrent(struct suite *s, const char *id, char *const *kv,
