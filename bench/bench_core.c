@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "host.h"
 #include "plugin_loader.h"
 #include "runner.h"
@@ -40,9 +41,9 @@ one_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 
 	runner_opts_default(&o);
 	o.no_fork = no_fork;
-	t0 = host_now_ns();
+	t0 = clock_now_ns();
 	rec = runner_run(pl, p, ps, &o);
-	t0 = host_now_ns() - t0;
+	t0 = clock_now_ns() - t0;
 	json_decref(rec);
 	return (double)t0 / 1e9;
 }
@@ -52,7 +53,7 @@ spawn_list(const char *dyno)
 {
 	char *argv[] = { (char *)dyno, "list", NULL };
 	posix_spawn_file_actions_t fa;
-	uint64_t t0 = host_now_ns();
+	uint64_t t0 = clock_now_ns();
 	int status;
 	pid_t pid;
 
@@ -64,7 +65,7 @@ spawn_list(const char *dyno)
 	}
 	waitpid(pid, &status, 0);
 	posix_spawn_file_actions_destroy(&fa);
-	return (double)(host_now_ns() - t0) / 1e9;
+	return (double)(clock_now_ns() - t0) / 1e9;
 }
 
 int

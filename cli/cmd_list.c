@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctx.h"
 #include "params.h"
 #include "scaffold.h"
 #include "xmalloc.h"
@@ -140,14 +141,6 @@ cmd_list(struct global *g, int argc, char **argv)
 	return 0;
 }
 
-static const struct dyno_metric iterate_metrics[] = {
-	{ "time", "s", DYNO_BETTER_LOWER, "time per operation" },
-	{ "rate", "op/s", DYNO_BETTER_HIGHER, "operations per second" },
-	{ "bandwidth", "B/s", DYNO_BETTER_HIGHER,
-	  "bytes per second (probes that set bytes per operation)" },
-	{ NULL, NULL, 0, NULL }
-};
-
 static int
 cmd_describe(struct global *g, int argc, char **argv)
 {
@@ -168,7 +161,7 @@ cmd_describe(struct global *g, int argc, char **argv)
 			    "<plugin.probe>");
 	load_plugins(g, &l, 1);
 	p = find_or_die(&l, id, &pl);
-	metrics = p->iterate ? iterate_metrics : p->metrics;
+	metrics = p->iterate ? ctx_iterate_metrics : p->metrics;
 	if (json) {
 		json_t *params = json_array(), *mets = json_array(), *out;
 

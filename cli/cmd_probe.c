@@ -77,12 +77,8 @@ measure_opts_done(struct runner_opts *ro, int timeout_set)
 static json_t *
 host_info(const struct loader *l, const struct runner_opts *o)
 {
-	json_t *inv = inventory(l, o), *hi;
-	char name[256] = "";
+	json_t *inv = inventory(l, o), *hi = results_host(inv);
 
-	gethostname(name, sizeof(name) - 1);
-	hi = json_pack("{s:O, s:s}", "fingerprint",
-		       json_object_get(inv, "fingerprint"), "hostname", name);
 	json_decref(inv);
 	return hi;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hw.h"
 #include "report_junit.h"
 #include "results.h"
 #include "suite.h"
@@ -62,41 +63,6 @@ const struct command cmd_tune_entry = {
 	    "Other options as for dyno run.  If the suite raises an error the\n"
 	    "previous tune file is left untouched."
 };
-
-/* The facts a tune is bound to; a tune read on other hardware names
-** which of these differ. */
-static json_t *
-hardware_summary(const json_t *inv)
-{
-	const json_t *cpu = json_object_get(inv, "cpu");
-	const json_t *gpus = json_object_get(inv, "gpus");
-	json_t *h = json_object();
-	const char *keys[] = { "model", "physical_cores", "logical_cpus", NULL };
-	size_t i;
-	json_t *g;
-
-	for (i = 0; keys[i]; i++) {
-		json_t *v = json_object_get(cpu, keys[i]);
-		char k[32];
-
-		snprintf(k, sizeof(k), "cpu.%s", keys[i]);
-		if (v != NULL)
-			json_object_set(h, k, v);
-	}
-	/* Whole GiB, as the fingerprint: a few MiB move between boots. */
-	if (json_is_integer(json_object_get(json_object_get(inv, "memory"), "total")))
-		json_object_set_new(h, "memory.total_gib", json_integer(
-		    json_integer_value(json_object_get(json_object_get(inv,
-		    "memory"), "total")) >> 30));
-	json_array_foreach(gpus, i, g) {
-		char k[32];
-
-		snprintf(k, sizeof(k), "gpu.%zu.name", i);
-		if (json_object_get(g, "name"))
-			json_object_set(h, k, json_object_get(g, "name"));
-	}
-	return h;
-}
 
 /* Options of run and tune. */
 struct suite_args {
@@ -255,7 +221,7 @@ session_run(struct global *g, struct suite_args *a, const char *path,
 
 	suite_prepare(g, a, path, &x->l, &x->s, &x->inv);
 	x->t = tune_new();
-	x->hw = hardware_summary(x->inv);
+	x->hw = hw_summary(x->inv);
 	tune_set_header(x->t, json_string_value(json_object_get(x->inv,
 			"fingerprint")), x->hw, path);
 	x->s.tune = x->t;
@@ -327,7 +293,7 @@ tune_check_cmd(struct global *g, struct suite_args *a)
 	runner_opts_default(&ro);
 	load_plugins(g, &l, 1);
 	inv = inventory(&l, &ro);
-	hw = hardware_summary(inv);
+	hw = hw_summary(inv);
 	rc = tune_check(a->check, json_string_value(json_object_get(inv,
 			"fingerprint")), hw, diff, sizeof(diff), &e);
 	json_decref(hw);

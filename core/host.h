@@ -13,18 +13,6 @@
 /* The one host table. */
 const struct dyno_host *host_table(void);
 
-/*
-** The names tests/test_measure.c and bench/bench_core.c call, from before
-** the context and the clock had files of their own; the core calls
-** ctx_init, ctx_fini, ctx_metric and clock_now_ns.  host_ctx_init wants
-** plugin_loader.h's struct loader_plugin where it is used.
-*/
-#define host_ctx_init(ctx, pl, p, ps, opts) \
-	ctx_init(ctx, host_table(), (pl)->desc, p, ps, opts)
-#define host_ctx_fini(ctx)	ctx_fini(ctx)
-#define host_metric(ctx, name)	ctx_metric(ctx, name)
-#define host_now_ns()		clock_now_ns()
-
 /* Nonzero when $DYNO_DEBUG is set to something other than "" or "0". */
 int host_debug_enabled(void);
 

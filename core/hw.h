@@ -32,6 +32,11 @@ json_t *hw_collect(struct dyno_err *err);
 */
 const char *hw_fingerprint(json_t *inv);
 
+/* The facts a tune is bound to (CPU model and counts, whole GiB of
+** memory, GPU names), a new object; a tune read on other hardware names
+** which of these differ.  (hw_fingerprint.c) */
+json_t *hw_summary(const json_t *inv);
+
 /* Nonzero when key is one of the top-level keys hw_collect writes;
 ** any other came from a plugin. */
 int hw_is_own_key(const char *key);

@@ -1,6 +1,7 @@
 /*
-** hw_fingerprint.c - the inventory's fingerprint: the facts that identify
-** the hardware, in a canonical order, hashed (FNV-1a) as they are dumped.
+** hw_fingerprint.c - what identifies the hardware: the inventory's
+** fingerprint (the identifying facts in a canonical order, hashed with
+** FNV-1a as they are dumped) and the summary a tune is bound to.
 */
 #include "config.h"
 
@@ -150,4 +151,39 @@ hw_fingerprint(json_t *inv)
 	if (json_object_set_new(inv, "fingerprint", json_string(hex)) < 0)
 		return NULL;
 	return json_string_value(json_object_get(inv, "fingerprint"));
+}
+
+/* The facts a tune is bound to; a tune read on other hardware names
+** which of these differ. */
+json_t *
+hw_summary(const json_t *inv)
+{
+	const json_t *cpu = json_object_get(inv, "cpu");
+	const json_t *gpus = json_object_get(inv, "gpus");
+	json_t *h = json_object();
+	const char *keys[] = { "model", "physical_cores", "logical_cpus", NULL };
+	size_t i;
+	json_t *g;
+
+	for (i = 0; keys[i]; i++) {
+		json_t *v = json_object_get(cpu, keys[i]);
+		char k[32];
+
+		snprintf(k, sizeof(k), "cpu.%s", keys[i]);
+		if (v != NULL)
+			json_object_set(h, k, v);
+	}
+	/* Whole GiB, as the fingerprint: a few MiB move between boots. */
+	if (json_is_integer(json_object_get(json_object_get(inv, "memory"), "total")))
+		json_object_set_new(h, "memory.total_gib", json_integer(
+		    json_integer_value(json_object_get(json_object_get(inv,
+		    "memory"), "total")) >> 30));
+	json_array_foreach(gpus, i, g) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "gpu.%zu.name", i);
+		if (json_object_get(g, "name"))
+			json_object_set(h, k, json_object_get(g, "name"));
+	}
+	return h;
 }

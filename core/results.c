@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "fdio.h"
 #include "results.h"
 #include "stats.h"
 #include "xmalloc.h"
@@ -133,7 +134,7 @@ int
 results_append(int fd, const json_t *rec, struct dyno_err *err)
 {
 	char *s = json_dumps(rec, RESULTS_JSON_FLAGS);
-	size_t len, off = 0;
+	size_t len;
 	int rc = 0;
 
 	if (s == NULL)
@@ -141,18 +142,9 @@ results_append(int fd, const json_t *rec, struct dyno_err *err)
 	len = strlen(s);
 	s[len] = '\n';  /* json_dumps' NUL becomes the line end */
 	len++;
-	while (off < len) {
-		ssize_t w = write(fd, s + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = dyno_err_set(err, DYNO_EIO,
-			    "cannot append a result: %s", strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
+	if (fdio_write_all(fd, s, len) < 0)
+		rc = dyno_err_set(err, DYNO_EIO, "cannot append a result: %s",
+				  strerror(errno));
 	if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
 		rc = dyno_err_set(err, DYNO_EIO, "cannot fsync results: %s",
 				  strerror(errno));
@@ -200,7 +192,6 @@ results_write_atomic(const char *path, const char *data, size_t len,
 	const char *step = "creating a temp file in its directory";
 	struct stat st;
 	mode_t mode = 0644;
-	size_t off = 0;
 	char *tmp;
 	int fd, rc, e, made = 0;
 
@@ -219,15 +210,8 @@ results_write_atomic(const char *path, const char *data, size_t len,
 	if (fchmod(fd, mode) != 0)
 		goto fail;
 	step = "writing";
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
+	if (fdio_write_all(fd, data, len) < 0)
+		goto fail;
 	step = "syncing";
 	if (fsync(fd) != 0)
 		goto fail;

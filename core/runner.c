@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "ctx.h"
+#include "fdio.h"
 #include "host.h"
 #include "plugin_loader.h"
 #include "results.h"
@@ -149,22 +150,6 @@ on_interrupt(int sig)
 	interrupted++;
 }
 
-static int
-write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, s, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static void
 child_main(body_fn fn, void *arg, int resfd, int errfd)
 {
@@ -186,9 +171,9 @@ child_main(body_fn fn, void *arg, int resfd, int errfd)
 	s = json_dumps(out, RESULTS_JSON_FLAGS);
 	json_decref(out);
 	if (s != NULL) {
-		write_all(resfd, "R ", 2);
-		write_all(resfd, s, strlen(s));
-		write_all(resfd, "\n", 1);
+		fdio_write_all(resfd, "R ", 2);
+		fdio_write_all(resfd, s, strlen(s));
+		fdio_write_all(resfd, "\n", 1);
 		free(s);
 	}
 	fflush(NULL);
@@ -371,7 +356,7 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 			if (i == 1) {
 				tail_add(tail, &tail_len, buf, (size_t)r);
 				/* Plugin logs are the user's to see. */
-				if (write_all(STDERR_FILENO, buf, (size_t)r) < 0)
+				if (fdio_write_all(STDERR_FILENO, buf, (size_t)r) < 0)
 					(void)0;
 				continue;
 			}
@@ -535,7 +520,7 @@ instance(const struct loader_plugin *pl, const struct dyno_probe *p,
 	rec = runner_run(pl, p, ps, &o);
 	text = json_dumps(rec, RESULTS_JSON_FLAGS);
 	json_decref(rec);
-	if (text != NULL && write_all(out, text, strlen(text)) < 0)
+	if (text != NULL && fdio_write_all(out, text, strlen(text)) < 0)
 		_exit(3);
 	free(text);
 	_exit(0);

@@ -1,6 +1,7 @@
 /* strbuf.c - a growing byte buffer, always NUL-terminated. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,19 @@ strbuf_setlen(struct strbuf *b, size_t len)
 		strbuf_grow(b, 0);
 	b->len = len;
 	b->s[len] = '\0';
+}
+
+int
+strbuf_fread(struct strbuf *b, FILE *fp)
+{
+	size_t got;
+
+	do {
+		strbuf_grow(b, 65536);
+		got = fread(b->s + b->len, 1, b->cap - b->len - 1, fp);
+		strbuf_setlen(b, b->len + got);
+	} while (got > 0);
+	return ferror(fp) ? -1 : 0;
 }
 
 char *

@@ -1,6 +1,6 @@
 /*
 ** strbuf.h - a growing byte buffer: text rendered in memory before one
-** write, or bytes read from a pipe until it closes.
+** write, or bytes read from a pipe or a file until it ends.
 **
 ** Start from { 0 } (STRBUF_INIT).  While s is not NULL it holds len
 ** bytes followed by a NUL, so it reads as a C string when the bytes have
@@ -10,6 +10,7 @@
 #define DYNO_STRBUF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct strbuf {
 	char *s;        /* NULL until the first byte or strbuf_grow */
@@ -31,6 +32,10 @@ void strbuf_addstr(struct strbuf *b, const char *str);
 /* Set the length to len (at most what strbuf_grow made room for) and
 ** end the text there: after writing into the room, or to drop a tail. */
 void strbuf_setlen(struct strbuf *b, size_t len);
+
+/* Append everything left in fp.  Returns 0 at the end of the file, -1
+** on a read error (errno says which; what was read stays in b). */
+int strbuf_fread(struct strbuf *b, FILE *fp);
 
 /* The text, now the caller's to free (never NULL: "" when empty); b is
 ** empty again. */

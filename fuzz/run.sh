@@ -41,7 +41,7 @@ build fuzz_threshold "$src/fuzz/fuzz_threshold.c" "$src/core/threshold.c" \
 	"$src/core/units.c" "$src/core/err.c" $jansson_libs
 build fuzz_rundoc "$src/fuzz/fuzz_rundoc.c" "$src/report/rundoc.c" \
 	"$src/report/compare_stats.c" "$src/core/histogram.c" "$src/core/err.c" \
-	"$src/core/xmalloc.c" $jansson_libs
+	"$src/core/xmalloc.c" "$src/core/strbuf.c" $jansson_libs
 # The autoreject plugin's raw reader (without libedf: EDF parsing is
 # libedf's, covered by the plugin's tests).
 ar=$src/plugins/autoreject

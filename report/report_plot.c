@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "report_plot.h"
-#include "xmalloc.h"
+#include "strbuf.h"
 
 extern char **environ;
 
@@ -171,26 +171,18 @@ static char *
 slurp(const char *path)
 {
 	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
+	struct strbuf b = STRBUF_INIT;
+	int rc;
 
 	if (fp == NULL)
 		return NULL;
-	do {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 65536;
-			buf = xrealloc(buf, cap);
-		}
-		got = fread(buf + len, 1, cap - len - 1, fp);
-		len += got;
-	} while (got > 0);
-	buf[len] = '\0';
-	if (ferror(fp)) {
-		free(buf);
-		buf = NULL;
-	}
+	rc = strbuf_fread(&b, fp);
 	fclose(fp);
-	return buf;
+	if (rc < 0) {
+		strbuf_fini(&b);
+		return NULL;
+	}
+	return strbuf_detach(&b);
 }
 
 /* The first line of gnuplot's output, for the one-line explanation. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report_run.h"
+#include "strbuf.h"
 #include "units.h"
 #include "xmalloc.h"
 
@@ -78,55 +79,28 @@ report_observed(const json_t *v, char *buf, size_t n)
 	return buf;
 }
 
-/* A growing string. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
 static void
-sb_add(struct sbuf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n + 1);
-	b->len += n;
-}
-
-static char *
-sb_done(struct sbuf *b)
-{
-	if (b->s == NULL)
-		return xstrdup("");
-	return b->s;
-}
-
-static void
-sb_param(struct sbuf *b, const char *key, const json_t *v, const char *sep)
+sb_param(struct strbuf *b, const char *key, const json_t *v, const char *sep)
 {
 	char val[256];
 
 	if (b->len > 0)
-		sb_add(b, sep);
-	sb_add(b, key);
-	sb_add(b, "=");
-	sb_add(b, report_value(v, val, sizeof val));
+		strbuf_addstr(b, sep);
+	strbuf_addstr(b, key);
+	strbuf_addstr(b, "=");
+	strbuf_addstr(b, report_value(v, val, sizeof val));
 }
 
 char *
 report_params(const json_t *params, const char *sep)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	const char *k;
 	json_t *v;
 
 	json_object_foreach((json_t *)params, k, v)
 		sb_param(&b, k, v, sep);
-	return sb_done(&b);
+	return strbuf_detach(&b);
 }
 
 /* Does key have the same value in every record of id? */
@@ -162,7 +136,7 @@ report_key_params(const struct report_run *r, size_t i)
 	const json_t *rec = json_array_get(r->results, i);
 	const json_t *params = json_object_get(rec, "params");
 	const char *id = report_str(rec, "id"), *k;
-	struct sbuf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	size_t shown = 0, more = 0;
 	int varies = 0, count = 0;
 	json_t *v;
@@ -190,9 +164,9 @@ report_key_params(const struct report_run *r, size_t i)
 		char tail[32];
 
 		snprintf(tail, sizeof tail, " +%zu more", more);
-		sb_add(&b, tail);
+		strbuf_addstr(&b, tail);
 	}
-	return sb_done(&b);
+	return strbuf_detach(&b);
 }
 
 const char *

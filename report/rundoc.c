@@ -13,6 +13,7 @@
 
 #include "histogram.h"
 #include "rundoc.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* Where in the document a check is: "$.results[2].metrics.latency". */
@@ -482,8 +483,7 @@ json_t *
 rundoc_load(const char *path, struct dyno_err *err)
 {
 	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct strbuf b = STRBUF_INIT;
 	json_t *doc;
 
 	if (fp == NULL) {
@@ -491,28 +491,16 @@ rundoc_load(const char *path, struct dyno_err *err)
 		    strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		size_t got;
-
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 65536;
-			buf = xrealloc(buf, cap);
-		}
-		got = fread(buf + len, 1, cap - len, fp);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
+	if (strbuf_fread(&b, fp) < 0) {
 		dyno_err_set(err, DYNO_EIO, "cannot read '%s': %s", path,
 		    strerror(errno));
 		fclose(fp);
-		free(buf);
+		strbuf_fini(&b);
 		return NULL;
 	}
 	fclose(fp);
-	doc = rundoc_parse(buf, len, path, err);
-	free(buf);
+	doc = rundoc_parse(b.s, b.len, path, err);
+	strbuf_fini(&b);
 	return doc;
 }
 

@@ -158,7 +158,7 @@ conn_event(struct server *s, struct conn *c, uint32_t ev)
 static int
 sweep(struct server *s)
 {
-	uint64_t now = serve_clock_ns(CLOCK_MONOTONIC_COARSE);
+	uint64_t now = clock_coarse_ns();
 	uint64_t next = UINT64_MAX;
 
 	while (s->linger.head && s->linger.head->deadline <= now)
@@ -347,12 +347,12 @@ loop_wait(struct server *s, struct epoll_event *evs, int max)
 	int timeout = sweep(s), n;
 
 	if (s->nbulk > 0 && s->o->busy_poll_ns > 0 && timeout != 0) {
-		uint64_t t0 = serve_clock_ns(CLOCK_MONOTONIC);
+		uint64_t t0 = clock_now_ns();
 
 		do {
 			if ((n = epoll_wait(s->ep, evs, max, 0)) != 0)
 				return n;
-		} while (!s->stop && serve_clock_ns(CLOCK_MONOTONIC) - t0 <
+		} while (!s->stop && clock_now_ns() - t0 <
 			 s->o->busy_poll_ns);
 	}
 	return epoll_wait(s->ep, evs, max, timeout);

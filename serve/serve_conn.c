@@ -106,7 +106,7 @@ serve_set_events(struct server *s, struct conn *c, uint32_t ev)
 void
 serve_touch(struct server *s, struct conn *c)
 {
-	c->deadline = serve_clock_ns(CLOCK_MONOTONIC_COARSE) + s->o->idle_ns;
+	c->deadline = clock_coarse_ns() + s->o->idle_ns;
 	if (s->active.tail != c) {
 		list_remove(&s->active, c);
 		list_append(&s->active, c);
@@ -118,7 +118,7 @@ serve_linger(struct server *s, struct conn *c)
 {
 	list_remove(&s->active, c);
 	c->state = C_LINGER;
-	c->deadline = serve_clock_ns(CLOCK_MONOTONIC_COARSE) + LINGER_NS;
+	c->deadline = clock_coarse_ns() + LINGER_NS;
 	list_append(&s->linger, c);
 	shutdown(c->fd, SHUT_WR);
 	serve_set_events(s, c, EPOLLIN);
@@ -184,6 +184,6 @@ serve_conn_accept(struct server *s, int fd, struct sockaddr_storage *ss,
 		atomic_fetch_sub(&s->sh->nconns, 1);
 		return;
 	}
-	c->deadline = serve_clock_ns(CLOCK_MONOTONIC_COARSE) + s->o->idle_ns;
+	c->deadline = clock_coarse_ns() + s->o->idle_ns;
 	list_append(&s->active, c);
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <dyno/plugin.h>
 
+#include "clock.h"
 #include "serve.h"
 #include "serve_http.h"
 #include "wire.h"
@@ -81,18 +82,6 @@ struct server {
 	unsigned char *udp;             /* UDP_BUF */
 	int stop;
 };
-
-/* Clock id in nanoseconds: CLOCK_MONOTONIC_COARSE for the deadlines
-** (coarse is enough for timeouts and costs no syscall), CLOCK_MONOTONIC
-** for the busy poll.  dyno serve's one clock read. */
-static inline uint64_t
-serve_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static inline size_t
 serve_min_sz(uint64_t a, size_t b)

@@ -50,7 +50,7 @@ Test(measure, calibrates_batch_to_min_batch_time)
 	o.max_time_ns = 2000000000;
 	o.min_batch_ns = 5000000;   /* 5 ms => ~5000 ops of 1 us */
 	o.ci_target = 0.5;          /* easy: stop soon after min_time */
-	host_ctx_init(&ctx, &pl, &spin, &ps, &o);
+	ctx_init(&ctx, host_table(), pl.desc, &spin, &ps, &o);
 	cr_assert_eq(measure_iterate(&ctx, NULL, &info), DYNO_OK);
 	/* A batch must last >= min_batch: n near 5000 (1 us/op), less only
 	** if the spin was preempted on a loaded machine; the 40% overshoot
@@ -64,7 +64,7 @@ Test(measure, calibrates_batch_to_min_batch_time)
 	{
 		struct stats_summary s;
 
-		stats_summarize(host_metric(&ctx, "time")->samples, &s);
+		stats_summarize(ctx_metric(&ctx, "time")->samples, &s);
 		med = s.median;
 	}
 	/* Each op busy-waits at least 1 us, so a per-op time below that means
@@ -72,7 +72,7 @@ Test(measure, calibrates_batch_to_min_batch_time)
 	** machine, bounded loosely (this is not a speed test). */
 	cr_assert_geq(med, 1e-6, "median %g", med);
 	cr_assert_lt(med, 50e-6, "median %g", med);
-	host_ctx_fini(&ctx);
+	ctx_fini(&ctx);
 }
 
 Test(measure, max_time_bounds_the_run)
@@ -89,12 +89,12 @@ Test(measure, max_time_bounds_the_run)
 	o.max_time_ns = 100000000;
 	o.min_batch_ns = 1000000;
 	o.ci_target = 1e-12;        /* unreachable */
-	host_ctx_init(&ctx, &pl, &spin, &ps, &o);
+	ctx_init(&ctx, host_table(), pl.desc, &spin, &ps, &o);
 	cr_assert_eq(measure_iterate(&ctx, NULL, &info), DYNO_OK);
 	cr_assert_eq(info.ci_met, 0);
 	cr_assert_geq(info.measured_s, 0.1);
 	cr_assert_lt(info.measured_s, 1.0);
-	host_ctx_fini(&ctx);
+	ctx_fini(&ctx);
 }
 
 Test(measure, options_are_checked)
