@@ -8,6 +8,7 @@
 # - data flows cli -> report, serve -> core: core/ includes nothing from
 #   cli/, report/ or serve/; report/ and serve/ include nothing from cli/
 #   or each other; so no include cycle crosses a folder;
+# - no include cycle between modules (x.c and x.h) inside the folders;
 # - no source file in core/, cli/, report/ or serve/ is over 800 lines.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
@@ -77,6 +78,27 @@ folder_includes() {
 folder_includes core cli report serve
 folder_includes report cli serve
 folder_includes serve cli report
+
+# Modules: x.c with x.h (and x_int.h, x's private header).  An include
+# from one module to another is an edge; tsort finds any cycle.
+for f in "$src"/core/*.[ch] "$src"/cli/*.[ch] "$src"/report/*.[ch] \
+	"$src"/serve/*.[ch]; do
+	[ -f "$f" ] || continue
+	m=$(basename "$f")
+	m=${m%.?}
+	m=${m%_int}
+	for h in $(includes "$f"); do
+		h=${h%.h}
+		h=${h%_int}
+		[ "$h" = config ] || [ "$h" = "$m" ] || echo "$m $h"
+	done
+done >"$TMP/edges"
+if tsort "$TMP/edges" >/dev/null 2>"$TMP/loop"; then
+	ok "no include cycle between the modules of core, cli, report, serve"
+else
+	ko "include cycle: $(grep -v 'input contains a loop' "$TMP/loop" |
+		sed 's/^tsort: //' | tr '\n' ' ')"
+fi
 
 long=
 for f in "$src"/core/*.[ch] "$src"/cli/*.[ch] "$src"/report/*.[ch] \
