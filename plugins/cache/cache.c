@@ -37,7 +37,9 @@ cache_inventory(const struct dyno_host *h, struct dyno_inventory *sink)
 		h->fact(sink, "cache.hugepages.hugetlb_pages", buf);
 	if (sysfs_line(buf, sizeof(buf),
 		       "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") == 0)
-		h->fact(sink, "cache.hugepages.hugetlb_free", buf);
+		/* Free pages come and go with every user of the pool: state,
+		** which the fingerprint leaves out. */
+		h->fact(sink, "cache.hugepages.state.hugetlb_free", buf);
 	return DYNO_OK;
 }
 

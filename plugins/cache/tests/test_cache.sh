@@ -65,5 +65,13 @@ jq_true "size per thread message" "$TMP/out" '.message | contains("too small for
 # Inventory: huge page availability.
 "$DYNO" $SP hw --json >"$TMP/hw" 2>"$TMP/err"
 jq_true "inventory: huge pages" "$TMP/hw" '.cache.hugepages.hugetlb_pages != null'
+# The free count changes with every user of the pool, so it is state,
+# which the fingerprint leaves out (a second dyno using huge pages must
+# not make this machine look like another one).
+if [ -r /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages ]; then
+	jq_true "inventory: free huge pages are state" "$TMP/hw" \
+		'.cache.hugepages.state.hugetlb_free != null and
+		 .cache.hugepages.hugetlb_free == null'
+fi
 
 finish
