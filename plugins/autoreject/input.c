@@ -156,8 +156,8 @@ unit_scale(const char *dim)
 	return 0;
 }
 
-int
-ar_read_edf(const char *path, const char *positions_path, double epoch,
+static int
+read_edf(const char *path, const char *positions_path, double epoch,
 	    struct ar_epochs *ep, char *err, size_t errlen)
 {
 	struct edf_hdr_struct *h = calloc(1, sizeof(*h));
@@ -287,8 +287,8 @@ out:
 	return rc;
 }
 #else
-int
-ar_read_edf(const char *path, const char *positions_path, double epoch,
+static int
+read_edf(const char *path, const char *positions_path, double epoch,
 	    struct ar_epochs *ep, char *err, size_t errlen)
 {
 	(void)positions_path;
@@ -300,8 +300,8 @@ ar_read_edf(const char *path, const char *positions_path, double epoch,
 }
 #endif
 
-int
-ar_read_raw(const char *path, const char *header_path, double epoch,
+static int
+read_raw(const char *path, const char *header_path, double epoch,
 	    struct ar_epochs *ep, char *err, size_t errlen)
 {
 	json_error_t je;
@@ -431,4 +431,32 @@ out:
 	if (rc != 0)
 		ar_epochs_free(ep);
 	return rc;
+}
+
+/* Errors are one line, but they quote what the input holds (channel
+** labels, names, jansson's view of a header's bad bytes): a control
+** character there would break the line, so it shows as '?'. */
+static int
+one_line(int rc, char *err)
+{
+	for (char *p = err; rc < 0 && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return rc;
+}
+
+int
+ar_read_edf(const char *path, const char *positions_path, double epoch,
+	    struct ar_epochs *ep, char *err, size_t errlen)
+{
+	return one_line(read_edf(path, positions_path, epoch, ep, err, errlen),
+			err);
+}
+
+int
+ar_read_raw(const char *path, const char *header_path, double epoch,
+	    struct ar_epochs *ep, char *err, size_t errlen)
+{
+	return one_line(read_raw(path, header_path, epoch, ep, err, errlen),
+			err);
 }
