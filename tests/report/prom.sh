@@ -71,6 +71,24 @@ cd "$TMP" || exit 1
 expect "quick.lua runs" 0 "$DYNO" run "$TOP_SRCDIR/suites/quick.lua" -D time=20ms --out "$TMP/quick.json"
 expect "quick.lua: report" 0 "$DYNO" report "$TMP/quick.json" --format prom -o "$TMP/quick.prom"
 promcheck "quick.lua" "$TMP/quick.prom"
+# The Markdown report of the same run: every probe's headline metrics,
+# parameters with units.
+expect "quick.lua: md report" 0 "$DYNO" report "$TMP/quick.json" -o "$TMP/quick.md"
+for row in "| network.http | .* | rps |" "|  |  | latency |" \
+	"| storage.seqread | size=256MiB block=1MiB .* | throughput |" \
+	"| network.tcp_rr | duration=3s warmup=200ms .* | latency |"; do
+	if grep -q -- "$row" "$TMP/quick.md"; then ok "quick.md: $row"; else
+		ko "quick.md: no $row"; grep -A1 "network.http\|storage.seqread\|tcp_rr" "$TMP/quick.md" | head; fi
+done
+for probe in network.http storage.seqread network.tcp_rr; do
+	n=$(sed -n '/^## Results/,/^## [^R]/p' "$TMP/quick.md" |
+		awk -v p="| $probe |" 'index($0, p) == 1 { on = 1; print; next }
+		on && /^\|  \|/ { print; next } { on = 0 }' | wc -l)
+	if [ "$n" -eq 2 ]; then ok "quick.md: $probe has 2 headline rows"; else
+		ko "quick.md: $probe has $n rows"; fi
+done
+if grep -q "| network.http | .* | errors |" "$TMP/quick.md"; then
+	ko "quick.md: errors is not network.http's headline"; else ok "quick.md: errors not a headline"; fi
 expect "dyno tune --quick runs" 0 "$DYNO" tune --quick --out "$TMP/tune.json" -o "$TMP/tuned.yaml"
 expect "tune: report" 0 "$DYNO" report "$TMP/tune.json" --format prom -o "$TMP/tune.prom"
 promcheck "tune.lua" "$TMP/tune.prom"

@@ -63,6 +63,22 @@ contains "md: tune with reason" "$TMP/report.md" "| timing.clock_read_ns | 30 | 
 contains "md: noisy warning" "$TMP/report.md" "is noisy"
 contains "html: says charts need gnuplot" "$TMP/report.html" "Charts need gnuplot"
 
+# Headline metrics: a document without marks falls back to rate (the
+# golden files); with marks every marked metric is a row, in order.
+contains "md: old document, rate of an iterate probe" "$TMP/report.md" "| null.empty |  | rate |"
+jq '.results[0].metrics.time.headline = true | .results[0].metrics.rate.headline = true
+    | (.results[] | select(.id == "cache.latency")) |= . + {param_types: {size: "size", stride: "size", pattern: "enum"}}' \
+	"$RUN" >"$TMP/heads.json"
+expect "headline marks: report" 0 "$DYNO" report "$TMP/heads.json" -o "$TMP/heads.md"
+# in the document's order (time, rate); the checks of time on its row
+contains "md: first headline row" "$TMP/heads.md" "| null.empty |  | time | 355 ps | 387 ps | 351 ps .. 374 ps | 11 | pass, review, fail |"
+contains "md: second headline row" "$TMP/heads.md" "|  |  | rate | 2.81 Gop/s | - | 2.68 Gop/s .. 2.85 Gop/s | 11 | - |"
+contains "md: sizes with units in a sweep" "$TMP/heads.md" "| 4MiB | 19.5 ns |"
+contains "md: other parameters with units" "$TMP/heads.md" "stride=64B"
+jq '.results[0].metrics.time.headline = "yes"' "$RUN" >"$TMP/badhead.json"
+expect "headline not a boolean: exit 2" 2 "$DYNO" report "$TMP/badhead.json"
+contains "headline: JSON path" "$TMP/err" "\$.results[0].metrics.time.headline: expected true or false"
+
 # --- validators ------------------------------------------------------
 if have xmllint; then
 	if xmllint --noout "$TMP/report.junit" 2>"$TMP/err"; then ok "junit: xmllint"; else
