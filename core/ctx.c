@@ -64,6 +64,7 @@ add_metric(struct dyno_ctx *ctx, const char *name, const char *unit,
 	m->name = name;
 	m->unit = unit;
 	m->better = better;
+	m->headline = 0;
 	m->samples = stats_samples_new();
 	return m;
 }
@@ -81,14 +82,20 @@ ctx_init(struct dyno_ctx *ctx, const struct dyno_host *host,
 	ctx->opts = opts;
 	ctx->artifacts = json_object();
 	ctx->progress_fd = -1;
+	/* 0 and ABI 1.0 probes (no such member): the first metric */
+	size_t heads = DYNO_PROBE_HAS(p, headline_metrics) &&
+		       p->headline_metrics > 0 ? p->headline_metrics : 1;
+
 	for (size_t i = 0; p->iterate && ctx_iterate_metrics[i].name; i++)
 		add_metric(ctx, ctx_iterate_metrics[i].name,
 			   ctx_iterate_metrics[i].unit,
-			   ctx_iterate_metrics[i].better);
+			   ctx_iterate_metrics[i].better)->headline =
+			i < CTX_ITERATE_HEADLINE;
 	for (size_t i = 0; p->metrics && p->metrics[i].name; i++)
 		if (ctx_metric(ctx, p->metrics[i].name) == NULL)
 			add_metric(ctx, p->metrics[i].name, p->metrics[i].unit,
-				   p->metrics[i].better);
+				   p->metrics[i].better)->headline =
+				p->iterate == NULL && i < heads;
 }
 
 static int

@@ -24,6 +24,7 @@ struct ctx_metric {
 	const char *name;     /* borrowed from the descriptor or static */
 	const char *unit;
 	enum dyno_better better;
+	int headline;         /* one of the probe's headline metrics */
 	struct stats_samples *samples; /* owned */
 };
 
@@ -53,15 +54,18 @@ struct dyno_ctx {
 
 /*
 ** The metrics every iterate() probe gets from the host, in this order
-** (time per operation, rate, bandwidth); { NULL } ends the list.
+** (time per operation, rate, bandwidth); { NULL } ends the list.  The
+** first CTX_ITERATE_HEADLINE of them are the headline (plugin.h).
 */
+#define CTX_ITERATE_HEADLINE 2
 extern const struct dyno_metric ctx_iterate_metrics[];
 
 /*
 ** Prepare ctx for probe p of the plugin described by plugin, with
 ** resolved params, called through host (all borrowed): metric collectors
 ** for the declared metrics (run probes) or ctx_iterate_metrics (iterate
-** probes).  ctx_fini frees everything and removes the scratch directory.
+** probes), the headline ones marked (plugin.h, headline_metrics).
+** ctx_fini frees everything and removes the scratch directory.
 */
 void ctx_init(struct dyno_ctx *ctx, const struct dyno_host *host,
 	      const struct dyno_plugin *plugin, const struct dyno_probe *p,

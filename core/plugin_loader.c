@@ -119,10 +119,10 @@ check_probe(const char *file, const struct dyno_probe *p,
 	struct dyno_err e;
 	size_t nmetrics = 0;
 
-	if (p->size < sizeof(struct dyno_probe))
+	if (p->size < DYNO_PROBE_SIZE_1_0)
 		return dyno_err_set(err, DYNO_EABI,
 		    "%s: struct dyno_probe too small (size %zu, ABI 1.0 needs %zu)",
-		    file, p->size, sizeof(struct dyno_probe));
+		    file, p->size, (size_t)DYNO_PROBE_SIZE_1_0);
 	if (!params_name_ok(p->name))
 		return dyno_err_set(err, DYNO_EABI,
 		    "%s: probe name '%s' must match [a-z][a-z0-9_]*", file,

@@ -90,9 +90,22 @@ results_metrics_json(struct dyno_ctx *ctx)
 
 		if (stats_samples_count(m->samples) == 0)
 			continue;
-		json_object_set_new(o, m->name,
-		    results_metric_json(m->unit, m->better, m->samples));
+		json_t *j = results_metric_json(m->unit, m->better, m->samples);
+
+		json_object_set_new(j, "headline", json_boolean(m->headline));
+		json_object_set_new(o, m->name, j);
 	}
+	return o;
+}
+
+json_t *
+results_param_types(const struct param_set *ps)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < ps->n; i++)
+		json_object_set_new(o, ps->v[i].def->name, json_string(
+		    params_type_name(ps->v[i].def->type)));
 	return o;
 }
 

@@ -25,6 +25,11 @@ json_t *results_metric_json(const char *unit, int better,
 /* Every metric of ctx that has samples.  New reference. */
 json_t *results_metrics_json(struct dyno_ctx *ctx);
 
+struct param_set;
+/* {"name": "size", ...}: each parameter's type (params_type_name), so a
+** report prints 268435456 as 256 MiB without loading the plugin. */
+json_t *results_param_types(const struct param_set *ps);
+
 /* The "host" of a record: {"fingerprint": inventory's (null when it has
 ** none), "hostname": this machine's}.  New reference. */
 json_t *results_host(const json_t *inventory);

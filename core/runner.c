@@ -474,6 +474,7 @@ runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 	json_object_set_new(rec, "plugin_version", json_string(pl->desc->version));
 	json_object_set_new(rec, "dyno_version", json_string(PACKAGE_VERSION));
 	json_object_set_new(rec, "params", params_to_json(ps));
+	json_object_set_new(rec, "param_types", results_param_types(ps));
 	if (oc.body != NULL) {
 		json_object_set(rec, "status", json_object_get(oc.body, "status"));
 		json_object_set(rec, "message", json_object_get(oc.body, "message"));

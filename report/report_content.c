@@ -158,6 +158,41 @@ host_section(struct report_content *c, const json_t *doc)
 
 /* --- results ---------------------------------------------------------- */
 
+
+/* One row of a plugin's table: record i's metric name (NULL: it has no
+** metrics), with the probe and params when params is not NULL (the
+** record's first row). */
+static void
+metric_row(struct report_block *t, const struct report_run *r, size_t i,
+	   const char *name, const char *params)
+{
+	const json_t *rec = report_rec(r, i);
+	const json_t *m = report_metric(rec, name);
+	const char *unit = report_str(m, "unit");
+	char med[32], p99[32], cib[80], n[24], vb[128];
+
+	report_fmt(report_num(m, "median"), unit, med, sizeof med);
+	if (report_is_latency(m))
+		report_fmt(report_num(m, "p99"), unit, p99, sizeof p99);
+	else
+		snprintf(p99, sizeof p99, "-");
+	report_ci(m, cib, sizeof cib);
+	if (m)
+		snprintf(n, sizeof n, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(m, "n")));
+	else
+		snprintf(n, sizeof n, "-");
+	if (name)
+		report_verdicts_on(r, i, name, vb, sizeof vb);
+	else
+		report_verdicts_of(r, i, vb, sizeof vb);
+	if (strcmp(report_str(rec, "status"), "ok") != 0)
+		snprintf(vb, sizeof vb, "%s", report_str(rec, "status"));
+	report_row(t, (const char *[]){ params ? report_str(rec, "id") : "",
+	    params ? params : "", name ? name : "-", med, p99, cib, n,
+	    vb[0] ? vb : "-" });
+}
+
 static void
 results_section(struct report_content *c, const struct report_run *r)
 {
@@ -185,32 +220,16 @@ results_section(struct report_content *c, const struct report_run *r)
 				 "Verdict");
 		for (i = 0; i < r->nres; i++) {
 			const json_t *rec = report_rec(r, i);
-			const json_t *m = report_metric(rec, r->main[i]);
-			const char *unit = report_str(m, "unit");
-			char *params, med[32], p99[32], cib[80], n[24], vb[128];
+			const char *const *h = r->heads[i];
+			char *params;
 
 			if (strcmp(report_str(rec, "plugin"), plugins[p]) != 0)
 				continue;
-			params = report_key_params(r, i);
-			report_fmt(report_num(m, "median"), unit, med, sizeof med);
-			if (report_is_latency(m))
-				report_fmt(report_num(m, "p99"), unit, p99,
-					   sizeof p99);
-			else
-				snprintf(p99, sizeof p99, "-");
-			report_ci(m, cib, sizeof cib);
-			if (m)
-				snprintf(n, sizeof n, "%" JSON_INTEGER_FORMAT,
-					 json_integer_value(json_object_get(m, "n")));
-			else
-				snprintf(n, sizeof n, "-");
-			report_verdicts_of(r, i, vb, sizeof vb);
-			if (strcmp(report_str(rec, "status"), "ok") != 0)
-				snprintf(vb, sizeof vb, "%s",
-					 report_str(rec, "status"));
-			report_row(t, (const char *[]){ report_str(rec, "id"),
-			    params, r->main[i] ? r->main[i] : "-", med, p99,
-			    cib, n, vb[0] ? vb : "-" });
+			params = report_key_params_typed(r, i);
+			/* a row per headline metric; probe and parameters on
+			** the first */
+			for (size_t k = 0; k == 0 || h[k]; k++)
+				metric_row(t, r, i, h[k], k == 0 ? params : NULL);
 			free(params);
 		}
 	}
@@ -235,7 +254,7 @@ thresholds_section(struct report_content *c, const struct report_run *r)
 		const json_t *x = json_array_get(r->verdicts, v);
 		const char *verdict = report_str(x, "verdict");
 		char *params = r->vrec[v] >= 0 ?
-		    report_key_params(r, (size_t)r->vrec[v]) : xstrdup("");
+		    report_key_params_typed(r, (size_t)r->vrec[v]) : xstrdup("");
 		char obs[64], val[32], note[512] = "";
 
 		if (json_is_number(json_object_get(x, "observed")))
@@ -279,7 +298,8 @@ tune_rows(struct report_block *t, const json_t *node, const char *prefix,
 		}
 		w = json_object_get(why, key);
 		from = json_object_get(w, "from");
-		fp = report_params(json_object_get(from, "params"), " ");
+		fp = report_params_typed(json_object_get(from, "params"),
+		    json_object_get(from, "param_types"), " ");
 		snprintf(src, sizeof src, "%s%s%s", report_str(from, "id"),
 			 fp[0] ? " " : "", fp);
 		free(fp);
@@ -330,7 +350,7 @@ warnings_section(struct report_content *c, const struct report_run *r)
 		const char *st = report_str(rec, "status");
 		const char *name;
 		const json_t *m;
-		char *params = report_key_params(r, i);
+		char *params = report_key_params_typed(r, i);
 
 		if (strcmp(st, "ok") != 0)
 			item(t, "%s%s%s %s: %s", report_str(rec, "id"),

@@ -13,6 +13,7 @@
 
 #include "report_content_int.h"
 #include "rundoc.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 /* The factor that brings values of magnitude mag in unit into [1, 1000)
@@ -224,6 +225,51 @@ sweep_chart(struct report_content *c, const struct report_run *r,
 	chart_block(c, ch, cap);
 }
 
+/* A sweep's table of metric mname, and its chart; titled with the metric
+** when the sweep has several headline metrics (titled). */
+static void
+sweep_metric(struct report_content *c, const struct report_run *r,
+	     const struct report_sweep *sw, const char *mname, int titled)
+{
+	const json_t *first = report_rec(r, sw->first);
+	struct report_block *t;
+
+	if (titled)
+		report_para(c, "%s:", mname);
+	t = report_table(c, 5, sw->axis, "Median", "95% CI of median", "p99",
+			 "n");
+	for (size_t k = 0; k < sw->n; k++) {
+		const json_t *rec = report_rec(r, sw->first + k);
+		const json_t *m = report_metric(rec, mname);
+		const char *unit = report_str(m, "unit");
+		char xv[128], med[32], cib[80], p99[32], n[24];
+
+		report_param_value(json_object_get(json_object_get(rec,
+		    "params"), sw->axis), json_string_value(json_object_get(
+		    json_object_get(rec, "param_types"), sw->axis)), xv,
+		    sizeof xv);
+		/* documents without param_types: a size in bytes */
+		if (json_object_get(rec, "param_types") == NULL &&
+		    strcmp(sw->axis, "size") == 0 &&
+		    json_is_number(json_object_get(json_object_get(rec,
+		    "params"), sw->axis)))
+			report_bytes(json_number_value(json_object_get(
+			    json_object_get(rec, "params"), sw->axis)),
+			    xv, sizeof xv);
+		report_fmt(report_num(m, "median"), unit, med, sizeof med);
+		report_ci(m, cib, sizeof cib);
+		if (report_is_latency(m))
+			report_fmt(report_num(m, "p99"), unit, p99, sizeof p99);
+		else
+			snprintf(p99, sizeof p99, "-");
+		snprintf(n, sizeof n, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(m, "n")));
+		report_row(t, (const char *[]){ xv, med, cib, p99, n });
+	}
+	if (report_metric(first, mname) != NULL)
+		sweep_chart(c, r, sw, mname);
+}
+
 void
 report_sweeps_section(struct report_content *c, const struct report_run *r)
 {
@@ -236,50 +282,29 @@ report_sweeps_section(struct report_content *c, const struct report_run *r)
 	for (size_t s = 0; s < r->nsweeps; s++) {
 		const struct report_sweep *sw = &r->sweeps[s];
 		const json_t *first = report_rec(r, sw->first);
-		const char *mname = r->main[sw->first];
-		struct report_block *t;
+		const char *const *heads = r->heads[sw->first];
 		json_t *rest = json_deep_copy(json_object_get(first, "params"));
-		char *others;
+		char *others, *names;
+		struct strbuf hb = STRBUF_INIT;
 
 		json_object_del(rest, sw->axis);
-		others = report_params(rest, ", ");
+		others = report_params_typed(rest, json_object_get(first,
+		    "param_types"), ", ");
 		json_decref(rest);
+		for (size_t h = 0; heads[h]; h++) {
+			strbuf_addstr(&hb, h ? ", " : "");
+			strbuf_addstr(&hb, heads[h]);
+		}
+		names = strbuf_detach(&hb);
 		report_heading(c, 3, "%s over %s", report_str(first, "id"),
 			       sw->axis);
-		report_para(c, "%zu runs; main metric %s; other parameters: "
-		    "%s.", sw->n, mname ? mname : "none", others[0] ? others : "none");
+		report_para(c, "%zu runs; headline metric%s %s; other "
+		    "parameters: %s.", sw->n, heads[0] && heads[1] ? "s" : "",
+		    names[0] ? names : "none", others[0] ? others : "none");
 		free(others);
-		if (mname == NULL)
-			continue;
-		t = report_table(c, 5, sw->axis, "Median", "95% CI of median",
-				 "p99", "n");
-		for (size_t k = 0; k < sw->n; k++) {
-			const json_t *rec = report_rec(r, sw->first + k);
-			const json_t *m = report_metric(rec, mname);
-			const char *unit = report_str(m, "unit");
-			char xv[128], med[32], cib[80], p99[32], n[24];
-
-			report_value(json_object_get(json_object_get(rec,
-			    "params"), sw->axis), xv, sizeof xv);
-			if (strcmp(sw->axis, "size") == 0 &&
-			    json_is_number(json_object_get(json_object_get(rec,
-			    "params"), sw->axis)))
-				report_bytes(json_number_value(json_object_get(
-				    json_object_get(rec, "params"), sw->axis)),
-				    xv, sizeof xv);
-			report_fmt(report_num(m, "median"), unit, med, sizeof med);
-			report_ci(m, cib, sizeof cib);
-			if (report_is_latency(m))
-				report_fmt(report_num(m, "p99"), unit, p99,
-					   sizeof p99);
-			else
-				snprintf(p99, sizeof p99, "-");
-			snprintf(n, sizeof n, "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(json_object_get(m, "n")));
-			report_row(t, (const char *[]){ xv, med, cib, p99, n });
-		}
-		if (report_metric(first, mname) != NULL)
-			sweep_chart(c, r, sw, mname);
+		free(names);
+		for (size_t h = 0; heads[h]; h++)
+			sweep_metric(c, r, sw, heads[h], heads[1] != NULL);
 	}
 }
 
@@ -316,7 +341,7 @@ latency_chart(struct report_content *c, const struct report_run *r,
 	const json_t *ms = json_object_get(rec, "metrics"), *m;
 	const char *name;
 	struct report_chart *ch;
-	char *params = report_key_params(r, i);
+	char *params = report_key_params_typed(r, i);
 	char title[512], ul[32], ylabel[64], cap[512];
 	double mag = 0, f;
 
@@ -375,7 +400,7 @@ report_latency_section(struct report_content *c, const struct report_run *r)
 						 "Metric", "p50", "p90", "p99",
 						 "p99.9", "max", "n");
 			}
-			params = report_key_params(r, i);
+			params = report_key_params_typed(r, i);
 			report_fmt(report_num(m, "p50"), "s", v[0], sizeof v[0]);
 			report_fmt(report_num(m, "p90"), "s", v[1], sizeof v[1]);
 			report_fmt(report_num(m, "p99"), "s", v[2], sizeof v[2]);

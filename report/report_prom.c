@@ -16,6 +16,7 @@
 
 #include "report_formats.h"
 #include "rundoc.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 static const char *const stats[] = {
@@ -23,53 +24,143 @@ static const char *const stats[] = {
 	"p99", "p999", "cv", "ci95_low", "ci95_high", NULL
 };
 
-/* Prometheus's name for a unit: its base units spelled out. */
-static void
+/*
+** Prometheus's suffix for a unit, in base units spelled out, and the
+** factor from the unit to that base: s -> seconds, B -> bytes, B/s ->
+** bytes_per_second, % -> ratio (x0.01), ms -> seconds (x0.001), X/s ->
+** Xs_per_second (op/s -> ops_per_second, FLOP/s -> flops_per_second),
+** "" -> "".  Never the unit string itself: promtool refuses abbreviated
+** units in names.
+*/
+static double
 unit_suffix(const char *unit, char *buf, size_t n)
 {
-	static const char *const map[][2] = {
-		{ "s", "seconds" }, { "B", "bytes" },
-		{ "B/s", "bytes_per_second" }, { "op/s", "ops_per_second" },
-		{ "Hz", "hertz" }, { "W", "watts" }, { "%", "percent" },
-		{ "", "" },
+	static const struct { const char *unit, *suffix; double scale; } map[] = {
+		{ "s", "seconds", 1 }, { "ms", "seconds", 1e-3 },
+		{ "us", "seconds", 1e-6 }, { "ns", "seconds", 1e-9 },
+		{ "B", "bytes", 1 }, { "B/s", "bytes_per_second", 1 },
+		{ "%", "ratio", 0.01 }, { "Hz", "hertz", 1 },
+		{ "W", "watts", 1 }, { "J", "joules", 1 }, { "", "", 1 },
 	};
-	size_t i, k = 0;
+	size_t i, k = 0, ul = strlen(unit);
+	int rate = ul > 2 && strcmp(unit + ul - 2, "/s") == 0;
 
 	for (i = 0; i < sizeof map / sizeof *map; i++)
-		if (strcmp(unit, map[i][0]) == 0) {
-			snprintf(buf, n, "%s", map[i][1]);
-			return;
+		if (strcmp(unit, map[i].unit) == 0) {
+			snprintf(buf, n, "%s", map[i].suffix);
+			return map[i].scale;
 		}
-	for (; *unit && k + 6 < n; unit++) {
-		if (*unit == '/') {
-			memcpy(buf + k, "_per_", 5);
-			k += 5;
-		} else {
-			buf[k++] = isalnum((unsigned char)*unit) ?
-				   (char)tolower((unsigned char)*unit) : '_';
-		}
-	}
+	if (rate)
+		ul -= 2;
+	for (i = 0; i < ul && k + 1 < n; i++)
+		buf[k++] = isalnum((unsigned char)unit[i]) ?
+			   (char)tolower((unsigned char)unit[i]) : '_';
+	/* a count per second: the counted thing in the plural */
+	if (rate && k > 0 && buf[k - 1] != 's' && k + 1 < n)
+		buf[k++] = 's';
 	buf[k] = '\0';
+	if (rate)
+		snprintf(buf + k, n - k, "_per_second");
+	return 1;
 }
 
-/* dyno_<metric>[_<unit>], every character outside [a-zA-Z0-9_:] an '_'. */
-static void
+/* The abbreviated units promtool refuses as a word of a name, and the
+** word that replaces them. */
+static const char *
+unabbreviate(const char *w, size_t len, int after_per)
+{
+	static const char *const map[][2] = {
+		{ "s", "seconds" }, { "sec", "seconds" }, { "ms", "seconds" },
+		{ "us", "seconds" }, { "ns", "seconds" }, { "b", "bytes" },
+		{ "kb", "bytes" }, { "mb", "bytes" }, { "gb", "bytes" },
+		{ "tb", "bytes" }, { "pb", "bytes" }, { "m", "minutes" },
+		{ "h", "hours" }, { "d", "days" },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (strlen(map[i][0]) == len && memcmp(w, map[i][0], len) == 0)
+			/* "per_s" is "per_second", not "per_seconds" */
+			return after_per && strcmp(map[i][1], "seconds") == 0 ?
+			       "second" : map[i][1];
+	return NULL;
+}
+
+/* Does s end with the word sequence t ("a_b" ends with "b", not "_b"
+** inside a word)? */
+static int
+ends_with_words(const char *s, const char *t, size_t tl)
+{
+	size_t sl = strlen(s);
+
+	return tl == 0 || (sl >= tl && memcmp(s + sl - tl, t, tl) == 0 &&
+			   (sl == tl || s[sl - tl - 1] == '_'));
+}
+
+/*
+** The family of a metric: dyno_<metric>_<suffix>, with the metric's
+** characters outside [a-z0-9_] made '_' and its abbreviated unit words
+** spelled out (epochs_per_s -> epochs_per_second), and only the part of
+** the suffix the name does not already end with (epochs_per_second with
+** epochs_per_second adds nothing, flops with flops_per_second adds
+** per_second).  A name ending in a suffix promtool keeps for counters,
+** histograms and summaries (_total, _count, _sum, _bucket) gets _value.
+** Returns the factor from the metric's unit to the family's.
+*/
+static double
 family_name(const char *metric, const char *unit, char *buf, size_t n)
 {
+	static const char *const reserved[] = { "total", "count", "sum",
+						"bucket" };
+	struct strbuf b = STRBUF_INIT;
 	char suf[64];
-	size_t k, ml = strlen(metric), sl;
+	double scale = unit_suffix(unit, suf, sizeof suf);
+	const char *w = metric, *e;
+	int after_per = 0;
+	size_t sl = strlen(suf), j;
 
-	unit_suffix(unit, suf, sizeof suf);
-	sl = strlen(suf);
-	if (sl == 0 || (ml > sl && strcmp(metric + ml - sl, suf) == 0 &&
-			metric[ml - sl - 1] == '_'))
-		snprintf(buf, n, "dyno_%s", metric);
-	else
-		snprintf(buf, n, "dyno_%s_%s", metric, suf);
-	for (k = 0; buf[k]; k++)
-		if (!isalnum((unsigned char)buf[k]) && buf[k] != '_' &&
-		    buf[k] != ':')
-			buf[k] = '_';
+	strbuf_addstr(&b, "dyno");
+	for (; *w; w = *e ? e + 1 : e) {
+		size_t len;
+		const char *full;
+
+		for (e = w; *e && *e != '_'; e++)
+			;
+		len = (size_t)(e - w);
+		if (len == 0)
+			continue;
+		strbuf_addstr(&b, "_");
+		if ((full = unabbreviate(w, len, after_per)) != NULL) {
+			strbuf_addstr(&b, full);
+		} else {
+			for (size_t i = 0; i < len; i++) {
+				char c = (char)tolower((unsigned char)w[i]);
+
+				if (!isalnum((unsigned char)c))
+					c = '_';
+				strbuf_add(&b, &c, 1);
+			}
+		}
+		after_per = len == 3 && memcmp(w, "per", 3) == 0;
+	}
+	/* the longest head of the suffix (whole words) the name ends with */
+	for (j = sl; j > 0; j--)
+		if ((suf[j] == '\0' || suf[j] == '_') &&
+		    ends_with_words(b.s, suf, j))
+			break;
+	if (suf[j] == '_')
+		j++;
+	if (suf[j] != '\0') {
+		strbuf_addstr(&b, "_");
+		strbuf_addstr(&b, suf + j);
+	}
+	for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+		if (ends_with_words(b.s, reserved[i], strlen(reserved[i]))) {
+			strbuf_addstr(&b, "_value");
+			break;
+		}
+	snprintf(buf, n, "%s", b.s);
+	strbuf_fini(&b);
+	return scale;
 }
 
 /* A label value: backslash, quote and newline escaped. */
@@ -109,10 +200,14 @@ stat_value(const json_t *m, const char *stat)
 	return json_object_get(m, stat);
 }
 
+/* A statistic in the family's unit: scale is the factor from the
+** metric's unit (n and cv have none). */
 static void
-number(FILE *fp, const json_t *v)
+number(FILE *fp, const json_t *v, const char *stat, double scale)
 {
-	if (json_is_integer(v))
+	if (scale != 1 && strcmp(stat, "n") != 0 && strcmp(stat, "cv") != 0)
+		fprintf(fp, "%.9g\n", json_number_value(v) * scale);
+	else if (json_is_integer(v))
 		fprintf(fp, "%" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
 	else
 		fprintf(fp, "%.9g\n", json_number_value(v));
@@ -176,8 +271,7 @@ report_prom(FILE *fp, const struct report_run *r)
 				json_object_foreach(json_object_get((json_t *)rj,
 				    "metrics"), mn, mj) {
 					char fj[256];
-
-					family_name(mn, report_str(mj, "unit"), fj,
+					double scale = family_name(mn, report_str(mj, "unit"), fj,
 						    sizeof fj);
 					if (strcmp(fj, fam) != 0)
 						continue;
@@ -202,7 +296,7 @@ report_prom(FILE *fp, const struct report_run *r)
 							fprintf(fp, "\",repeat=\"%u",
 								rep[j]);
 						fputs("\"} ", fp);
-						number(fp, v);
+						number(fp, v, stats[s], scale);
 					}
 				}
 				free(params);

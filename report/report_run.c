@@ -1,6 +1,6 @@
 /*
 ** report_run.c - a run document read once for the report formats: each
-** record's main metric, the sweeps, which record each verdict judged; and
+** record's headline metrics, the sweeps, which record each verdict judged; and
 ** the helpers the writers share (members, values, parameters, verdicts).
 */
 #include "config.h"
@@ -79,8 +79,56 @@ report_observed(const json_t *v, char *buf, size_t n)
 	return buf;
 }
 
+/* v/scale as %.4g and the unit with no blank (64MiB, 250ms): a
+** parameter as a user would type it. */
+static const char *
+scaled(double v, double scale, const char *unit, char *buf, size_t n)
+{
+	snprintf(buf, n, "%.4g%s", v / scale, unit);
+	return buf;
+}
+
+const char *
+report_param_value(const json_t *v, const char *type, char *buf, size_t n)
+{
+	static const char *const bin[] = { "B", "KiB", "MiB", "GiB", "TiB",
+					   "PiB", "EiB" };
+	static const struct { double scale; const char *unit; } dur[] = {
+		{ 3600, "h" }, { 60, "min" }, { 1, "s" }, { 1e-3, "ms" },
+		{ 1e-6, "us" }, { 1e-9, "ns" },
+	};
+	double x = json_number_value(v), scale = 1;
+	size_t k;
+
+	if (type == NULL || !json_is_number(v) || !isfinite(x) || x == 0)
+		return report_value(v, buf, n);
+	if (strcmp(type, "size") == 0) {
+		for (k = 0; k + 1 < sizeof bin / sizeof *bin &&
+			    fabs(x) >= scale * 1024; k++)
+			scale *= 1024;
+		return scaled(x, scale, bin[k], buf, n);
+	}
+	if (strcmp(type, "duration") == 0) {
+		/* the largest unit that gives a whole number, else >= 1 */
+		for (k = 0; k + 1 < sizeof dur / sizeof *dur; k++)
+			if (fabs(x) >= dur[k].scale &&
+			    fabs(x / dur[k].scale - nearbyint(x / dur[k].scale))
+			    < 1e-9)
+				break;
+		if (k + 1 == sizeof dur / sizeof *dur)
+			for (k = 0; k + 1 < sizeof dur / sizeof *dur &&
+				    fabs(x) < dur[k].scale; k++)
+				;
+		return scaled(x, dur[k].scale, dur[k].unit, buf, n);
+	}
+	return report_value(v, buf, n);
+}
+
+/* key=value; with types (a record's param_types), sizes and durations
+** with their units. */
 static void
-sb_param(struct strbuf *b, const char *key, const json_t *v, const char *sep)
+sb_param(struct strbuf *b, const char *key, const json_t *v,
+	 const json_t *types, const char *sep)
 {
 	char val[256];
 
@@ -88,19 +136,27 @@ sb_param(struct strbuf *b, const char *key, const json_t *v, const char *sep)
 		strbuf_addstr(b, sep);
 	strbuf_addstr(b, key);
 	strbuf_addstr(b, "=");
-	strbuf_addstr(b, report_value(v, val, sizeof val));
+	strbuf_addstr(b, report_param_value(v, json_string_value(
+	    json_object_get(types, key)), val, sizeof val));
 }
 
 char *
-report_params(const json_t *params, const char *sep)
+report_params_typed(const json_t *params, const json_t *types,
+		    const char *sep)
 {
 	struct strbuf b = STRBUF_INIT;
 	const char *k;
 	json_t *v;
 
 	json_object_foreach((json_t *)params, k, v)
-		sb_param(&b, k, v, sep);
+		sb_param(&b, k, v, types, sep);
 	return strbuf_detach(&b);
+}
+
+char *
+report_params(const json_t *params, const char *sep)
+{
+	return report_params_typed(params, NULL, sep);
 }
 
 /* Does key have the same value in every record of id? */
@@ -130,11 +186,13 @@ param_constant(const struct report_run *r, const char *id, const char *key,
 ** every parameter but empty strings, at most 4 (a storage probe has 15,
 ** most of them defaults), then "+N more".
 */
-char *
-report_key_params(const struct report_run *r, size_t i)
+static char *
+key_params(const struct report_run *r, size_t i, int typed)
 {
 	const json_t *rec = json_array_get(r->results, i);
 	const json_t *params = json_object_get(rec, "params");
+	const json_t *types = typed ? json_object_get(rec, "param_types") :
+			      NULL;
 	const char *id = report_str(rec, "id"), *k;
 	struct strbuf b = STRBUF_INIT;
 	size_t shown = 0, more = 0;
@@ -148,7 +206,7 @@ report_key_params(const struct report_run *r, size_t i)
 	json_object_foreach((json_t *)params, k, v) {
 		if (varies) {
 			if (!param_constant(r, id, k, v, &count))
-				sb_param(&b, k, v, " ");
+				sb_param(&b, k, v, types, " ");
 			continue;
 		}
 		if (json_is_string(v) && json_string_length(v) == 0)
@@ -157,7 +215,7 @@ report_key_params(const struct report_run *r, size_t i)
 			more++;
 			continue;
 		}
-		sb_param(&b, k, v, " ");
+		sb_param(&b, k, v, types, " ");
 		shown++;
 	}
 	if (more > 0) {
@@ -169,25 +227,68 @@ report_key_params(const struct report_run *r, size_t i)
 	return strbuf_detach(&b);
 }
 
-const char *
-report_verdicts_of(const struct report_run *r, size_t i, char *buf, size_t n)
+char *
+report_key_params(const struct report_run *r, size_t i)
+{
+	return key_params(r, i, 0);
+}
+
+char *
+report_key_params_typed(const struct report_run *r, size_t i)
+{
+	return key_params(r, i, 1);
+}
+
+static int
+is_head(const struct report_run *r, size_t i, const char *metric)
+{
+	for (const char **h = r->heads[i]; *h; h++)
+		if (strcmp(*h, metric) == 0)
+			return 1;
+	return 0;
+}
+
+/* Verdicts of record i, those on metric only when metric is not NULL
+** (the first headline metric takes those on metrics not in the
+** headline too). */
+static const char *
+verdicts(const struct report_run *r, size_t i, const char *metric,
+	 char *buf, size_t n)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (size_t v = 0; v < r->nverdicts; v++) {
-		const char *s;
+		const json_t *x = json_array_get(r->verdicts, v);
+		const char *s, *on = report_str(x, "metric");
 		int k;
 
 		if (r->vrec[v] != (long)i)
 			continue;
-		s = report_str(json_array_get(r->verdicts, v), "verdict");
+		if (metric != NULL && strcmp(on, metric) != 0 &&
+		    (r->main[i] == NULL || strcmp(metric, r->main[i]) != 0 ||
+		     is_head(r, i, on)))
+			continue;
+		s = report_str(x, "verdict");
 		k = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", s);
 		if (k < 0 || (size_t)k >= n - used)
 			break;
 		used += (size_t)k;
 	}
 	return buf;
+}
+
+const char *
+report_verdicts_of(const struct report_run *r, size_t i, char *buf, size_t n)
+{
+	return verdicts(r, i, NULL, buf, n);
+}
+
+const char *
+report_verdicts_on(const struct report_run *r, size_t i, const char *metric,
+		   char *buf, size_t n)
+{
+	return verdicts(r, i, metric, buf, n);
 }
 
 const struct report_sweep *
@@ -200,23 +301,39 @@ report_sweep_of(const struct report_run *r, size_t i)
 	return NULL;
 }
 
-/* dyno.lua's main_metric(): rate when the record has it, else the
-** alphabetically first metric (byte order, as Lua compares strings in
-** the C locale). */
-static const char *
-main_metric(const json_t *rec)
+/*
+** The headline metrics of a record, NULL-terminated (a new array of
+** names borrowed from the document): those marked "headline": true, in
+** the document's order.  A record without marks (written before dyno
+** 0.1 recorded them, or by hand) falls back to dyno.lua's
+** main_metric(): rate when the record has it, else the alphabetically
+** first metric (byte order, as Lua compares strings in the C locale).
+** No metrics: an empty list.
+*/
+static const char **
+headlines(const json_t *rec)
 {
 	const json_t *ms = json_object_get(rec, "metrics");
+	const char **h = xcalloc(json_object_size(ms) + 2, sizeof *h);
 	const char *best = NULL, *k;
+	size_t n = 0;
 	json_t *m;
 
-	if (json_object_get(ms, "rate"))
-		return "rate";
+	json_object_foreach((json_t *)ms, k, m)
+		if (json_is_true(json_object_get(m, "headline")))
+			h[n++] = k;
+	if (n > 0)
+		return h;
+	if (json_object_get(ms, "rate")) {
+		h[0] = "rate";
+		return h;
+	}
 	json_object_foreach((json_t *)ms, k, m) {
 		if (best == NULL || strcmp(k, best) < 0)
 			best = k;
 	}
-	return best;
+	h[0] = best;
+	return h;
 }
 
 /* The one parameter in which a and b differ, or NULL when they differ in
@@ -338,9 +455,13 @@ report_run_init(struct report_run *r, const json_t *doc)
 	r->nres = json_array_size(r->results);
 	r->nverdicts = json_array_size(r->verdicts);
 	r->main = xcalloc(r->nres + 1, sizeof *r->main);
+	r->heads = xcalloc(r->nres + 1, sizeof *r->heads);
 	r->vrec = xcalloc(r->nverdicts + 1, sizeof *r->vrec);
 	for (size_t i = 0; i < r->nres; i++)
-		r->main[i] = main_metric(json_array_get(r->results, i));
+	{
+		r->heads[i] = headlines(json_array_get(r->results, i));
+		r->main[i] = r->heads[i][0];
+	}
 	for (size_t v = 0; v < r->nverdicts; v++)
 		r->vrec[v] = verdict_record(r, json_array_get(r->verdicts, v));
 	find_sweeps(r);
@@ -349,6 +470,9 @@ report_run_init(struct report_run *r, const json_t *doc)
 void
 report_run_fini(struct report_run *r)
 {
+	for (size_t i = 0; i < r->nres; i++)
+		free(r->heads[i]);
+	free(r->heads);
 	free(r->main);
 	free(r->vrec);
 	free(r->sweeps);

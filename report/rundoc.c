@@ -131,6 +131,9 @@ check_metric(json_t *m, const char *name, const struct jpath *p,
 	    want(m, "better", JSON_STRING, 0, name, p, err) < 0 ||
 	    want(m, "n", JSON_INTEGER, 0, name, p, err) < 0)
 		return -1;
+	v = json_object_get(m, "headline");
+	if (v != NULL && !json_is_boolean(v))
+		return bad(err, name, p, "headline", "true or false", v);
 	better = json_string_value(json_object_get(m, "better"));
 	if (strcmp(better, "higher") != 0 && strcmp(better, "lower") != 0)
 		return dyno_err_set(err, DYNO_EINVAL, "%s: %s.better: expected "
@@ -203,6 +206,7 @@ check_record(json_t *r, const char *name, const struct jpath *p,
 	    want(r, "id", JSON_STRING, 0, name, p, err) < 0 ||
 	    want(r, "status", JSON_STRING, 0, name, p, err) < 0 ||
 	    want(r, "params", JSON_OBJECT, 1, name, p, err) < 0 ||
+	    want(r, "param_types", JSON_OBJECT, 1, name, p, err) < 0 ||
 	    want(r, "message", JSON_STRING, 1, name, p, err) < 0 ||
 	    want(r, "metrics", JSON_OBJECT, 1, name, p, err) < 0 ||
 	    want(r, "artifacts", JSON_OBJECT, 1, name, p, err) < 0 ||

@@ -278,6 +278,7 @@ const struct dyno_probe ar_fit_probe = {
 	.summary = "Full local AutoReject (per-channel thresholds, consensus x n_interpolate CV, repair) on an EEG recording",
 	.params = fit_params,
 	.metrics = fit_metrics,
+	.headline_metrics = 2, /* duration, epochs_per_s */
 	.setup = fit_setup,
 	.teardown = fit_teardown,
 	.run = fit_run,

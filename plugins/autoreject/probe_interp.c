@@ -117,6 +117,7 @@ const struct dyno_probe ar_interp_probe = {
 	.summary = "Spherical-spline interpolation of bad channels in every epoch (Legendre series, SVD pseudo-inverse)",
 	.params = interp_params,
 	.metrics = interp_metrics,
+	.headline_metrics = 2, /* duration, epochs_per_s */
 	.setup = interp_setup,
 	.teardown = interp_teardown,
 	.run = interp_run,

@@ -367,6 +367,7 @@ const struct dyno_probe cache_detect_probe = {
 	.summary = "Cache levels and their latency, inferred from a latency sweep, beside hwloc's sizes",
 	.params = detect_params,
 	.metrics = detect_metrics,
+	.headline_metrics = 9, /* every level and memory */
 	.setup = detect_setup,
 	.run = detect_run,
 	.teardown = detect_teardown,

@@ -1296,6 +1296,7 @@ const struct dyno_probe cache_kv_throughput_probe = {
 	.summary = "Redis throughput: GET/SET mix over pipelined connections",
 	.params = kv_throughput_params,
 	.metrics = kv_throughput_metrics,
+	.headline_metrics = 2, /* ops, latency */
 	KV_OPS(kv_load_setup, kv_load_run),
 };
 

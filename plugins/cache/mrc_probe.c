@@ -253,6 +253,7 @@ const struct dyno_probe cache_mrc_probe = {
 	.summary = "LRU miss-ratio curve of a key trace (exact, or SHARDS-sampled) and the cache size for a hit rate",
 	.params = mrc_params,
 	.metrics = mrc_metrics,
+	.headline_metrics = 2, /* size_for_hit, hit_rate_max */
 	.setup = mrc_setup,
 	.teardown = mrc_teardown,
 	.run = mrc_run,

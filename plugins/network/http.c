@@ -1428,10 +1428,10 @@ static const struct dyno_param http_params[] = {
 };
 
 static const struct dyno_metric http_metrics[] = {
-	{ .name = "latency", .unit = "s", .better = DYNO_BETTER_LOWER,
-	  .help = "send (closed loop) or intended send (fixed rate) to the end of a 2xx response, one sample per request" },
 	{ .name = "rps", .unit = "op/s", .better = DYNO_BETTER_HIGHER,
 	  .help = "2xx responses per second, one sample per 100 ms window (compare the mean)" },
+	{ .name = "latency", .unit = "s", .better = DYNO_BETTER_LOWER,
+	  .help = "send (closed loop) or intended send (fixed rate) to the end of a 2xx response, one sample per request" },
 	{ .name = "errors", .unit = "", .better = DYNO_BETTER_LOWER,
 	  .help = "non-2xx responses, timeouts, resets and failed connects per 100 ms window (errors_by_kind breaks them down)" },
 	{ NULL }
@@ -1443,6 +1443,7 @@ const struct dyno_probe network_http_probe = {
 	.summary = "HTTP/1.1 load (wrk/wrk2): keep-alive GET or POST, closed loop or fixed rate",
 	.params = http_params,
 	.metrics = http_metrics,
+	.headline_metrics = 2, /* rps, latency */
 	.setup = http_setup,
 	.teardown = http_teardown,
 	.run = http_run,

@@ -723,6 +723,7 @@ const struct dyno_probe network_tcp_rr_probe = {
 		   "ping-pong --tcp)",
 	.params = rr_tcp_params,
 	.metrics = rr_metrics,
+	.headline_metrics = 2, /* latency, rate */
 	.flags = DYNO_PROBE_EXCLUSIVE,
 	.setup = rr_tcp_setup,
 	.teardown = rr_teardown,
@@ -736,6 +737,7 @@ const struct dyno_probe network_udp_rr_probe = {
 		   "ping-pong, netperf UDP_RR)",
 	.params = rr_udp_params,
 	.metrics = rr_metrics,
+	.headline_metrics = 2, /* latency, rate */
 	.flags = DYNO_PROBE_EXCLUSIVE,
 	.setup = rr_udp_setup,
 	.teardown = rr_teardown,
@@ -748,6 +750,7 @@ const struct dyno_probe network_tcp_crr_probe = {
 	.summary = "TCP connect, one request/response, close (netperf TCP_CRR)",
 	.params = rr_crr_params,
 	.metrics = rr_crr_metrics,
+	.headline_metrics = 2, /* latency, rate */
 	.flags = DYNO_PROBE_EXCLUSIVE,
 	.setup = rr_crr_setup,
 	.teardown = rr_teardown,

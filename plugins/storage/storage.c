@@ -1091,23 +1091,30 @@ static const struct dyno_param storage_fsync_params[] = {
 #define STORAGE_M_LAT(n) { .name = n, .unit = "s", .better = DYNO_BETTER_LOWER, \
 	.help = "submit to completion, one sample per I/O" }
 
+/* Headline metrics first: how many of them each list starts with is its
+** <list>_heads (plugin.h, headline_metrics). */
 static const struct dyno_metric storage_seq_metrics[] = {
 	STORAGE_M_TPUT("throughput"), STORAGE_M_LAT("latency"), { NULL }
 };
+enum { storage_seq_metrics_heads = 2 };
 static const struct dyno_metric storage_rand_metrics[] = {
-	STORAGE_M_IOPS("iops"), STORAGE_M_TPUT("throughput"),
-	STORAGE_M_LAT("latency"), { NULL }
+	STORAGE_M_IOPS("iops"), STORAGE_M_LAT("latency"),
+	STORAGE_M_TPUT("throughput"), { NULL }
 };
+enum { storage_rand_metrics_heads = 2 };
 static const struct dyno_metric storage_mixed_metrics[] = {
-	STORAGE_M_TPUT("read_throughput"), STORAGE_M_IOPS("read_iops"),
-	STORAGE_M_LAT("read_latency"), STORAGE_M_TPUT("write_throughput"),
-	STORAGE_M_IOPS("write_iops"), STORAGE_M_LAT("write_latency"), { NULL }
+	STORAGE_M_IOPS("read_iops"), STORAGE_M_LAT("read_latency"),
+	STORAGE_M_IOPS("write_iops"), STORAGE_M_LAT("write_latency"),
+	STORAGE_M_TPUT("read_throughput"), STORAGE_M_TPUT("write_throughput"),
+	{ NULL }
 };
+enum { storage_mixed_metrics_heads = 4 };
 static const struct dyno_metric storage_fsync_metrics[] = {
 	{ .name = "latency", .unit = "s", .better = DYNO_BETTER_LOWER,
 	  .help = "one write of block plus its fsync/fdatasync" },
 	STORAGE_M_IOPS("iops"), { NULL }
 };
+enum { storage_fsync_metrics_heads = 2 };
 
 #define STORAGE_SETUP(fn, kind)                                         \
 	static int fn(const struct dyno_host *h, struct dyno_ctx *ctx,   \
@@ -1133,6 +1140,7 @@ STORAGE_SETUP(storage_fsync_setup, STORAGE_FSYNC)
 		.setup = setupfn,                                       \
 		.teardown = storage_teardown,                           \
 		.run = storage_run,                                     \
+		.headline_metrics = met##_heads,                        \
 	}
 STORAGE_PROBE(storage_seqread, "seqread", "Sequential reads of a laid-out file",
 	      storage_seq_params, storage_seq_metrics, storage_seqread_setup);

@@ -4,7 +4,7 @@
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 expect "version" 0 "$DYNO" --version
-contains "version text" "$TMP/out" "dyno 0.1.0 (plugin ABI 1.0)"
+contains "version text" "$TMP/out" "dyno 0.1.0 (plugin ABI 1.1)"
 
 expect "list" 0 "$DYNO" list
 contains "list shows null.empty" "$TMP/out" "null.empty"

@@ -46,7 +46,7 @@ extern "C" {
 
 /* ABI version implemented by this header. */
 #define DYNO_ABI_MAJOR 1
-#define DYNO_ABI_MINOR 0
+#define DYNO_ABI_MINOR 1
 
 /* Marks the one exported symbol; build plugins with -fvisibility=hidden. */
 #if defined(__GNUC__)
@@ -152,7 +152,8 @@ struct dyno_host;
 ** the statistics stable, max_time reached, or the user stopped the run).
 */
 struct dyno_probe {
-	size_t size;        /* sizeof(struct dyno_probe) */
+	size_t size;        /* sizeof(struct dyno_probe); ABI 1.0's ended at
+			    ** unavailable_reason (DYNO_PROBE_SIZE_1_0) */
 	const char *name;   /* [a-z][a-z0-9_]* */
 	const char *summary;
 	const struct dyno_param *params;   /* NULL or ended by {NULL} */
@@ -171,7 +172,26 @@ struct dyno_probe {
 	/* When the plugin was built without what this probe needs: a sentence
 	** saying what is missing.  The probe is listed but always skipped. */
 	const char *unavailable_reason;
+
+	/* -- since 1.1 -------------------------------------------------- */
+	/* How many of the declared metrics, counted from the first, are the
+	** probe's headline: the numbers it exists for, which reports show
+	** (a table row each) where they have room for few.  Declare them
+	** first.  0, or a probe built against ABI 1.0, means 1 (the first
+	** declared metric); more than the metrics declared means all.
+	** iterate() probes: ignored; the host's time and rate are the
+	** headline. */
+	uint32_t headline_metrics;
 };
+
+/* The size of struct dyno_probe in ABI 1.0, which the host still loads. */
+#define DYNO_PROBE_SIZE_1_0                                             \
+	(offsetof(struct dyno_probe, unavailable_reason) + sizeof(const char *))
+
+/* Does probe p (of any 1.x size) have member? */
+#define DYNO_PROBE_HAS(p, member)                                       \
+	((p)->size >= offsetof(struct dyno_probe, member) +             \
+			      sizeof((p)->member))
 
 /*
 ** The plugin descriptor, returned by dyno_plugin_v1.
