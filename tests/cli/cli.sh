@@ -48,6 +48,13 @@ expect "crash is a result, exit 2" 2 "$DYNO" $FIX probe behave.crash --json $FAS
 jq_true "crashed status" "$TMP/out" '.status == "crashed" and (.message | contains("SIGSEGV"))'
 expect "timeout" 2 "$DYNO" $FIX probe behave.hang --timeout 300ms --json
 jq_true "timeout status" "$TMP/out" '.status == "timeout"'
+# A plugin built against ABI 1.0 (a smaller struct dyno_probe) loads, and
+# its first declared metric is its one headline.
+expect "ABI 1.0 plugin runs" 0 "$DYNO" --plugin-dir "$TOP_BUILDDIR/tests/plugins/abi_1_0" \
+	probe old.rec --json $FAST
+jq_true "ABI 1.0: first metric is the headline" "$TMP/out" \
+	'.status == "ok" and .metrics.first.headline == true and
+	 .metrics.second.headline == false and .metrics.second.n == 5'
 expect "skip exits 0" 0 "$DYNO" $FIX probe behave.skip
 contains "skip reason shown" "$TMP/out" "no frobnicator on this machine"
 
