@@ -2,8 +2,10 @@
 ** report_gbench.c - a run in Google Benchmark's JSON format, so its
 ** tooling (tools/compare.py) reads dyno runs: "context" from the host
 ** inventory, and in "benchmarks" each time metric (unit s) of each ok
-** record as one benchmark: an "iteration" run valued by the median, then
-** the aggregates mean, median, stddev and cv.  Other metrics of the record
+** record as one benchmark: its stored samples as repetitions (an
+** "iteration" run each, so compare.py's U test has them; one run valued
+** by the median when the record kept a histogram instead), then the
+** aggregates mean, median, stddev and cv.  Other metrics of the record
 ** ride along as user counters (their medians); a record without a time
 ** metric is left out, since Google Benchmark compares times only.
 */
@@ -81,9 +83,9 @@ context(const struct report_run *r)
 	return ctx;
 }
 
-/* One entry; aggregate NULL for the iteration run. */
+/* One entry: repetition rep of reps, or the aggregate named aggregate. */
 static json_t *
-entry(const char *name, json_int_t family, json_int_t reps,
+entry(const char *name, json_int_t family, json_int_t reps, json_int_t rep,
       json_int_t iters, const char *aggregate, double value,
       const json_t *counters)
 {
@@ -100,7 +102,7 @@ entry(const char *name, json_int_t family, json_int_t reps,
 	    "run_name", name, "run_type", aggregate ? "aggregate" : "iteration",
 	    "repetitions", reps);
 	if (!aggregate)
-		json_object_set_new(e, "repetition_index", json_integer(0));
+		json_object_set_new(e, "repetition_index", json_integer(rep));
 	json_object_set_new(e, "threads", json_integer(1));
 	if (aggregate) {
 		json_object_set_new(e, "aggregate_name", json_string(aggregate));
@@ -116,6 +118,29 @@ entry(const char *name, json_int_t family, json_int_t reps,
 		json_object_set(e, k, v);
 	free(full);
 	return e;
+}
+
+/* The stored samples of a metric as repetitions, iters/n iterations
+** each; 0 (nothing added) when the record has no usable samples. */
+static int
+repetitions(json_t *benches, const char *name, json_int_t family,
+	    const json_t *samples, json_int_t iters, const json_t *counters)
+{
+	size_t n = json_array_size(samples), k;
+	const json_t *v;
+	json_int_t per;
+
+	if (n == 0)
+		return 0;
+	json_array_foreach(samples, k, v)
+		if (!json_is_number(v) || !isfinite(json_number_value(v)))
+			return 0;
+	per = iters / (json_int_t)n > 0 ? iters / (json_int_t)n : 1;
+	json_array_foreach(samples, k, v)
+		json_array_append_new(benches, entry(name, family,
+		    (json_int_t)n, (json_int_t)k, per, NULL,
+		    json_number_value(v), counters));
+	return 1;
 }
 
 json_t *
@@ -153,14 +178,19 @@ report_gbench(const struct report_run *r)
 			name = run_name(r, i, mn);
 			if (iters < 1)
 				iters = n;
-			json_array_append_new(benches, entry(name, family, n,
-			    iters, NULL, report_num(m, "median"), counters));
+			if (!repetitions(benches, name, family, json_object_get(m,
+			    "samples"), iters, counters)) {
+				n = 1;
+				json_array_append_new(benches, entry(name, family,
+				    1, 0, iters, NULL, report_num(m, "median"),
+				    counters));
+			}
 			for (size_t a = 0; a < sizeof aggs / sizeof *aggs; a++) {
 				double v = report_num(m, aggs[a]);
 
 				if (isfinite(v))
 					json_array_append_new(benches, entry(name,
-					    family, n, iters, aggs[a], v,
+					    family, n, 0, iters, aggs[a], v,
 					    counters));
 			}
 			family++;

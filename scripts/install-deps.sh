@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 build-essential autoconf automake pkg-config g++
 libjansson-dev libhwloc-dev
-libcriterion-dev libbenchmark-dev
+libcriterion-dev libbenchmark-dev libbenchmark-tools python3-scipy
 liblua5.4-dev libyaml-dev liburing-dev
 libhiredis-dev redis-server sysbench
 iperf3 sockperf wrk nginx-light nghttp2-client iproute2 curl

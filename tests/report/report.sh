@@ -227,4 +227,20 @@ EOF
 		ko "screenshot is blank (by size)"
 	fi
 fi
+# Google Benchmark's compare.py (Debian: libbenchmark-tools, python3-scipy)
+# runs its U test on the stored samples, which the gbench format gives as
+# repetitions.
+GB_COMPARE=${GB_COMPARE:-/usr/share/benchmark/compare.py}
+if [ -r "$GB_COMPARE" ] && /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
+	/usr/bin/python3 "$GB_COMPARE" benchmarks "$GOLDEN/report.gbench" \
+		"$GOLDEN/report.gbench" >"$TMP/gbcmp" 2>&1
+	if grep -q 'null.clock/work:100/samples:200/latency_pvalue.*U Test, Repetitions: 200 vs 200' \
+		"$TMP/gbcmp"; then
+		ok "compare.py: U test on the samples as repetitions"
+	else
+		ko "compare.py: no U test"; head -20 "$TMP/gbcmp"
+	fi
+else
+	echo "# skipped: compare.py: $GB_COMPARE or scipy missing (libbenchmark-tools, python3-scipy)"
+fi
 finish
