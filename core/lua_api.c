@@ -7,7 +7,7 @@
 
 #include "clock.h"
 #include "lua_api.h"
-#include "lua_state.h"
+#include "lua_limit.h"
 #include "measure.h"
 #include "plugin_loader.h"
 #include "suite.h"
@@ -180,12 +180,12 @@ l_probe(lua_State *L)
 	}
 	if (runner_interrupted())
 		return luaL_error(L, "interrupted by the user");
-	lua_state_check_limits(L);
+	lua_limit_check(L);
 	kv = params_from_table(L, 2, &nkv);
 	s->ro.m = m;
 	rec = suite_probe(s, id, kv, nkv, &err);
 	s->ro.m = saved;
-	lua_state_check_limits(L);
+	lua_limit_check(L);
 	if (rec == NULL)
 		return luaL_error(L, "%s", err.msg);
 	if (required && strcmp(json_string_value(json_object_get(rec, "status")),
@@ -213,10 +213,10 @@ l_concurrent(lua_State *L)
 	luaL_argcheck(L, n >= 1 && n <= 1024, 3, "1..1024 instances expected");
 	if (runner_interrupted())
 		return luaL_error(L, "interrupted by the user");
-	lua_state_check_limits(L);
+	lua_limit_check(L);
 	kv = params_from_table(L, 2, &nkv);
 	first = suite_concurrent(s, id, kv, nkv, (int)n, &err);
-	lua_state_check_limits(L);
+	lua_limit_check(L);
 	if (first < 0)
 		return luaL_error(L, "%s", err.msg);
 	lua_createtable(L, (int)n, 0);
@@ -593,8 +593,8 @@ l_limit(lua_State *L)
 			if (s->lua_bytes > bytes)
 				suite_limit_hit(s, SUITE_LIMIT_MEMORY);
 		}
-		lua_state_watch(L);
-		lua_state_check_limits(L);
+		lua_limit_watch(L);
+		lua_limit_check(L);
 	}
 	lua_createtable(L, 0, 4);
 	if (s->time_limit_ns) {

@@ -1,4 +1,4 @@
-/* lua_state.c - suite states: library opening, the sandbox, the limits (allocator, deadline hook), and the pcall+traceback boundary. */
+/* lua_state.c - suite states: library opening, the sandbox, and the pcall+traceback boundary. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,16 +10,12 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "clock.h"
 #include "lua_api.h"
+#include "lua_limit.h"
 #include "lua_state.h"
 #include "plugin_loader.h"
 #include "suite.h"
 #include "xmalloc.h"
-
-/* Registry key of the preallocated error the hook raises: raising must
-** not need memory the cap refuses. */
-static const char limit_key = 'L';
 
 /* Never luaL_openlibs: each library is a decision.  io, os and package
 ** are opened and then cut down unless the suite is trusted. */
@@ -182,8 +178,7 @@ setup(lua_State *L)
 	set_path(L, s);
 	if (!s->unsafe)
 		sandbox(L, s);
-	lua_pushliteral(L, "the suite passed a limit");
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &limit_key);
+	lua_limit_open(L);
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_api_open(L, s);
 	lua_pushvalue(L, -1);
@@ -192,84 +187,11 @@ setup(lua_State *L)
 	return 0;
 }
 
-/*
-** The allocator counts the state's bytes and refuses growth past the cap.
-** Lua answers a refusal with a full collection and one retry, so only a
-** second refusal in a row is the suite's memory really running out; from
-** then on every growth is refused, so a pcall that catches "not enough
-** memory" cannot go on filling.
-*/
-static void *
-limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-	struct suite *s = ud;
-	size_t old = ptr != NULL ? osize : 0;
-	void *p;
-
-	if (nsize == 0) {
-		free(ptr);
-		s->lua_bytes -= old;
-		return NULL;
-	}
-	if (nsize > old && s->max_memory > 0 &&
-	    (s->limit_hit == SUITE_LIMIT_MEMORY ||
-	     s->lua_bytes > s->max_memory ||
-	     nsize - old > s->max_memory - s->lua_bytes)) {
-		if (++s->lua_refused >= 2)
-			suite_limit_hit(s, SUITE_LIMIT_MEMORY);
-		return NULL;
-	}
-	p = realloc(ptr, nsize);
-	if (p == NULL)
-		return NULL;
-	s->lua_refused = 0;
-	s->lua_bytes = s->lua_bytes - old + nsize;
-	if (s->lua_bytes > s->lua_peak)
-		s->lua_peak = s->lua_bytes;
-	return p;
-}
-
-/*
-** The count hook: past the deadline, or once memory ran out, raise.  From
-** then on it fires at every instruction, so a pcall that catches the error
-** gets no further than its next instruction.
-*/
-static void
-limit_hook(lua_State *L, lua_Debug *ar)
-{
-	(void)ar;
-	lua_state_check_limits(L);
-}
-
-void
-lua_state_check_limits(lua_State *L)
-{
-	struct suite *s;
-	uint64_t deadline;
-
-	lua_getallocf(L, (void **)&s);
-	deadline = suite_deadline(s);
-	if (s->limit_hit == SUITE_LIMIT_NONE && deadline != 0 &&
-	    clock_now_ns() >= deadline)
-		suite_limit_hit(s, SUITE_LIMIT_TIME);
-	if (s->limit_hit == SUITE_LIMIT_NONE)
-		return;
-	lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &limit_key);
-	lua_error(L);
-}
-
-void
-lua_state_watch(lua_State *L)
-{
-	if (lua_gethook(L) != limit_hook)
-		lua_sethook(L, limit_hook, LUA_MASKCOUNT, 10000);
-}
 
 lua_State *
 lua_state_new(struct suite *s, struct dyno_err *err)
 {
-	lua_State *L = lua_newstate(limited_alloc, s);
+	lua_State *L = lua_newstate(lua_limit_alloc, s);
 
 	if (L == NULL) {
 		dyno_err_set(err, DYNO_ENOMEM, "cannot create a Lua state");
@@ -277,9 +199,10 @@ lua_state_new(struct suite *s, struct dyno_err *err)
 	}
 	luaL_checkversion(L);
 	/* Coroutines inherit the hook when they are made: set it first.
-	** Without limits, no hook costs the interpreter nothing. */
-	if (s->max_memory > 0 || s->time_limit_ns > 0)
-		lua_state_watch(L);
+	** A count hook halves the speed of pure Lua code, so it is set only
+	** for a time limit; the memory limit needs it only once passed. */
+	if (s->time_limit_ns > 0)
+		lua_limit_watch(L);
 	lua_pushcfunction(L, setup);
 	lua_pushlightuserdata(L, s);
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
@@ -288,6 +211,7 @@ lua_state_new(struct suite *s, struct dyno_err *err)
 		lua_close(L);
 		return NULL;
 	}
+	s->lua = L;
 	return L;
 }
 
@@ -339,6 +263,11 @@ lua_state_run_file(lua_State *L, const char *path, char *errbuf, size_t n)
 void
 lua_state_close(lua_State *L)
 {
-	if (L != NULL)
-		lua_close(L);
+	struct suite *s;
+
+	if (L == NULL)
+		return;
+	lua_getallocf(L, (void **)&s);
+	s->lua = NULL;
+	lua_close(L);
 }

@@ -13,18 +13,11 @@
 struct suite;
 
 /* A new state bound to s (borrowed; must outlive the state), or NULL with
-** err filled.  Its allocator holds it to s->max_memory, and while
-** s->max_memory or s->time_limit_ns is set a hook ends it at
-** suite_deadline(s) and once memory ran out (s->limit_hit). */
+** err filled.  Its limits are lua_limit.h's: the allocator holds it to
+** s->max_memory; a count hook ends it at suite_deadline(s) (set while
+** there is a time limit) and once memory ran out (set then, on the main
+** thread). */
 lua_State *lua_state_new(struct suite *s, struct dyno_err *err);
-
-/* Watch L (the thread running) for the limits, if it is not watched yet:
-** for a limit a suite sets where there was none. */
-void lua_state_watch(lua_State *L);
-
-/* Raise the limit error if a limit was passed (the deadline included);
-** else return.  The hook calls it; so do the dyno calls that block. */
-void lua_state_check_limits(lua_State *L);
 
 /* Run the file at path in a protected call.  Returns 0, or -1 with
 ** "file:line: message" and a traceback in errbuf (left as it was when a

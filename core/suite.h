@@ -14,6 +14,7 @@
 #include "runner.h"
 
 struct loader;
+struct lua_State;
 struct tune;
 
 /* Which limit ended a suite. */
@@ -55,6 +56,7 @@ struct suite {
 	size_t lua_bytes;         /* what the Lua state holds now */
 	size_t lua_peak;          /* and at most */
 	int lua_refused;          /* the allocator's refusals in a row */
+	struct lua_State *lua;    /* the state running the suite, or NULL */
 	enum suite_limit limit_hit;
 };
 
