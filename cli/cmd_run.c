@@ -14,6 +14,7 @@
 #include "results.h"
 #include "suite.h"
 #include "tune.h"
+#include "units.h"
 #include "xmalloc.h"
 
 static int cmd_run(struct global *, int, char **);
@@ -26,6 +27,7 @@ const struct command cmd_run_entry = {
 	.usage =
 	    "dyno run SUITE.lua [-D name=value ...] [--out run.json] [--junit FILE]\n"
 	    "         [--results FILE] [--output-dir DIR] [--unsafe-lua] [--json]\n"
+	    "         [--time-limit DURATION] [--max-memory SIZE]\n"
 	    "         [measurement options as for dyno probe]",
 	.help =
 	    "Run a suite.  Prints each probe's result and each check's verdict as\n"
@@ -37,8 +39,13 @@ const struct command cmd_run_entry = {
 	    "  --output-dir DIR  where the suite may write files (default: .)\n"
 	    "  --unsafe-lua      give the suite os.execute, io.popen, C modules\n"
 	    "  --json            print the run document on stdout, the rest on stderr\n"
+	    "  --time-limit DURATION  end the suite after DURATION of wall clock,\n"
+	    "                    a probe running then killed (default: none)\n"
+	    "  --max-memory SIZE end the suite when its Lua state would hold more\n"
+	    "                    (default: a quarter of RAM; none: no limit)\n"
 	    "Exit status: 0 every check passed (or review), 1 a check failed,\n"
-	    "2 a probe failed or the script raised an error, or bad input."
+	    "2 a probe failed, the script raised an error, the suite passed a\n"
+	    "limit, or bad input."
 };
 
 const struct command cmd_tune_entry = {
@@ -49,6 +56,7 @@ const struct command cmd_tune_entry = {
 	    "dyno tune [--suite FILE] [-o dyno-tuned.yaml] [--env FILE]\n"
 	    "          [--tune-json FILE] [--quick] [-D name=value ...]\n"
 	    "          [--out run.json] [--junit FILE] [--results FILE]\n"
+	    "          [--time-limit DURATION] [--max-memory SIZE]\n"
 	    "dyno tune --check FILE",
 	.help =
 	    "Run the tuning suite (default: the shipped tune.lua) and write the\n"
@@ -60,8 +68,8 @@ const struct command cmd_tune_entry = {
 	    "  --quick           shorter measurements (-D quick=true)\n"
 	    "  --check FILE      is FILE made for this hardware?  Exit 0 yes,\n"
 	    "                    1 no (and what differs), 2 unreadable\n"
-	    "Other options as for dyno run.  If the suite raises an error the\n"
-	    "previous tune file is left untouched."
+	    "Other options as for dyno run.  If the suite raises an error or\n"
+	    "passes a limit, the previous tune file is left untouched."
 };
 
 /* Options of run and tune. */
@@ -72,7 +80,42 @@ struct suite_args {
 	const char *out, *junit, *results, *outdir;
 	const char *yaml, *env, *json_tune, *check, *suite;
 	int unsafe, json, quick;
+	uint64_t max_memory, time_limit_ns;
+	int max_memory_set;
 };
+
+/* --max-memory: a size of at least 1MiB (the state itself needs some),
+** or none. */
+static void
+opt_max_memory(struct suite_args *a, const char *val)
+{
+	struct dyno_err e;
+
+	a->max_memory_set = 1;
+	if (strcmp(val, "none") == 0) {
+		a->max_memory = 0;
+		return;
+	}
+	if (units_parse_size(val, &a->max_memory, &e) < 0)
+		usage_error("--max-memory: %s; or none", e.msg);
+	if (a->max_memory < 1024 * 1024)
+		usage_error("--max-memory '%s': expected at least 1MiB, or none",
+			    val);
+}
+
+/* --time-limit: a duration above 0, or none. */
+static void
+opt_time_limit(struct suite_args *a, const char *val)
+{
+	if (strcmp(val, "none") == 0) {
+		a->time_limit_ns = 0;
+		return;
+	}
+	a->time_limit_ns = opt_duration("--time-limit", val);
+	if (a->time_limit_ns == 0)
+		usage_error("--time-limit '%s': expected a duration above 0, "
+			    "or none", val);
+}
 
 static void
 add_define(struct suite_args *a, char *kv)
@@ -99,6 +142,8 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 		{ "tune-json", required_argument, NULL, 'T' },
 		{ "check", required_argument, NULL, 'C' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "max-memory", required_argument, NULL, 'X' },
+		{ "time-limit", required_argument, NULL, 'L' },
 		MEASURE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -125,6 +170,8 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 		case 'd': a->outdir = optarg; break;
 		case 'U': a->unsafe = 1; break;
 		case 'j': a->json = 1; break;
+		case 'X': opt_max_memory(a, optarg); break;
+		case 'L': opt_time_limit(a, optarg); break;
 		case 's': case 'E': case 'T': case 'C': case 'q':
 			if (!is_tune)
 				bad_option(cmd, '?', argv);
@@ -201,6 +248,9 @@ suite_prepare(struct global *g, struct suite_args *a, const char *path,
 	s->unsafe = a->unsafe;
 	s->quiet = a->json;
 	s->out = a->json ? stderr : stdout;
+	if (a->max_memory_set)
+		s->max_memory = a->max_memory;
+	s->time_limit_ns = a->time_limit_ns;
 }
 
 /* A suite run as dyno run and dyno tune share it. */
@@ -228,6 +278,8 @@ session_run(struct global *g, struct suite_args *a, const char *path,
 	x->rc = suite_run(&x->s, path, &e);
 	if (x->rc < 0 && !x->s.script_error[0])
 		snprintf(x->s.script_error, sizeof(x->s.script_error), "%s", e.msg);
+	if (x->s.limit_hit != SUITE_LIMIT_NONE)
+		fprintf(stderr, "dyno: %s\n", x->s.script_error);
 	suite_print_summary(&x->s, a->json ? stderr : stdout);
 	x->doc = suite_document(&x->s);
 	x->code = suite_exit_code(&x->s, x->rc);
@@ -337,8 +389,9 @@ cmd_tune(struct global *g, int argc, char **argv)
 	session_run(g, &a, suite, &x);
 	/* A suite that broke, or was stopped, leaves the previous tune. */
 	if (x.rc < 0 || runner_interrupted()) {
-		fprintf(stderr, "dyno: tune: the suite failed; %s left as it was\n",
-			a.yaml);
+		fprintf(stderr, "dyno: tune: the suite %s; %s left as it was\n",
+			x.s.limit_hit != SUITE_LIMIT_NONE ? "was cut short" :
+			"failed", a.yaml);
 	} else if ((a.env && tune_write_env(x.t, a.env, &e) < 0) ||
 		   (a.json_tune && tune_write_json(x.t, a.json_tune, &e) < 0) ||
 		   tune_write_yaml(x.t, a.yaml, &e) < 0) {

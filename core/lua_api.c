@@ -5,7 +5,9 @@
 
 #include <lauxlib.h>
 
+#include "clock.h"
 #include "lua_api.h"
+#include "lua_limit.h"
 #include "measure.h"
 #include "plugin_loader.h"
 #include "suite.h"
@@ -178,10 +180,12 @@ l_probe(lua_State *L)
 	}
 	if (runner_interrupted())
 		return luaL_error(L, "interrupted by the user");
+	lua_limit_check(L);
 	kv = params_from_table(L, 2, &nkv);
 	s->ro.m = m;
 	rec = suite_probe(s, id, kv, nkv, &err);
 	s->ro.m = saved;
+	lua_limit_check(L);
 	if (rec == NULL)
 		return luaL_error(L, "%s", err.msg);
 	if (required && strcmp(json_string_value(json_object_get(rec, "status")),
@@ -209,8 +213,10 @@ l_concurrent(lua_State *L)
 	luaL_argcheck(L, n >= 1 && n <= 1024, 3, "1..1024 instances expected");
 	if (runner_interrupted())
 		return luaL_error(L, "interrupted by the user");
+	lua_limit_check(L);
 	kv = params_from_table(L, 2, &nkv);
 	first = suite_concurrent(s, id, kv, nkv, (int)n, &err);
+	lua_limit_check(L);
 	if (first < 0)
 		return luaL_error(L, "%s", err.msg);
 	lua_createtable(L, (int)n, 0);
@@ -516,7 +522,98 @@ l_units_format(lua_State *L)
 	return 1;
 }
 
+/* A size option ("64MiB", or bytes as a number) of the table at idx;
+** *set tells whether it was there. */
+static void
+opt_size(lua_State *L, int idx, const char *key, uint64_t *bytes, int *set)
+{
+	struct dyno_err err;
+
+	lua_getfield(L, idx, key);
+	*set = !lua_isnil(L, -1);
+	if (lua_type(L, -1) == LUA_TNUMBER) {
+		double v = lua_tonumber(L, -1);
+
+		if (!(v >= 0 && v < 1.8e19))
+			luaL_error(L, "option '%s' must be a size in bytes", key);
+		*bytes = (uint64_t)v;
+	} else if (lua_type(L, -1) == LUA_TSTRING) {
+		if (units_parse_size(lua_tostring(L, -1), bytes, &err) < 0)
+			luaL_error(L, "option '%s': %s", key, err.msg);
+	} else if (*set) {
+		luaL_error(L, "option '%s' must be a size such as \"1GiB\"", key);
+	}
+	lua_pop(L, 1);
+}
+
+/*
+** dyno.limit([{time = DURATION, memory = SIZE}]) -> the limits in force:
+** {time = seconds, memory = bytes} (nil where there is none), and
+** elapsed (seconds since the suite started) and used (bytes the state
+** holds).  A limit may only come down: one above the command line's is
+** capped to it.  time counts from the start of the suite.
+*/
+static int
+l_limit(lua_State *L)
+{
+	struct suite *s = SUITE(L);
+
+	if (!lua_isnoneornil(L, 1)) {
+		uint64_t ns = 0, bytes = 0;
+		int has_time, has_mem;
+
+		luaL_checktype(L, 1, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 1) != 0) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    (strcmp(lua_tostring(L, -1), "time") != 0 &&
+			     strcmp(lua_tostring(L, -1), "memory") != 0))
+				return luaL_error(L, "dyno.limit: unknown option '%s'; "
+				    "expected time, memory",
+				    luaL_tolstring(L, -1, NULL));
+		}
+		lua_getfield(L, 1, "time");
+		has_time = !lua_isnil(L, -1);
+		lua_pop(L, 1);
+		opt_duration(L, 1, "time", &ns);
+		opt_size(L, 1, "memory", &bytes, &has_mem);
+		if ((has_time && ns == 0) || (has_mem && bytes == 0))
+			return luaL_error(L, "dyno.limit: a limit must be above 0");
+		if (has_time && (s->time_limit_ns == 0 || ns < s->time_limit_ns)) {
+			s->time_limit_ns = ns;
+			s->time_by_suite = 1;
+			suite_watchdog(s);
+		}
+		if (has_mem && (s->max_memory == 0 || bytes < s->max_memory)) {
+			/* Garbage is not what the suite holds. */
+			lua_gc(L, LUA_GCCOLLECT);
+			s->max_memory = bytes;
+			s->memory_by_suite = 1;
+			if (s->lua_bytes > bytes)
+				suite_limit_hit(s, SUITE_LIMIT_MEMORY);
+		}
+		lua_limit_watch(L);
+		lua_limit_check(L);
+	}
+	lua_createtable(L, 0, 4);
+	if (s->time_limit_ns) {
+		lua_pushnumber(L, (double)s->time_limit_ns / 1e9);
+		lua_setfield(L, -2, "time");
+	}
+	if (s->max_memory) {
+		lua_pushinteger(L, (lua_Integer)s->max_memory);
+		lua_setfield(L, -2, "memory");
+	}
+	lua_pushnumber(L, (double)(clock_now_ns() - s->start_ns) / 1e9);
+	lua_setfield(L, -2, "elapsed");
+	lua_pushinteger(L, (lua_Integer)s->lua_bytes);
+	lua_setfield(L, -2, "used");
+	return 1;
+}
+
 static const luaL_Reg dyno_funcs[] = {
+	{ "limit", l_limit },
 	{ "probe", l_probe },
 	{ "check", l_check },
 	{ "probes", l_probes },

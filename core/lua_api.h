@@ -1,6 +1,6 @@
 /*
 ** lua_api.h - the `dyno` Lua module: dyno.probe, check, hw, has, param,
-** tune.set, log, warn, units, concurrent, and (from the prelude) sweep and
+** tune.set, log, warn, units, concurrent, limit, and (from the prelude) sweep and
 ** repeat.
 */
 #ifndef DYNO_LUA_API_H

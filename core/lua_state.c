@@ -11,6 +11,7 @@
 #include <lualib.h>
 
 #include "lua_api.h"
+#include "lua_limit.h"
 #include "lua_state.h"
 #include "plugin_loader.h"
 #include "suite.h"
@@ -177,6 +178,7 @@ setup(lua_State *L)
 	set_path(L, s);
 	if (!s->unsafe)
 		sandbox(L, s);
+	lua_limit_open(L);
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_api_open(L, s);
 	lua_pushvalue(L, -1);
@@ -185,16 +187,22 @@ setup(lua_State *L)
 	return 0;
 }
 
+
 lua_State *
 lua_state_new(struct suite *s, struct dyno_err *err)
 {
-	lua_State *L = luaL_newstate();
+	lua_State *L = lua_newstate(lua_limit_alloc, s);
 
 	if (L == NULL) {
 		dyno_err_set(err, DYNO_ENOMEM, "cannot create a Lua state");
 		return NULL;
 	}
 	luaL_checkversion(L);
+	/* Coroutines inherit the hook when they are made: set it first.
+	** A count hook halves the speed of pure Lua code, so it is set only
+	** for a time limit; the memory limit needs it only once passed. */
+	if (s->time_limit_ns > 0)
+		lua_limit_watch(L);
 	lua_pushcfunction(L, setup);
 	lua_pushlightuserdata(L, s);
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
@@ -203,6 +211,7 @@ lua_state_new(struct suite *s, struct dyno_err *err)
 		lua_close(L);
 		return NULL;
 	}
+	s->lua = L;
 	return L;
 }
 
@@ -235,6 +244,13 @@ lua_state_run_file(lua_State *L, const char *path, char *errbuf, size_t n)
 	if (luaL_loadfilex(L, path, "t") != LUA_OK ||
 	    lua_pcall(L, 0, 0, base) != LUA_OK) {
 		const char *m = lua_tostring(L, -1);
+		struct suite *s;
+
+		lua_getallocf(L, (void **)&s);
+		if (s->limit_hit != SUITE_LIMIT_NONE) {
+			lua_settop(L, base - 1);
+			return -1;
+		}
 
 		snprintf(errbuf, n, "%s", m ? m : "(unknown error)");
 		lua_settop(L, base - 1);
@@ -247,6 +263,11 @@ lua_state_run_file(lua_State *L, const char *path, char *errbuf, size_t n)
 void
 lua_state_close(lua_State *L)
 {
-	if (L != NULL)
-		lua_close(L);
+	struct suite *s;
+
+	if (L == NULL)
+		return;
+	lua_getallocf(L, (void **)&s);
+	s->lua = NULL;
+	lua_close(L);
 }

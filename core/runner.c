@@ -267,8 +267,21 @@ consume_lines(struct strbuf *b, json_t **body, const struct progress_state *ps)
 	strbuf_setlen(b, rest);
 }
 
+/* Milliseconds to wait before `end` (clock_now_ns) comes, at most cap. */
+static int
+wait_until(uint64_t now, uint64_t end, int cap)
+{
+	if (end == 0)
+		return cap;
+	if (end <= now)
+		return 0;
+	if ((end - now) / 1000000 < (uint64_t)cap)
+		return (int)((end - now) / 1000000) + 1;
+	return cap;
+}
+
 static void
-isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
+isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns, uint64_t deadline_ns,
 	     const struct progress_state *ps, struct outcome *oc)
 {
 	int res[2], err[2], status = 0;
@@ -277,7 +290,7 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 	size_t tail_len = 0;
 	struct strbuf rbuf = STRBUF_INIT;
 	uint64_t start = clock_now_ns();
-	int timed_out = 0, open_fds = 2, stop_sent = 0;
+	int timed_out = 0, at_deadline = 0, open_fds = 2, stop_sent = 0;
 	pid_t pid;
 
 	if (pipe2(res, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
@@ -322,6 +335,12 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 			kill(pid, SIGKILL);
 			break;
 		}
+		if (deadline_ns && now >= deadline_ns) {
+			at_deadline = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			break;
+		}
 		/* First ^C: ask the probe to stop; second: kill it. */
 		if (interrupted && !stop_sent) {
 			kill(-pid, SIGTERM);
@@ -329,8 +348,9 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 		} else if (interrupted > 1) {
 			kill(-pid, SIGKILL);
 		}
-		if (timeout_ns && (timeout_ns - (now - start)) / 1000000 < 200)
-			wait_ms = (int)((timeout_ns - (now - start)) / 1000000) + 1;
+		if (timeout_ns)
+			wait_ms = wait_until(now, start + timeout_ns, wait_ms);
+		wait_ms = wait_until(now, deadline_ns, wait_ms);
 		if (poll(pfd, 2, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -379,7 +399,14 @@ isolate_fork(body_fn fn, void *arg, uint64_t timeout_ns,
 		fprintf(stderr, "\r\033[K");
 
 	tail_text(tail, tail_len, tailtxt, sizeof(tailtxt));
-	if (timed_out) {
+	if (at_deadline) {
+		json_decref(oc->body);
+		oc->body = NULL;
+		oc->status = "timeout";
+		snprintf(oc->message, sizeof(oc->message),
+		    "killed after %.3g s: the suite reached its time limit%s%s",
+		    (double)oc->ns / 1e9, tailtxt[0] ? ": " : "", tailtxt);
+	} else if (timed_out) {
 		json_decref(oc->body);
 		oc->body = NULL;
 		oc->status = "timeout";
@@ -461,7 +488,8 @@ runner_run(const struct loader_plugin *pl, const struct dyno_probe *p,
 	if (o->no_fork)
 		isolate_none(probe_body, &job, &oc);
 	else
-		isolate_fork(probe_body, &job, o->timeout_ns, &prog, &oc);
+		isolate_fork(probe_body, &job, o->timeout_ns, o->deadline_ns,
+			     &prog, &oc);
 	/* A crashed or killed probe could not clean up after itself. */
 	ctx_remove_tree(scratch);
 	free(scratch);
@@ -684,8 +712,8 @@ runner_inventory(const struct loader *l, const struct runner_opts *o,
 		if (o->no_fork)
 			isolate_none(inventory_body, &job, &oc);
 		else
-			isolate_fork(inventory_body, &job, o->timeout_ns, &prog,
-				     &oc);
+			isolate_fork(inventory_body, &job, o->timeout_ns, 0,
+				     &prog, &oc);
 		facts = oc.body ? json_object_get(oc.body, "facts") : NULL;
 		if (facts != NULL && json_integer_value(json_object_get(oc.body, "rc")) != DYNO_OK) {
 			oc.status = "failed";

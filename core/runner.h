@@ -20,6 +20,8 @@ struct loader_plugin;
 struct runner_opts {
 	int no_fork;            /* run in this process (debugging) */
 	uint64_t timeout_ns;    /* kill the child after this; 0: never */
+	uint64_t deadline_ns;   /* and at this clock_now_ns(): a suite's time
+				** limit (status "timeout"); 0: none */
 	struct measure_opts m;
 	int progress;           /* draw a progress line on stderr */
 	const json_t *host;     /* {"fingerprint":..., ...} copied into records */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "plugin_loader.h"
 #include "results.h"
 #include "suite.h"
@@ -22,6 +23,88 @@ suite_init(struct suite *s)
 	s->results_fd = -1;
 	s->out = stdout;
 	s->outdir = ".";
+	s->max_memory = suite_default_max_memory();
+}
+
+uint64_t
+suite_default_max_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	uint64_t mib = 1024 * 1024;
+
+	if (pages <= 0 || size <= 0)
+		return 1024 * mib;
+	/* Whole MiB, so the limit prints as the flag would give it. */
+	return (uint64_t)pages * (uint64_t)size / 4 / mib * mib;
+}
+
+uint64_t
+suite_deadline(const struct suite *s)
+{
+	return s->time_limit_ns > 0 ? s->start_ns + s->time_limit_ns : 0;
+}
+
+void
+suite_limit_hit(struct suite *s, enum suite_limit which)
+{
+	if (s->limit_hit == SUITE_LIMIT_NONE)
+		s->limit_hit = which;
+}
+
+/* The past deadline ends the suite even when a probe, not Lua, met it. */
+static void
+check_deadline(struct suite *s)
+{
+	uint64_t d = suite_deadline(s);
+
+	if (d != 0 && clock_now_ns() >= d)
+		suite_limit_hit(s, SUITE_LIMIT_TIME);
+}
+
+/* 64MiB, 2GiB, 1.5GiB: as --max-memory reads it back. */
+static void
+format_size(uint64_t b, char *buf, size_t n)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	size_t u = 0;
+
+	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && b >= 1024 &&
+	       b % 1024 == 0) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, n, "%llu%s", (unsigned long long)b, unit[u]);
+}
+
+/* 10s, 2min, 1h, 0.5s: as --time-limit reads it back. */
+static void
+format_duration(uint64_t ns, char *buf, size_t n)
+{
+	uint64_t min = 60000000000u;
+
+	if (ns % (60 * min) == 0)
+		snprintf(buf, n, "%lluh", (unsigned long long)(ns / (60 * min)));
+	else if (ns % min == 0)
+		snprintf(buf, n, "%llumin", (unsigned long long)(ns / min));
+	else
+		snprintf(buf, n, "%.9gs", (double)ns / 1e9);
+}
+
+void
+suite_limit_message(const struct suite *s, char *buf, size_t n)
+{
+	int time = s->limit_hit == SUITE_LIMIT_TIME;
+	int by_suite = time ? s->time_by_suite : s->memory_by_suite;
+	char v[32];
+
+	if (time)
+		format_duration(s->time_limit_ns, v, sizeof(v));
+	else
+		format_size(s->max_memory, v, sizeof(v));
+	snprintf(buf, n, "%s: the suite passed its %s limit of %s (%s)",
+	    s->path ? s->path : "suite", time ? "time" : "memory", v,
+	    by_suite ? "set by dyno.limit in the suite" :
+	    time ? "--time-limit" : "--max-memory");
 }
 
 void
@@ -74,9 +157,11 @@ suite_probe(struct suite *s, const char *id, char *const *kv, size_t nkv,
 		return NULL;
 	s->ro.host = s->host;
 	s->ro.progress = !s->quiet && isatty(STDERR_FILENO);
+	s->ro.deadline_ns = suite_deadline(s);
 	rec = runner_run(pl, p, &ps, &s->ro);
 	params_free(&ps);
 	keep(s, rec);
+	check_deadline(s);
 	return rec;
 }
 
@@ -105,8 +190,10 @@ suite_concurrent(struct suite *s, const char *id, char *const *kv, size_t nkv,
 	if (params_resolve(id, p->params, kv, nkv, &ps, err) < 0)
 		return -1;
 	s->ro.host = s->host;
+	s->ro.deadline_ns = suite_deadline(s);
 	rc = runner_concurrent(pl, p, &ps, &s->ro, n, keep_instance, s, err);
 	params_free(&ps);
+	check_deadline(s);
 	return rc < 0 ? rc : first;
 }
 
@@ -190,7 +277,7 @@ suite_print_summary(const struct suite *s, FILE *fp)
 		"checks %u pass, %u review, %u fail, %u skip\n",
 		s->n_ok, s->n_skipped, s->n_error, s->n_pass, s->n_review,
 		s->n_fail, s->n_skip);
-	if (s->script_error[0])
+	if (s->script_error[0] && s->limit_hit == SUITE_LIMIT_NONE)
 		fprintf(fp, "script error: %s\n", s->script_error);
 }
 
@@ -202,6 +289,31 @@ suite_exit_code(const struct suite *s, int run_rc)
 	if (s->n_fail > 0)
 		return 1;
 	return 0;
+}
+
+/* The limits in force at the end, the Lua state's peak, and which limit
+** ended the suite (null: none did). */
+static json_t *
+limits_json(const struct suite *s)
+{
+	json_t *hit = json_null();
+
+	if (s->limit_hit != SUITE_LIMIT_NONE) {
+		int time = s->limit_hit == SUITE_LIMIT_TIME;
+
+		hit = json_pack("{s:s, s:s, s:s}",
+		    "limit", time ? "time" : "memory",
+		    "set_by", (time ? s->time_by_suite : s->memory_by_suite) ?
+		    "dyno.limit" : time ? "--time-limit" : "--max-memory",
+		    "message", s->script_error);
+	}
+	return json_pack("{s:o, s:o, s:I, s:o}",
+	    "time_s", s->time_limit_ns ?
+	    json_real((double)s->time_limit_ns / 1e9) : json_null(),
+	    "memory_bytes", s->max_memory ?
+	    json_integer((json_int_t)s->max_memory) : json_null(),
+	    "lua_peak_bytes", (json_int_t)s->lua_peak,
+	    "ended_by", hit);
 }
 
 json_t *
@@ -222,6 +334,8 @@ suite_document(const struct suite *s)
 	    "checks", "pass", (int)s->n_pass, "review", (int)s->n_review,
 	    "fail", (int)s->n_fail, "skip", (int)s->n_skip,
 	    "script_error", s->script_error[0] ? s->script_error : NULL);
+	if (doc != NULL)
+		json_object_set_new(doc, "limits", limits_json(s));
 	if (doc != NULL && s->tune != NULL && tune_count(s->tune) > 0)
 		json_object_set_new(doc, "tune", tune_to_json(s->tune));
 	return doc;

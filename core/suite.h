@@ -14,7 +14,15 @@
 #include "runner.h"
 
 struct loader;
+struct lua_State;
 struct tune;
+
+/* Which limit ended a suite. */
+enum suite_limit {
+	SUITE_LIMIT_NONE,
+	SUITE_LIMIT_TIME,         /* the wall clock: --time-limit */
+	SUITE_LIMIT_MEMORY        /* the Lua state's bytes: --max-memory */
+};
 
 struct suite {
 	/* set by the caller before suite_run */
@@ -29,6 +37,12 @@ struct suite {
 	int quiet;                /* no per-probe tables (JSON on stdout) */
 	FILE *out;                /* where progress and verdicts go */
 	struct tune *tune;        /* borrowed; NULL: dyno.tune.set errors */
+	/* Limits: suite_init sets the defaults, the caller the flags; the
+	** suite may lower them (dyno.limit), never raise them. */
+	uint64_t max_memory;      /* bytes the Lua state may hold; 0: none */
+	uint64_t time_limit_ns;   /* wall clock from the start; 0: none */
+	int memory_by_suite;      /* lowered by dyno.limit */
+	int time_by_suite;
 
 	/* filled while running */
 	json_t *host;             /* {fingerprint, hostname} for records */
@@ -38,7 +52,32 @@ struct suite {
 	unsigned n_pass, n_review, n_fail, n_skip;  /* checks */
 	char script_error[1024];  /* "suite.lua:12: message" + traceback */
 	const char *path;         /* the suite file */
+	uint64_t start_ns;        /* clock_now_ns() when the suite started */
+	size_t lua_bytes;         /* what the Lua state holds now */
+	size_t lua_peak;          /* and at most */
+	int lua_refused;          /* the allocator's refusals in a row */
+	struct lua_State *lua;    /* the state running the suite, or NULL */
+	enum suite_limit limit_hit;
 };
+
+/* The default --max-memory: a quarter of the machine's RAM. */
+uint64_t suite_default_max_memory(void);
+
+/* The absolute deadline (clock_now_ns), or 0 without a time limit. */
+uint64_t suite_deadline(const struct suite *s);
+
+/* Mark limit `which` as passed (the first one wins). */
+void suite_limit_hit(struct suite *s, enum suite_limit which);
+
+/* Arm the watchdog (suite_run.c) for the time limit now in force, or
+** disarm it without one: SIGALRM a few seconds past the deadline ends
+** dyno (exit 2) when the hook could not. */
+void suite_watchdog(struct suite *s);
+
+/* The one line that says which limit ended the suite and how to change
+** it ("quick.lua: the suite passed its time limit of 10s
+** (--time-limit)"), into buf. */
+void suite_limit_message(const struct suite *s, char *buf, size_t n);
 
 /* Zero the suite and fill the defaults (runner options, stdout). */
 void suite_init(struct suite *s);
@@ -73,7 +112,8 @@ const char *suite_check(struct suite *s, size_t ref, const char *expr,
 			const char *review, const char *name,
 			struct dyno_err *err);
 
-/* Print the summary line(s). */
+/* Print the summary line(s); a limit's line is not repeated (the caller
+** prints it on stderr). */
 void suite_print_summary(const struct suite *s, FILE *fp);
 
 /* 0 all pass (review counts as pass), 1 a check failed, 2 a probe or
