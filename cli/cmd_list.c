@@ -176,9 +176,10 @@ cmd_describe(struct global *g, int argc, char **argv)
 		}
 		for (size_t i = 0; metrics && metrics[i].name; i++)
 			json_array_append_new(mets, json_pack(
-			    "{s:s, s:s, s:s, s:s?}", "name", metrics[i].name,
+			    "{s:s, s:s, s:s, s:b, s:s?}", "name", metrics[i].name,
 			    "unit", metrics[i].unit, "better",
 			    metrics[i].better == DYNO_BETTER_HIGHER ? "higher" : "lower",
+			    "headline", i < ctx_headline_count(p),
 			    "help", metrics[i].help));
 		out = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:s?, s:o, s:o}",
 		    "id", id, "summary", p->summary, "style", style_of(p),

@@ -21,6 +21,16 @@ const struct dyno_metric ctx_iterate_metrics[] = {
 	{ NULL, NULL, 0, NULL }
 };
 
+size_t
+ctx_headline_count(const struct dyno_probe *p)
+{
+	if (p->iterate)
+		return CTX_ITERATE_HEADLINE;
+	/* 0, and ABI 1.0 probes (no such member): the first metric */
+	return DYNO_PROBE_HAS(p, headline_metrics) && p->headline_metrics > 0 ?
+	       p->headline_metrics : 1;
+}
+
 struct ctx_metric *
 ctx_metric(struct dyno_ctx *ctx, const char *name)
 {
@@ -82,15 +92,12 @@ ctx_init(struct dyno_ctx *ctx, const struct dyno_host *host,
 	ctx->opts = opts;
 	ctx->artifacts = json_object();
 	ctx->progress_fd = -1;
-	/* 0 and ABI 1.0 probes (no such member): the first metric */
-	size_t heads = DYNO_PROBE_HAS(p, headline_metrics) &&
-		       p->headline_metrics > 0 ? p->headline_metrics : 1;
+	size_t heads = ctx_headline_count(p);
 
 	for (size_t i = 0; p->iterate && ctx_iterate_metrics[i].name; i++)
 		add_metric(ctx, ctx_iterate_metrics[i].name,
 			   ctx_iterate_metrics[i].unit,
-			   ctx_iterate_metrics[i].better)->headline =
-			i < CTX_ITERATE_HEADLINE;
+			   ctx_iterate_metrics[i].better)->headline = i < heads;
 	for (size_t i = 0; p->metrics && p->metrics[i].name; i++)
 		if (ctx_metric(ctx, p->metrics[i].name) == NULL)
 			add_metric(ctx, p->metrics[i].name, p->metrics[i].unit,

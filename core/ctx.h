@@ -60,6 +60,11 @@ struct dyno_ctx {
 #define CTX_ITERATE_HEADLINE 2
 extern const struct dyno_metric ctx_iterate_metrics[];
 
+/* How many metrics, from the first, are probe p's headline: of
+** ctx_iterate_metrics for iterate probes (time and rate), else of its
+** declared metrics. */
+size_t ctx_headline_count(const struct dyno_probe *p);
+
 /*
 ** Prepare ctx for probe p of the plugin described by plugin, with
 ** resolved params, called through host (all borrowed): metric collectors

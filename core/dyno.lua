@@ -26,15 +26,17 @@ function dyno.sweep(id, params, axis, values)
 end
 
 -- The metric a result is judged by: `rate` for iterate probes, else the
--- alphabetically first metric the result has (deterministic, since
--- results are tables without declaration order).
+-- alphabetically first of its headline metrics (the ones its probe exists
+-- for), else of all its metrics (records from before headline marks):
+-- deterministic, since results are tables without declaration order.
 local function main_metric(r)
   if r.metrics.rate then return "rate" end
-  local name
-  for k in pairs(r.metrics) do
+  local name, head
+  for k, m in pairs(r.metrics) do
     if name == nil or k < name then name = k end
+    if m.headline and (head == nil or k < head) then head = k end
   end
-  return name
+  return head or name
 end
 dyno.main_metric = main_metric
 

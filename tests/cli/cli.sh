@@ -23,6 +23,9 @@ contains "describe metric" "$TMP/out" "latency"
 expect "describe --json" 0 "$DYNO" describe null.clock --json
 jq_true "describe json param" "$TMP/out" '.params[0].name == "work" and .params[0].type == "int"'
 jq_true "describe json metric" "$TMP/out" '.metrics[0].unit == "s" and .metrics[0].better == "lower"'
+expect "describe --json, iterate" 0 "$DYNO" describe null.empty --json
+jq_true "describe json headline: time and rate" "$TMP/out" \
+	'[.metrics[] | .headline] == [true, true, false]'
 
 expect "probe run style --json" 0 "$DYNO" probe null.clock samples=200 --json $FAST
 jq_true "record status ok" "$TMP/out" '.status == "ok" and .id == "null.clock"'
