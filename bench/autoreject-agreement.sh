@@ -98,7 +98,7 @@ done
 for g in $RNGS; do
 	for m in $METHODS; do
 		jq -rs --arg g "$g" --arg m "$m" 'map(select(.rng == $g and .method == $m)) | select(length > 0) |
-		    "# rng=\($g) \($m): epochs agree min \(map(.epochs_agree) | min * 1000 | round / 10)%, largest threshold deviation \(map([(.thresh_ratio_max - 1), (1 - .thresh_ratio_min)] | max) | max * 1e6 | round / 1e4)%, \(map(select(.consensus[0] == .consensus[1] and .n_interpolate[0] == .n_interpolate[1])) | length)/\(length) same consensus and n_interpolate, speed dyno/ref median \(map(.ref_fit_s / .dyno_fit_s) | sort | .[length / 2 | floor] | round)x over \(length) recordings"' "$TMP/all.jsonl"
+		    "# rng=\($g) \($m): epochs agree min \(map(.epochs_agree) | min * 1000 | round / 10)%, largest |threshold ratio - 1| \(map([(.thresh_ratio_max - 1), (1 - .thresh_ratio_min)] | max) | max), \(map(select(.consensus[0] == .consensus[1] and .n_interpolate[0] == .n_interpolate[1])) | length)/\(length) same consensus and n_interpolate, speed dyno/ref median \(map(.ref_fit_s / .dyno_fit_s) | sort | .[length / 2 | floor] | round)x over \(length) recordings"' "$TMP/all.jsonl"
 	done
 done
 # The target applies to rng=numpy.

@@ -181,11 +181,30 @@ split_rows(const size_t *np_te, size_t s, size_t n, size_t n_te,
 	}
 }
 
+/* The numpy splits of n rows for seed: N_SPLITS x ar_sss_n_test(n) test
+** rows, malloc'd (NULL when out of memory).  Every channel has the same
+** ones, so ar_local_thresholds draws them once. */
+static size_t *
+numpy_splits(size_t n, uint64_t seed)
+{
+	size_t *te = malloc(N_SPLITS * ar_sss_n_test(n) * sizeof(*te));
+	struct ar_mt mt;
+
+	if (te == NULL)
+		return NULL;
+	ar_mt_seed(&mt, (uint32_t)seed);
+	if (ar_sss_split(&mt, n / 2, N_SPLITS, te) != 0) {
+		free(te);
+		return NULL;
+	}
+	return te;
+}
+
+/* shared: the numpy splits when the caller drew them, else NULL. */
 static int
 chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
-	  enum ar_rng kind, uint64_t seed)
+	  enum ar_rng kind, uint64_t seed, const size_t *shared)
 {
-	size_t half = n / 2;
 	size_t n_te = kind == AR_RNG_NUMPY ? ar_sss_n_test(n)
 					   : (n * 2 + 9) / 10;   /* ceil(0.2 n) */
 	struct keyed *k = malloc(n * sizeof(*k));
@@ -193,7 +212,8 @@ chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
 	size_t *perm = malloc(n * sizeof(*perm));
 	double *ptp = malloc(n * sizeof(*ptp));
 	double *col = malloc(n_te * sizeof(*col));
-	size_t *np_te = NULL, *rows_te = malloc(n_te * sizeof(*rows_te));
+	size_t *own = NULL, *rows_te = malloc(n_te * sizeof(*rows_te));
+	const size_t *np_te = shared;
 	uint64_t rng = ar_seed(seed, 0x5353);
 	int rc = AR_ENOMEM;
 
@@ -213,14 +233,9 @@ chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
 	    ch->te_ptp == NULL || ch->pte == NULL || ch->med == NULL ||
 	    ch->mean == NULL || rows_te == NULL)
 		goto out;
-	if (kind == AR_RNG_NUMPY) {
-		struct ar_mt mt;
-
-		np_te = malloc(N_SPLITS * n_te * sizeof(*np_te));
-		if (np_te == NULL)
-			goto out;
-		ar_mt_seed(&mt, (uint32_t)seed);
-		if (ar_sss_split(&mt, half, N_SPLITS, np_te) != 0)
+	if (kind == AR_RNG_NUMPY && np_te == NULL) {
+		np_te = own = numpy_splits(n, seed);
+		if (own == NULL)
 			goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -270,7 +285,7 @@ out:
 	free(perm);
 	free(ptp);
 	free(col);
-	free(np_te);
+	free(own);
 	free(rows_te);
 	if (rc != AR_OK)
 		chan_free(ch);
@@ -343,10 +358,10 @@ snap(const double *sorted, size_t n, double x)
 	return sorted[k > 0 ? k - 1 : 0];
 }
 
-int
-ar_channel_threshold(const double *const *rows, size_t n, size_t len,
-		     enum ar_method method, enum ar_rng kind, uint64_t seed,
-		     double *thresh)
+static int
+channel_threshold(const double *const *rows, size_t n, size_t len,
+		  enum ar_method method, enum ar_rng kind, uint64_t seed,
+		  const size_t *splits, double *thresh)
 {
 	struct chan ch;
 	int rc;
@@ -354,7 +369,7 @@ ar_channel_threshold(const double *const *rows, size_t n, size_t len,
 
 	if (kind == AR_RNG_NUMPY && seed > UINT32_MAX)
 		return AR_EINVAL;
-	rc = chan_init(&ch, rows, n, len, kind, seed);
+	rc = chan_init(&ch, rows, n, len, kind, seed, splits);
 	if (rc != AR_OK)
 		return rc;
 	if (method == AR_RANDOM_SEARCH && kind == AR_RNG_NUMPY) {
@@ -406,6 +421,15 @@ ar_channel_threshold(const double *const *rows, size_t n, size_t len,
 	return rc;
 }
 
+int
+ar_channel_threshold(const double *const *rows, size_t n, size_t len,
+		     enum ar_method method, enum ar_rng kind, uint64_t seed,
+		     double *thresh)
+{
+	return channel_threshold(rows, n, len, method, kind, seed, NULL,
+				 thresh);
+}
+
 /* --- all channels ------------------------------------------------------ */
 
 struct local_job {
@@ -413,6 +437,7 @@ struct local_job {
 	enum ar_method method;
 	enum ar_rng rng;
 	uint64_t seed;
+	size_t *splits;   /* rng=numpy: the splits every channel shares */
 	double *w;        /* n_ch x n_ch: row c interpolates c from the
 			  ** others (zero at c) */
 	double *gm;       /* ar_spline_gmatrix of the montage */
@@ -490,8 +515,8 @@ local_task(void *arg, size_t c, unsigned wk)
 		rows[e] = AR_ROW(ep, e, c);
 		rows[e_n + e] = j->loo + (e * q + c) * len;
 	}
-	rc = ar_channel_threshold(rows, 2 * e_n, len, j->method, j->rng,
-				  j->seed, &j->thresh[c]);
+	rc = channel_threshold(rows, 2 * e_n, len, j->method, j->rng, j->seed,
+			       j->splits, &j->thresh[c]);
 	free(rows);
 	return rc;
 }
@@ -501,13 +526,18 @@ ar_local_thresholds(const struct ar_epochs *ep, enum ar_method method,
 		    enum ar_rng rng, uint64_t seed, unsigned threads,
 		    double *thresh)
 {
-	struct local_job j = { ep, method, rng, seed, NULL, NULL, NULL,
+	struct local_job j = { ep, method, rng, seed, NULL, NULL, NULL, NULL,
 			       thresh };
 	size_t q = ep->n_ch;
 	int rc = AR_ENOMEM;
 
 	if (q < 2 || q > AR_MAX_CHANNELS || ep->n_epochs < 3)
 		return AR_EINVAL;
+	if (rng == AR_RNG_NUMPY && seed > UINT32_MAX)
+		return AR_EINVAL;
+	if (rng == AR_RNG_NUMPY &&
+	    (j.splits = numpy_splits(2 * ep->n_epochs, seed)) == NULL)
+		return AR_ENOMEM;
 	j.w = malloc(q * q * sizeof(*j.w));
 	j.gm = malloc(q * q * sizeof(*j.gm));
 	j.loo = malloc(ep->n_epochs * q * ep->n_times * sizeof(*j.loo));
@@ -520,6 +550,7 @@ ar_local_thresholds(const struct ar_epochs *ep, enum ar_method method,
 	if (rc == AR_OK)
 		rc = ar_par_for(threads, q, local_task, &j);
 out:
+	free(j.splits);
 	free(j.w);
 	free(j.gm);
 	free(j.loo);
