@@ -13,9 +13,9 @@ that `dyno probe autoreject.fit save=FILE` wrote, and compare reject logs.
       One JSON line: how far the two reject logs agree, and, when the
       header holds the synthetic truth, how each did against it.
 
-The reference is not part of dyno: put the autoreject package (and
-whatever shims your numpy/MNE need) on PYTHONPATH.  It needs numpy,
-scipy, scikit-learn and MNE (Debian: python3-mne python3-sklearn).
+The reference is not part of dyno: scripts/install-ref.sh installs it
+(autoreject, MNE, scikit-learn, NumPy from PyPI) into a virtual
+environment; run this script with that environment's python.
 """
 import argparse
 import json

@@ -217,7 +217,8 @@ ar_fit(const struct ar_epochs *ep, const struct ar_fit_opts *o,
 	    by_count == NULL || n_surv == NULL)
 		goto out;
 
-	rc = ar_local_thresholds(ep, o->method, o->seed, o->threads, m->thresh);
+	rc = ar_local_thresholds(ep, o->method, o->rng, o->seed, o->threads,
+				 m->thresh);
 	if (rc != AR_OK)
 		goto out;
 	for (size_t e = 0; e < e_n; e++)

@@ -18,6 +18,7 @@ struct ar_fit_opts {
 	size_t n_consensus;    /* kappa grid: linspace(0, 1, n_consensus) */
 	size_t cv;             /* KFold folds */
 	enum ar_method method;
+	enum ar_rng rng;       /* numpy (default, the reference's draws) */
 	uint64_t seed;
 	unsigned threads;
 };

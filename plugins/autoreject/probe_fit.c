@@ -108,9 +108,19 @@ fit_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		.cv = (size_t)h->param_int(ctx, "cv"),
 		.method = strcmp(h->param_str(ctx, "method"), "random_search") == 0 ?
 			  AR_RANDOM_SEARCH : AR_BAYESIAN,
+		.rng = strcmp(h->param_str(ctx, "rng"), "splitmix") == 0 ?
+		       AR_RNG_SPLITMIX : AR_RNG_NUMPY,
 		.seed = (uint64_t)h->param_int(ctx, "seed"),
 		.threads = (unsigned)h->param_int(ctx, "threads"),
 	};
+	if (st->opts.rng == AR_RNG_NUMPY && st->opts.seed > UINT32_MAX) {
+		unsigned long long sd = (unsigned long long)st->opts.seed;
+
+		fit_state_free(st);
+		return h->fail(ctx, "seed=%llu: rng=numpy seeds NumPy's "
+			       "RandomState, which takes 0..4294967295; "
+			       "use a smaller seed or rng=splitmix", sd);
+	}
 	if (st->in.ep.n_epochs < st->opts.cv) {
 		size_t e = st->in.ep.n_epochs;
 
@@ -253,6 +263,9 @@ static const struct dyno_param fit_params[] = {
 	{ .name = "method", .type = DYNO_PARAM_ENUM, .def = "bayesian",
 	  .choices = "bayesian|random_search",
 	  .help = "per-channel threshold search" },
+	{ .name = "rng", .type = DYNO_PARAM_ENUM, .def = "numpy",
+	  .choices = "numpy|splitmix",
+	  .help = "numpy: CV splits and search draws exactly as the Python reference's random_state=seed (seed <= 4294967295); splitmix: dyno's own generator" },
 	{ .name = "log", .type = DYNO_PARAM_STRING, .def = "",
 	  .help = "write the reject log (JSON) to this file" },
 	{ .name = "save", .type = DYNO_PARAM_STRING, .def = "",

@@ -7,6 +7,11 @@
 ** prefix sum over the split's test rows: an evaluation costs O(splits x
 ** times), not O(rows x times), and the search can afford its 50
 ** evaluations per channel.
+**
+** With rng=numpy the splits and the random-search candidates are the
+** reference's own draws (nprandom.h, sksplit.h): every channel gets a
+** fresh RandomState(seed), as the reference's integer random_state
+** does.  With rng=splitmix they come from dyno's generator.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -20,7 +25,9 @@
 #include "ar.h"
 #include "bayesopt.h"
 #include "measures.h"
+#include "nprandom.h"
 #include "par.h"
+#include "sksplit.h"
 #include "spline.h"
 #include "thresholds.h"
 
@@ -145,17 +152,68 @@ prefix(const double *const *rows, const struct keyed *order, size_t m,
 	}
 }
 
+/* The test rows of split s into out[0..n_te-1]: from the numpy splits
+** (np_te) or drawn here with splitmix. */
+static void
+split_rows(const size_t *np_te, size_t s, size_t n, size_t n_te,
+	   size_t *perm, uint64_t *rng, size_t *out)
+{
+	size_t half = n / 2, t0 = n_te - n_te / 2, t1 = n_te / 2, m = 0;
+
+	if (np_te != NULL) {
+		memcpy(out, np_te + s * n_te, n_te * sizeof(*out));
+		return;
+	}
+	/* Stratified: shuffle each half; its first t0 (t1) rows are the
+	** test rows. */
+	for (int cls = 0; cls < 2; cls++) {
+		size_t *p = perm + cls * half, tk = cls ? t1 : t0;
+
+		for (size_t i = half - 1; i > 0; i--) {
+			size_t j = (size_t)(prng_next(rng) % (i + 1));
+			size_t tmp = p[i];
+
+			p[i] = p[j];
+			p[j] = tmp;
+		}
+		for (size_t i = 0; i < tk; i++)
+			out[m++] = p[i];
+	}
+}
+
+/* The numpy splits of n rows for seed: N_SPLITS x ar_sss_n_test(n) test
+** rows, malloc'd (NULL when out of memory).  Every channel has the same
+** ones, so ar_local_thresholds draws them once. */
+static size_t *
+numpy_splits(size_t n, uint64_t seed)
+{
+	size_t *te = malloc(N_SPLITS * ar_sss_n_test(n) * sizeof(*te));
+	struct ar_mt mt;
+
+	if (te == NULL)
+		return NULL;
+	ar_mt_seed(&mt, (uint32_t)seed);
+	if (ar_sss_split(&mt, n / 2, N_SPLITS, te) != 0) {
+		free(te);
+		return NULL;
+	}
+	return te;
+}
+
+/* shared: the numpy splits when the caller drew them, else NULL. */
 static int
 chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
-	  uint64_t seed)
+	  enum ar_rng kind, uint64_t seed, const size_t *shared)
 {
-	size_t half = n / 2, n_te = (n * 2 + 9) / 10;   /* ceil(0.2 n) */
-	size_t t0 = n_te - n_te / 2, t1 = n_te / 2;
+	size_t n_te = kind == AR_RNG_NUMPY ? ar_sss_n_test(n)
+					   : (n * 2 + 9) / 10;   /* ceil(0.2 n) */
 	struct keyed *k = malloc(n * sizeof(*k));
 	struct keyed *te = malloc(n_te * sizeof(*te));
 	size_t *perm = malloc(n * sizeof(*perm));
 	double *ptp = malloc(n * sizeof(*ptp));
 	double *col = malloc(n_te * sizeof(*col));
+	size_t *own = NULL, *rows_te = malloc(n_te * sizeof(*rows_te));
+	const size_t *np_te = shared;
 	uint64_t rng = ar_seed(seed, 0x5353);
 	int rc = AR_ENOMEM;
 
@@ -173,8 +231,13 @@ chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
 	if (k == NULL || te == NULL || perm == NULL || ptp == NULL ||
 	    col == NULL || ch->sorted == NULL || ch->pall == NULL ||
 	    ch->te_ptp == NULL || ch->pte == NULL || ch->med == NULL ||
-	    ch->mean == NULL)
+	    ch->mean == NULL || rows_te == NULL)
 		goto out;
+	if (kind == AR_RNG_NUMPY && np_te == NULL) {
+		np_te = own = numpy_splits(n, seed);
+		if (own == NULL)
+			goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		ptp[i] = ar_ptp(rows[i], len);
 		k[i].p = ptp[i];
@@ -187,25 +250,12 @@ chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
 	for (int s = 0; s < N_SPLITS; s++) {
-		size_t m = 0;
+		size_t m = n_te;
 
-		/* Stratified: shuffle each half; its first t0 (t1) rows
-		** are the test rows. */
-		for (int cls = 0; cls < 2; cls++) {
-			size_t *p = perm + cls * half, tk = cls ? t1 : t0;
-
-			for (size_t i = half - 1; i > 0; i--) {
-				size_t j = (size_t)(prng_next(&rng) % (i + 1));
-				size_t tmp = p[i];
-
-				p[i] = p[j];
-				p[j] = tmp;
-			}
-			for (size_t i = 0; i < tk; i++) {
-				te[m].p = ptp[p[i]];
-				te[m].i = p[i];
-				m++;
-			}
+		split_rows(np_te, (size_t)s, n, n_te, perm, &rng, rows_te);
+		for (size_t i = 0; i < m; i++) {
+			te[i].p = ptp[rows_te[i]];
+			te[i].i = rows_te[i];
 		}
 		qsort(te, m, sizeof(*te), keyed_cmp);
 		for (size_t i = 0; i < m; i++)
@@ -235,9 +285,26 @@ out:
 	free(perm);
 	free(ptp);
 	free(col);
+	free(own);
+	free(rows_te);
 	if (rc != AR_OK)
 		chan_free(ch);
 	return rc;
+}
+
+/* np.mean of the 10 split scores, in numpy's summation order (eight
+** accumulators, then the rest): near-equal losses compare as in the
+** reference. */
+static double
+mean10(const double *v)
+{
+	double r = ((v[0] + v[1]) + (v[2] + v[3])) +
+		   ((v[4] + v[5]) + (v[6] + v[7]));
+
+	_Static_assert(N_SPLITS == 10, "mean10 sums 10 scores");
+	r += v[8];
+	r += v[9];
+	return r / N_SPLITS;
 }
 
 /* The mean CV loss of threshold x (already a candidate), cached: the
@@ -247,7 +314,7 @@ chan_objective(void *arg, double x, int *err)
 {
 	struct chan *ch = arg;
 	size_t n = ch->n, n_te = ch->n_te, len = ch->len;
-	double total = 0;
+	double total = 0, score[N_SPLITS];
 
 	(void)err;
 	for (size_t i = 0; i < ch->nc; i++)
@@ -271,9 +338,9 @@ chan_objective(void *arg, double x, int *err)
 
 		for (size_t t = 0; t < len; t++)
 			ch->mean[t] = (a[t] - b[t]) * inv;
-		total += ar_rmse(ch->mean, ch->med + s * len, len);
+		score[s] = ar_rmse(ch->mean, ch->med + s * len, len);
 	}
-	total /= N_SPLITS;
+	total = mean10(score);
 	if (ch->nc < CACHE_MAX) {
 		ch->cx[ch->nc] = x;
 		ch->cy[ch->nc] = total;
@@ -291,17 +358,41 @@ snap(const double *sorted, size_t n, double x)
 	return sorted[k > 0 ? k - 1 : 0];
 }
 
-int
-ar_channel_threshold(const double *const *rows, size_t n, size_t len,
-		     enum ar_method method, uint64_t seed, double *thresh)
+static int
+channel_threshold(const double *const *rows, size_t n, size_t len,
+		  enum ar_method method, enum ar_rng kind, uint64_t seed,
+		  const size_t *splits, double *thresh)
 {
 	struct chan ch;
-	int rc = chan_init(&ch, rows, n, len, seed);
+	int rc;
 	double best_f = INFINITY;
 
+	if (kind == AR_RNG_NUMPY && seed > UINT32_MAX)
+		return AR_EINVAL;
+	rc = chan_init(&ch, rows, n, len, kind, seed, splits);
 	if (rc != AR_OK)
 		return rc;
-	if (method == AR_RANDOM_SEARCH) {
+	if (method == AR_RANDOM_SEARCH && kind == AR_RNG_NUMPY) {
+		/* RandomizedSearchCV(n_iter=20) with uniform(loc=min,
+		** scale=max): RandomState(seed).uniform() per candidate,
+		** x = u * scale + loc; the best is the first of the highest
+		** mean score, and its threshold is x itself (the objective
+		** only depends on the rows at or under x). */
+		struct ar_mt mt;
+		double lo = ch.sorted[0], scale = ch.sorted[n - 1];
+
+		ar_mt_seed(&mt, (uint32_t)seed);
+		*thresh = lo;
+		for (int i = 0; i < N_RANDOM; i++) {
+			double x = ar_mt_uniform(&mt, 0.0, 1.0) * scale + lo;
+			double f = chan_objective(&ch, snap(ch.sorted, n, x), &rc);
+
+			if (i == 0 || f < best_f) {
+				best_f = f;
+				*thresh = x;
+			}
+		}
+	} else if (method == AR_RANDOM_SEARCH) {
 		/* scipy's uniform(loc=min, scale=max): [min, min + max). */
 		uint64_t rng = ar_seed(seed, 0x5253);
 		double lo = ch.sorted[0], scale = ch.sorted[n - 1];
@@ -330,12 +421,23 @@ ar_channel_threshold(const double *const *rows, size_t n, size_t len,
 	return rc;
 }
 
+int
+ar_channel_threshold(const double *const *rows, size_t n, size_t len,
+		     enum ar_method method, enum ar_rng kind, uint64_t seed,
+		     double *thresh)
+{
+	return channel_threshold(rows, n, len, method, kind, seed, NULL,
+				 thresh);
+}
+
 /* --- all channels ------------------------------------------------------ */
 
 struct local_job {
 	const struct ar_epochs *ep;
 	enum ar_method method;
+	enum ar_rng rng;
 	uint64_t seed;
+	size_t *splits;   /* rng=numpy: the splits every channel shares */
 	double *w;        /* n_ch x n_ch: row c interpolates c from the
 			  ** others (zero at c) */
 	double *gm;       /* ar_spline_gmatrix of the montage */
@@ -413,22 +515,29 @@ local_task(void *arg, size_t c, unsigned wk)
 		rows[e] = AR_ROW(ep, e, c);
 		rows[e_n + e] = j->loo + (e * q + c) * len;
 	}
-	rc = ar_channel_threshold(rows, 2 * e_n, len, j->method, j->seed,
-				  &j->thresh[c]);
+	rc = channel_threshold(rows, 2 * e_n, len, j->method, j->rng, j->seed,
+			       j->splits, &j->thresh[c]);
 	free(rows);
 	return rc;
 }
 
 int
 ar_local_thresholds(const struct ar_epochs *ep, enum ar_method method,
-		    uint64_t seed, unsigned threads, double *thresh)
+		    enum ar_rng rng, uint64_t seed, unsigned threads,
+		    double *thresh)
 {
-	struct local_job j = { ep, method, seed, NULL, NULL, NULL, thresh };
+	struct local_job j = { ep, method, rng, seed, NULL, NULL, NULL, NULL,
+			       thresh };
 	size_t q = ep->n_ch;
 	int rc = AR_ENOMEM;
 
 	if (q < 2 || q > AR_MAX_CHANNELS || ep->n_epochs < 3)
 		return AR_EINVAL;
+	if (rng == AR_RNG_NUMPY && seed > UINT32_MAX)
+		return AR_EINVAL;
+	if (rng == AR_RNG_NUMPY &&
+	    (j.splits = numpy_splits(2 * ep->n_epochs, seed)) == NULL)
+		return AR_ENOMEM;
 	j.w = malloc(q * q * sizeof(*j.w));
 	j.gm = malloc(q * q * sizeof(*j.gm));
 	j.loo = malloc(ep->n_epochs * q * ep->n_times * sizeof(*j.loo));
@@ -441,6 +550,7 @@ ar_local_thresholds(const struct ar_epochs *ep, enum ar_method method,
 	if (rc == AR_OK)
 		rc = ar_par_for(threads, q, local_task, &j);
 out:
+	free(j.splits);
 	free(j.w);
 	free(j.gm);
 	free(j.loo);

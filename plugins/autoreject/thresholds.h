@@ -13,19 +13,28 @@
 
 enum ar_method { AR_BAYESIAN = 0, AR_RANDOM_SEARCH = 1 };
 
+/* Where the CV splits and random-search candidates come from.  numpy:
+** the reference's draws for random_state=seed (seed <= 2^32 - 1);
+** splitmix: dyno's own generator (any seed). */
+enum ar_rng { AR_RNG_NUMPY = 0, AR_RNG_SPLITMIX = 1 };
+
 /* The search of one channel's threshold over rows[0..n-1] (each len
 ** doubles; the first half raw epochs, the second half their
 ** interpolations).  splits/seed: StratifiedShuffleSplit(10, 20 %) on the
-** halves, drawn from seed (the same for every channel, as the reference
-** with an integer random_state).  Returns AR_OK or AR_ENOMEM; *thresh is
-** a candidate (a row's peak-to-peak). */
+** halves, drawn from seed by `rng` (the same for every channel, as the
+** reference with an integer random_state).  Returns AR_OK, AR_ENOMEM, or
+** AR_EINVAL (rng=numpy with a seed over 2^32 - 1).  *thresh is a
+** candidate (a row's peak-to-peak), or with random search and
+** rng=numpy the reference's drawn value. */
 int ar_channel_threshold(const double *const *rows, size_t n, size_t len,
-			 enum ar_method method, uint64_t seed, double *thresh);
+			 enum ar_method method, enum ar_rng rng, uint64_t seed,
+			 double *thresh);
 
 /* Per-channel thresholds of ep into thresh[0..n_ch-1] (volts), channels
 ** in parallel on `threads`.  Returns AR_OK or an AR_E* code. */
 int ar_local_thresholds(const struct ar_epochs *ep, enum ar_method method,
-			uint64_t seed, unsigned threads, double *thresh);
+			enum ar_rng rng, uint64_t seed, unsigned threads,
+			double *thresh);
 
 /* The global threshold (one for every channel: an epoch is kept if its
 ** largest peak-to-peak is at most it), 5-fold CV.  Returns AR_OK or an

@@ -154,6 +154,23 @@ expect "n_interpolate all too large" 2 "$DYNO" $SP probe autoreject.fit \
 	duration=20s channels=8 n_interpolate=8,9 --json
 jq_true "n_interpolate too large" "$TMP/out" '.message | contains("every value is >= the 8 channels")'
 expect "method unknown" 2 "$DYNO" $SP probe autoreject.fit method=grid
+expect "rng=numpy seed over 2^32 - 1" 2 "$DYNO" $SP probe autoreject.fit \
+	duration=20s seed=4294967296 --json
+jq_true "numpy seed range" "$TMP/out" \
+	'.message == "seed=4294967296: rng=numpy seeds NumPy'"'"'s RandomState, which takes 0..4294967295; use a smaller seed or rng=splitmix"'
+expect "rng=splitmix takes a 64-bit seed" 0 "$DYNO" $SP probe autoreject.fit \
+	$SMALL $ONCE seed=4294967296 rng=splitmix --json
+# The same seed, the same draws: rng changes the splits (so, on this
+# data, some threshold), and each rng is reproducible.
+for run in numpy.0 splitmix.0 numpy.1; do
+	expect "fit, rng=${run%.*}" 0 "$DYNO" $SP probe autoreject.fit $SMALL \
+		$ONCE rng="${run%.*}" seed=3 --json
+	jq -r .artifacts.thresholds "$TMP/out" >"$TMP/th-$run"
+done
+if cmp -s "$TMP/th-numpy.0" "$TMP/th-numpy.1"; then ok "rng=numpy reproducible"
+else ko "rng=numpy gave different thresholds for the same seed"; fi
+if ! cmp -s "$TMP/th-numpy.0" "$TMP/th-splitmix.0"; then ok "rng changes the draws"
+else ko "rng=numpy and rng=splitmix gave the same thresholds"; fi
 expect "source=edf without path" 2 "$DYNO" $SP probe autoreject.fit source=edf --json
 jq_true "path needed" "$TMP/out" '.message == "source=edf needs path=FILE"'
 
