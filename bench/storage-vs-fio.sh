@@ -18,6 +18,12 @@
 # frames happened to be.  One malloc case shows that spread.  The huge
 # cases need free hugetlb pages (as root: echo 32 >
 # /proc/sys/vm/nr_hugepages) and are skipped with a note otherwise.
+# dyno lays its file out as fio does (layout=fio, its default: fallocate,
+# then buffered writes and fsync for reads, fallocate only for writes), so
+# the blocks each tool reads are written, and cached by the virtual disk's
+# host, the same way; LAYOUT=full compares dyno's O_DIRECT layout instead.
+# Each tool's file is made anew each round; the load average before and
+# after is printed, since a shared 2-CPU guest moves both tools together.
 set -eu
 : "${DYNO:?}"
 DIR=${1:-$(pwd)}
@@ -26,6 +32,7 @@ FIO_SIZE=${FIO_SIZE:-256M}
 RUNTIME=${RUNTIME:-3}
 ROUNDS=${ROUNDS:-3}
 ENGINE=${ENGINE:-io_uring}
+LAYOUT=${LAYOUT:-fio}
 command -v fio >/dev/null || { echo "storage-vs-fio: skipped: fio not installed (apt-get install fio)"; exit 0; }
 command -v jq >/dev/null || { echo "storage-vs-fio: skipped: jq not installed"; exit 0; }
 work=$(mktemp -d "$DIR/dyno-bench.XXXXXX")
@@ -33,7 +40,8 @@ rows=$(mktemp)
 trap 'rm -rf "$work" "$rows"' EXIT
 
 echo "# storage vs fio, $(date -u +%Y-%m-%dT%H:%M:%SZ), dir $DIR ($(stat -f -c %T "$DIR")), $(fio --version)"
-echo "# size $SIZE, runtime ${RUNTIME}s, engine $ENGINE, direct, $ROUNDS rounds alternated"
+echo "# size $SIZE, runtime ${RUNTIME}s, engine $ENGINE, direct, dyno layout=$LAYOUT, $ROUNDS rounds alternated"
+echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null); hugetlb free: $(awk '/HugePages_Free/ { print $2 }' /proc/meminfo 2>/dev/null)"
 printf "%-29s %5s %12s %12s %7s %9s %9s %7s %9s %9s %7s\n" case round \
 	dyno_MB/s fio_MB/s ratio dyno_p50 fio_p50 ratio dyno_p99 fio_p99 ratio
 
@@ -57,7 +65,7 @@ for c in $cases; do
 	fi
 	for r in $(seq "$ROUNDS"); do
 		d=$("$DYNO" probe "storage.$probe" dir="$work" size="$SIZE" \
-			block="$block" depth="$depth" engine="$ENGINE" direct=true mem="$mem" \
+			block="$block" depth="$depth" engine="$ENGINE" direct=true mem="$mem" layout="$LAYOUT" \
 			runtime="${RUNTIME}s" --json 2>/dev/null |
 			jq -r '[.metrics.throughput.mean, .metrics.latency.p50, .metrics.latency.p99] | @tsv')
 		f=$(fio --name=dyno-cmp --directory="$work" --filename=fio.tmp \
@@ -88,3 +96,4 @@ cut -c1-29 "$rows" | sort -u | while IFS= read -r c; do
 	done
 	echo "$line"
 done
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
