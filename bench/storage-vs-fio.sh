@@ -51,6 +51,22 @@ seqread:read:1MiB:1M:8:read:malloc
 randread:randread:4KiB:4k:1:read:malloc randread:randread:4KiB:4k:32:read:malloc"}
 hfree=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)
 
+run_dyno() {
+	"$DYNO" probe "storage.$probe" dir="$work" size="$SIZE" \
+		block="$block" depth="$depth" engine="$ENGINE" direct=true mem="$mem" layout="$LAYOUT" \
+		runtime="${RUNTIME}s" --json 2>/dev/null |
+		jq -r '[.metrics.throughput.mean, .metrics.latency.p50, .metrics.latency.p99] | @tsv'
+}
+run_fio() {
+	fio --name=dyno-cmp --directory="$work" --filename=fio.tmp \
+		--size="$FIO_SIZE" --rw="$rw" --bs="$fblock" --iodepth="$depth" \
+		--ioengine="$ENGINE" --direct=1 --runtime="$RUNTIME" --time_based \
+		--iomem="$fmem" --iodepth_batch_complete_max="$depth" \
+		--lat_percentiles=1 --output-format=json 2>/dev/null |
+		jq -r ".jobs[0].$dirk | [.bw_bytes, .lat_ns.percentile[\"50.000000\"] / 1e9, .lat_ns.percentile[\"99.000000\"] / 1e9] | @tsv"
+	rm -f "$work/fio.tmp"
+}
+
 for c in $cases; do
 	probe=$(echo "$c" | cut -d: -f1); rw=$(echo "$c" | cut -d: -f2)
 	block=$(echo "$c" | cut -d: -f3); fblock=$(echo "$c" | cut -d: -f4)
@@ -64,17 +80,18 @@ for c in $cases; do
 		fi
 	fi
 	for r in $(seq "$ROUNDS"); do
-		d=$("$DYNO" probe "storage.$probe" dir="$work" size="$SIZE" \
-			block="$block" depth="$depth" engine="$ENGINE" direct=true mem="$mem" layout="$LAYOUT" \
-			runtime="${RUNTIME}s" --json 2>/dev/null |
-			jq -r '[.metrics.throughput.mean, .metrics.latency.p50, .metrics.latency.p99] | @tsv')
-		f=$(fio --name=dyno-cmp --directory="$work" --filename=fio.tmp \
-			--size="$FIO_SIZE" --rw="$rw" --bs="$fblock" --iodepth="$depth" \
-			--ioengine="$ENGINE" --direct=1 --runtime="$RUNTIME" --time_based \
-			--iomem="$fmem" --iodepth_batch_complete_max="$depth" \
-			--lat_percentiles=1 --output-format=json 2>/dev/null |
-			jq -r ".jobs[0].$dirk | [.bw_bytes, .lat_ns.percentile[\"50.000000\"] / 1e9, .lat_ns.percentile[\"99.000000\"] / 1e9] | @tsv")
-		rm -f "$work/fio.tmp"
+		# Odd rounds run dyno first, even rounds fio: what one tool
+		# leaves behind (the host still writing back the other's data)
+		# then falls on each in turn.  sync before each run starts both
+		# from a clean page cache.
+		for t in $(if [ $((r % 2)) -eq 1 ]; then echo dyno fio; else echo fio dyno; fi); do
+			sync
+			if [ "$t" = dyno ]; then
+				d=$(run_dyno)
+			else
+				f=$(run_fio)
+			fi
+		done
 		echo "$d $f" | awk -v c="$probe ${block} qd$depth $mem" -v r="$r" '{
 			printf "%-29s %5d %12.1f %12.1f %7.3f %8.1fus %8.1fus %7.3f %8.1fus %8.1fus %7.3f\n",
 			c, r, $1 / 1e6, $4 / 1e6, $1 / $4, $2 * 1e6, $5 * 1e6, $2 / $5,
