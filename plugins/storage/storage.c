@@ -249,8 +249,12 @@ storage_params(const struct dyno_host *h, struct dyno_ctx *ctx,
 	}
 	if (kind == STORAGE_MIXED)
 		st->read_pct = (unsigned)h->param_int(ctx, "read_pct");
-	st->mem = strcmp(h->param_str(ctx, "mem"), "huge") == 0
-			  ? HUGEMEM_HUGE : HUGEMEM_SMALL;
+	{
+		const char *m = h->param_str(ctx, "mem");
+
+		st->mem = strcmp(m, "thp") == 0 ? HUGEMEM_THP
+			  : strcmp(m, "huge") == 0 ? HUGEMEM_HUGE : HUGEMEM_SMALL;
+	}
 	st->want_uring = strcmp(h->param_str(ctx, "engine"), "io_uring") == 0;
 	st->layout = strcmp(h->param_str(ctx, "layout"), "full") == 0
 			     ? STORAGE_LAYOUT_DIRECT : STORAGE_LAYOUT_FIO;
@@ -1071,9 +1075,9 @@ out:
 	  .help = "O_DIRECT, bypassing the page cache (off with a note where the file system refuses it)" }, \
 	{ .name = "runtime", .type = DYNO_PARAM_DURATION, .def = "5s",    \
 	  .min = "100ms", .max = "1h", .help = "how long to do I/O (capped by --max-time)" }, \
-	{ .name = "mem", .type = DYNO_PARAM_ENUM, .def = "huge",           \
-	  .choices = "huge|malloc",                                       \
-	  .help = "I/O buffers in huge pages (hugetlb as fio's iomem=mmaphuge, else 2 MiB-aligned transparent huge pages), so a large I/O is one segment; or 4 KiB pages (as fio's default iomem=malloc)" }, \
+	{ .name = "mem", .type = DYNO_PARAM_ENUM, .def = "thp",            \
+	  .choices = "thp|huge|malloc",                                   \
+	  .help = "I/O buffers in 2 MiB-aligned transparent huge pages (thp), so an I/O of up to 2 MiB is one segment; in hugetlb pages (huge, as fio's iomem=mmaphuge; thp when the pool has none free); or in 4 KiB pages (malloc, as fio's default iomem=malloc)" }, \
 	{ .name = "layout", .type = DYNO_PARAM_ENUM, .def = "fio",        \
 	  .choices = "fio|full",                                          \
 	  .help = "how the file is laid out: as fio does (fallocate, then buffered writes and fsync when the probe reads; a probe that only writes gets fallocated extents), or full (every block written through the probe's descriptor, O_DIRECT when on, then fsync)" }, \

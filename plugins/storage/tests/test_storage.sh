@@ -50,30 +50,33 @@ jq_true "batch=8 ok" "$TMP/out" '.status == "ok" and .metrics.iops.mean > 0'
 expect "batch above depth is capped" 0 "$DYNO" $SP probe storage.randread $R depth=4 batch=64 --json
 expect "batch=0" 2 "$DYNO" $SP probe storage.randread $R batch=0
 
-# mem: buffers in huge pages by default (hugetlb when the pool has free
-# pages, else 2 MiB-aligned transparent huge pages), or in 4 KiB pages
-# (fio's default); the artifact says what was obtained.
-huge_re='^(hugetlb 2 MiB pages|transparent huge pages: [0-9]+ of [0-9]+ MiB|4 KiB pages: no hugetlb pool)'
-expect "mem default" 0 "$DYNO" $SP probe storage.seqread $R --json
-jq_true "default buffers are huge pages" "$TMP/out" ".artifacts.buffers | test(\"$huge_re\")"
+# mem: buffers in transparent huge pages on a 2 MiB-aligned mapping by
+# default (never the hugetlb pool), hugetlb pages with mem=huge (THP when
+# the pool has none free), or 4 KiB pages (fio's default); the artifact
+# says what was obtained.  8 buffers of 1 MiB round to 8 MiB.
+if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+	thp_re='^transparent huge pages: 0 of 8 MiB$'
+else
+	thp_re='^transparent huge pages: [0-8] of 8 MiB$'
+fi
+hfree0=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
+expect "mem default" 0 "$DYNO" $SP probe storage.seqread $R block=1MiB depth=8 --json
+jq_true "default buffers: THP, 2 MiB-rounded" "$TMP/out" ".artifacts.buffers | test(\"$thp_re\")"
+expect "mem=thp verify" 0 "$DYNO" $SP probe storage.seqread $R mem=thp verify=true --json
+jq_true "thp buffers carry verified data" "$TMP/out" \
+	'(.artifacts.buffers | startswith("transparent huge pages")) and (.artifacts.verify | startswith("ok"))'
 expect "mem=malloc" 0 "$DYNO" $SP probe storage.seqread $R mem=malloc --json
 jq_true "malloc buffers named" "$TMP/out" '.artifacts.buffers == "4 KiB pages"'
+huge_re='^(hugetlb 2 MiB pages|transparent huge pages: [0-9]+ of [0-9]+ MiB \\(no free hugetlb pages\\)|4 KiB pages: no hugetlb pool)'
 expect "mem=huge" 0 "$DYNO" $SP probe storage.seqread $R mem=huge verify=true --json
 jq_true "huge buffers: what was obtained" "$TMP/out" \
 	".status == \"ok\" and (.artifacts.buffers | test(\"$huge_re\")) and (.artifacts.verify | startswith(\"ok\"))"
-# Without free hugetlb pages the default is transparent huge pages on a
-# 2 MiB-aligned mapping: 8 buffers of 1 MiB round to 8 MiB.
-if [ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" != 0 ]; then
-	echo "ok - skipped: the hugetlb pool has free pages, so no THP fallback"
-elif grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
-	echo "ok - skipped: transparent huge pages are off here"
-else
-	expect "mem default without a hugetlb pool" 0 "$DYNO" $SP probe storage.seqread $R block=1MiB depth=8 --json
-	jq_true "transparent huge pages, 2 MiB-rounded" "$TMP/out" \
-		'.artifacts.buffers | test("^transparent huge pages: [0-8] of 8 MiB \\(no free hugetlb pages\\)$")'
+if [ "${hfree0:-0}" -ge 4 ]; then
+	jq_true "hugetlb pool used by mem=huge when it has pages" "$TMP/out" \
+		'.artifacts.buffers == "hugetlb 2 MiB pages" or (.artifacts.buffers | contains("no free hugetlb"))'
 fi
 expect "mem=foo" 2 "$DYNO" $SP probe storage.seqread $R mem=foo
-contains "mem choices" "$TMP/err" "expected one of huge|malloc"
+contains "mem choices" "$TMP/err" "expected one of thp|huge|malloc"
 
 # layout: as fio lays out (the default: fallocate, then data for probes
 # that read), or full (every block written through the probe's
