@@ -18,6 +18,12 @@
 # frames happened to be.  One malloc case shows that spread.  The huge
 # cases need free hugetlb pages (as root: echo 32 >
 # /proc/sys/vm/nr_hugepages) and are skipped with a note otherwise.
+# dyno lays its file out as fio does (layout=fio, its default: fallocate,
+# then buffered writes and fsync for reads, fallocate only for writes), so
+# the blocks each tool reads are written, and cached by the virtual disk's
+# host, the same way; LAYOUT=full compares dyno's O_DIRECT layout instead.
+# Each tool's file is made anew each round; the load average before and
+# after is printed, since a shared 2-CPU guest moves both tools together.
 set -eu
 : "${DYNO:?}"
 DIR=${1:-$(pwd)}
@@ -26,6 +32,7 @@ FIO_SIZE=${FIO_SIZE:-256M}
 RUNTIME=${RUNTIME:-3}
 ROUNDS=${ROUNDS:-3}
 ENGINE=${ENGINE:-io_uring}
+LAYOUT=${LAYOUT:-fio}
 command -v fio >/dev/null || { echo "storage-vs-fio: skipped: fio not installed (apt-get install fio)"; exit 0; }
 command -v jq >/dev/null || { echo "storage-vs-fio: skipped: jq not installed"; exit 0; }
 work=$(mktemp -d "$DIR/dyno-bench.XXXXXX")
@@ -33,7 +40,8 @@ rows=$(mktemp)
 trap 'rm -rf "$work" "$rows"' EXIT
 
 echo "# storage vs fio, $(date -u +%Y-%m-%dT%H:%M:%SZ), dir $DIR ($(stat -f -c %T "$DIR")), $(fio --version)"
-echo "# size $SIZE, runtime ${RUNTIME}s, engine $ENGINE, direct, $ROUNDS rounds alternated"
+echo "# size $SIZE, runtime ${RUNTIME}s, engine $ENGINE, direct, dyno layout=$LAYOUT, $ROUNDS rounds alternated"
+echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null); hugetlb free: $(awk '/HugePages_Free/ { print $2 }' /proc/meminfo 2>/dev/null)"
 printf "%-29s %5s %12s %12s %7s %9s %9s %7s %9s %9s %7s\n" case round \
 	dyno_MB/s fio_MB/s ratio dyno_p50 fio_p50 ratio dyno_p99 fio_p99 ratio
 
@@ -42,6 +50,22 @@ cases=${CASES:-"seqread:read:1MiB:1M:8:read:huge seqwrite:write:1MiB:1M:8:write:
 seqread:read:1MiB:1M:8:read:malloc
 randread:randread:4KiB:4k:1:read:malloc randread:randread:4KiB:4k:32:read:malloc"}
 hfree=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)
+
+run_dyno() {
+	"$DYNO" probe "storage.$probe" dir="$work" size="$SIZE" \
+		block="$block" depth="$depth" engine="$ENGINE" direct=true mem="$mem" layout="$LAYOUT" \
+		runtime="${RUNTIME}s" --json 2>/dev/null |
+		jq -r '[.metrics.throughput.mean, .metrics.latency.p50, .metrics.latency.p99] | @tsv'
+}
+run_fio() {
+	fio --name=dyno-cmp --directory="$work" --filename=fio.tmp \
+		--size="$FIO_SIZE" --rw="$rw" --bs="$fblock" --iodepth="$depth" \
+		--ioengine="$ENGINE" --direct=1 --runtime="$RUNTIME" --time_based \
+		--iomem="$fmem" --iodepth_batch_complete_max="$depth" \
+		--lat_percentiles=1 --output-format=json 2>/dev/null |
+		jq -r ".jobs[0].$dirk | [.bw_bytes, .lat_ns.percentile[\"50.000000\"] / 1e9, .lat_ns.percentile[\"99.000000\"] / 1e9] | @tsv"
+	rm -f "$work/fio.tmp"
+}
 
 for c in $cases; do
 	probe=$(echo "$c" | cut -d: -f1); rw=$(echo "$c" | cut -d: -f2)
@@ -56,17 +80,18 @@ for c in $cases; do
 		fi
 	fi
 	for r in $(seq "$ROUNDS"); do
-		d=$("$DYNO" probe "storage.$probe" dir="$work" size="$SIZE" \
-			block="$block" depth="$depth" engine="$ENGINE" direct=true mem="$mem" \
-			runtime="${RUNTIME}s" --json 2>/dev/null |
-			jq -r '[.metrics.throughput.mean, .metrics.latency.p50, .metrics.latency.p99] | @tsv')
-		f=$(fio --name=dyno-cmp --directory="$work" --filename=fio.tmp \
-			--size="$FIO_SIZE" --rw="$rw" --bs="$fblock" --iodepth="$depth" \
-			--ioengine="$ENGINE" --direct=1 --runtime="$RUNTIME" --time_based \
-			--iomem="$fmem" --iodepth_batch_complete_max="$depth" \
-			--lat_percentiles=1 --output-format=json 2>/dev/null |
-			jq -r ".jobs[0].$dirk | [.bw_bytes, .lat_ns.percentile[\"50.000000\"] / 1e9, .lat_ns.percentile[\"99.000000\"] / 1e9] | @tsv")
-		rm -f "$work/fio.tmp"
+		# Odd rounds run dyno first, even rounds fio: what one tool
+		# leaves behind (the host still writing back the other's data)
+		# then falls on each in turn.  sync before each run starts both
+		# from a clean page cache.
+		for t in $(if [ $((r % 2)) -eq 1 ]; then echo dyno fio; else echo fio dyno; fi); do
+			sync
+			if [ "$t" = dyno ]; then
+				d=$(run_dyno)
+			else
+				f=$(run_fio)
+			fi
+		done
 		echo "$d $f" | awk -v c="$probe ${block} qd$depth $mem" -v r="$r" '{
 			printf "%-29s %5d %12.1f %12.1f %7.3f %8.1fus %8.1fus %7.3f %8.1fus %8.1fus %7.3f\n",
 			c, r, $1 / 1e6, $4 / 1e6, $1 / $4, $2 * 1e6, $5 * 1e6, $2 / $5,
@@ -88,3 +113,4 @@ cut -c1-29 "$rows" | sort -u | while IFS= read -r c; do
 	done
 	echo "$line"
 done
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"

@@ -1,9 +1,10 @@
 /*
 ** hugemem.c - buffers in ordinary or huge pages (see hugemem.h for why).
 **
-** Huge pages come from the hugetlb pool when it has free pages (what fio's
-** iomem=mmaphuge uses), else from transparent huge pages by madvise on a
-** 2 MiB-aligned anonymous mapping; /proc/self/smaps then says how much the
+** HUGEMEM_HUGE takes huge pages from the hugetlb pool when it has free
+** pages (what fio's iomem=mmaphuge uses), else, as HUGEMEM_THP always
+** does, from transparent huge pages by madvise on a 2 MiB-aligned
+** anonymous mapping; /proc/self/smaps then says how much the
 ** kernel really backed with huge pages, and the note reports it.
 */
 #ifndef _GNU_SOURCE
@@ -78,8 +79,9 @@ hugemem_alloc(struct hugemem *b, size_t len, enum hugemem_kind kind,
 		snprintf(note, nn, "4 KiB pages");
 		return 0;
 	}
-	p = mmap(NULL, hl, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	p = kind == HUGEMEM_THP ? MAP_FAILED
+	    : mmap(NULL, hl, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
 	if (p != MAP_FAILED) {
 		b->p = p;
 		b->len = hl;
@@ -109,13 +111,15 @@ hugemem_alloc(struct hugemem *b, size_t len, enum hugemem_kind kind,
 	b->mapped = 1;
 	if (madvise(p, hl, MADV_HUGEPAGE) != 0) {
 		hugemem_touch(p, hl);
-		snprintf(note, nn, "4 KiB pages: no hugetlb pool and "
-			 "madvise(MADV_HUGEPAGE): %s", strerror(errno));
+		snprintf(note, nn, "4 KiB pages: %smadvise(MADV_HUGEPAGE): %s",
+			 kind == HUGEMEM_THP ? "" : "no hugetlb pool and ",
+			 strerror(errno));
 		return 0;
 	}
 	hugemem_touch(p, hl);
-	snprintf(note, nn, "transparent huge pages: %zu of %zu MiB (no free "
-		 "hugetlb pages)", hugemem_thp_bytes(p) >> 20, hl >> 20);
+	snprintf(note, nn, "transparent huge pages: %zu of %zu MiB%s",
+		 hugemem_thp_bytes(p) >> 20, hl >> 20,
+		 kind == HUGEMEM_THP ? "" : " (no free hugetlb pages)");
 	return 0;
 }
 

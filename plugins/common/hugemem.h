@@ -19,7 +19,12 @@
 
 enum hugemem_kind {
 	HUGEMEM_SMALL = 0, /* 4 KiB-aligned heap memory, as fio's mem=malloc */
-	HUGEMEM_HUGE = 1   /* hugetlb pages, else transparent huge pages */
+	HUGEMEM_HUGE = 1,  /* hugetlb pages, else transparent huge pages */
+	/* Transparent huge pages only, never the hugetlb pool: a 2 MiB-
+	** aligned mapping with MADV_HUGEPAGE.  The same single segment per
+	** 2 MiB without taking pages others reserved (and without changing
+	** the pool's free count, which the inventory reports). */
+	HUGEMEM_THP = 2
 };
 
 struct hugemem {

@@ -314,6 +314,52 @@ storage_layout(int fd, uint64_t size, void *buf, size_t chunk,
 }
 
 int
+storage_layout_fio(int fd, uint64_t size, void *buf, size_t chunk,
+		   uint64_t salt, int with_data, int *fallocated, uint64_t *at)
+{
+	int fl = fcntl(fd, F_GETFL), rc = 0;
+
+	*at = 0;
+	if (fl < 0)
+		return -errno;
+	/* fio's fallocate=native: one call for the whole size, which on ext4
+	** and xfs gives few, contiguous extents; file systems without it go
+	** on with what the writes (or ftruncate) allocate. */
+	*fallocated = fallocate(fd, 0, 0, (off_t)size) == 0;
+	if (!*fallocated && errno != EOPNOTSUPP && errno != ENOSYS &&
+	    errno != EINVAL)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) != 0)
+		return -errno;
+	if (!with_data)
+		return 0;
+	/* The data goes through the page cache, as fio's layout writes: the
+	** kernel writes it back in large requests at the fsync. */
+	if ((fl & O_DIRECT) && fcntl(fd, F_SETFL, fl & ~O_DIRECT) != 0)
+		return -errno;
+	for (uint64_t off = 0; off < size; off += chunk) {
+		size_t len = size - off < chunk ? (size_t)(size - off) : chunk;
+
+		storage_fill(buf, len, off, salt);
+		rc = storage_pio_all(fd, 1, buf, len, off);
+		if (rc != 0) {
+			*at = off;
+			break;
+		}
+	}
+	if (rc == 0 && fsync(fd) != 0) {
+		*at = size;
+		rc = -errno;
+	}
+	/* What reads then find is the device's, not the page cache's. */
+	if (rc == 0)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if ((fl & O_DIRECT) && fcntl(fd, F_SETFL, fl) != 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+int
 storage_verify_file(int fd, uint64_t size, void *buf, size_t chunk,
 		    uint64_t salt, uint64_t *at)
 {

@@ -66,6 +66,27 @@ int64_t storage_pio(int fd, int wr, void *buf, size_t len, uint64_t off);
 int storage_layout(int fd, uint64_t size, void *buf, size_t chunk,
 		   uint64_t salt, uint64_t *at);
 
+/* How the data file is laid out before the run (the probe's `layout`). */
+enum storage_layout_mode {
+	/* As fio lays out a new file: fallocate the size, then, when the
+	** probe reads or verifies, buffered writes of `chunk` bytes, fsync
+	** and POSIX_FADV_DONTNEED; a probe that only writes gets the
+	** fallocated (unwritten) extents and no data, as fio's write jobs. */
+	STORAGE_LAYOUT_FIO = 0,
+	/* Every block written through fd as it is (O_DIRECT when on), then
+	** fsync: writes in the run overwrite allocated, written blocks. */
+	STORAGE_LAYOUT_DIRECT = 1
+};
+
+/* fio's layout of [0, size) on fd (see STORAGE_LAYOUT_FIO): the data
+** pattern is written when with_data, through a buffered view of fd
+** (O_DIRECT is turned off for the writes and back on after).  *fallocated
+** says whether the file system took the fallocate (fio goes on without
+** it, as this does).  On error *at is the offset. */
+int storage_layout_fio(int fd, uint64_t size, void *buf, size_t chunk,
+		       uint64_t salt, int with_data, int *fallocated,
+		       uint64_t *at);
+
 /* Reads [0, size) back in `chunk` pieces and checks the pattern.  Returns
 ** 0, -errno, or 1 on a mismatch with *at the file offset of the first
 ** differing byte. */

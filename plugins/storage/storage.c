@@ -60,6 +60,7 @@ struct storage_state {
 	unsigned depth;
 	unsigned batch;       /* I/Os per io_uring submission */
 	enum hugemem_kind mem; /* I/O buffers in 4 KiB or huge pages */
+	enum storage_layout_mode layout;
 	unsigned jobs;
 	unsigned read_pct;    /* mixed: share of reads, 0..100 */
 	enum storage_op sync_op;
@@ -248,9 +249,15 @@ storage_params(const struct dyno_host *h, struct dyno_ctx *ctx,
 	}
 	if (kind == STORAGE_MIXED)
 		st->read_pct = (unsigned)h->param_int(ctx, "read_pct");
-	st->mem = strcmp(h->param_str(ctx, "mem"), "huge") == 0
-			  ? HUGEMEM_HUGE : HUGEMEM_SMALL;
+	{
+		const char *m = h->param_str(ctx, "mem");
+
+		st->mem = strcmp(m, "thp") == 0 ? HUGEMEM_THP
+			  : strcmp(m, "huge") == 0 ? HUGEMEM_HUGE : HUGEMEM_SMALL;
+	}
 	st->want_uring = strcmp(h->param_str(ctx, "engine"), "io_uring") == 0;
+	st->layout = strcmp(h->param_str(ctx, "layout"), "full") == 0
+			     ? STORAGE_LAYOUT_DIRECT : STORAGE_LAYOUT_FIO;
 }
 
 /* Says what the directory is stored on (fs[] gets the file system's
@@ -383,10 +390,34 @@ storage_lay_out(const struct dyno_host *h, struct dyno_ctx *ctx,
 		st->iobuf = NULL;
 		return h->fail(ctx, "out of memory for a %zu B buffer", st->chunk);
 	}
-	/* The file is written fully (not sparse, not fallocated), so reads
-	** hit real blocks and writes overwrite allocated ones. */
-	rc = storage_layout(st->fd, st->size, st->iobuf, st->chunk, st->salt,
-			    &at);
+	if (st->layout == STORAGE_LAYOUT_FIO) {
+		/* What the virtual disk's host has cached of the file, and
+		** how its extents lie, depends on how it was written: laid
+		** out as fio does, both tools read and write the same kind
+		** of file (docs/probes.md, "layout"). */
+		int with_data = st->verify || st->kind == STORAGE_SEQREAD ||
+				st->kind == STORAGE_RANDREAD ||
+				st->kind == STORAGE_MIXED;
+		int falloc = 0;
+
+		rc = storage_layout_fio(st->fd, st->size, st->iobuf, st->chunk,
+					st->salt, with_data, &falloc, &at);
+		if (rc == 0)
+			h->artifact(ctx, "layout", with_data
+				    ? (falloc ? "fio: fallocate, buffered writes, fsync"
+					      : "fio: buffered writes, fsync (no fallocate here)")
+				    : (falloc ? "fio: fallocate only (the probe only writes)"
+					      : "fio: ftruncate only (the probe only writes; no fallocate here)"));
+	} else {
+		/* Every block written, so reads hit real blocks and writes
+		** overwrite allocated ones. */
+		rc = storage_layout(st->fd, st->size, st->iobuf, st->chunk,
+				    st->salt, &at);
+		if (rc == 0)
+			h->artifact(ctx, "layout", st->direct
+				    ? "full: O_DIRECT writes, fsync"
+				    : "full: buffered writes, fsync");
+	}
 	if (rc < 0)
 		return h->fail(ctx, "laying out %s at offset %llu: %s", st->where,
 			       (unsigned long long)at, strerror(-rc));
@@ -1044,9 +1075,12 @@ out:
 	  .help = "O_DIRECT, bypassing the page cache (off with a note where the file system refuses it)" }, \
 	{ .name = "runtime", .type = DYNO_PARAM_DURATION, .def = "5s",    \
 	  .min = "100ms", .max = "1h", .help = "how long to do I/O (capped by --max-time)" }, \
-	{ .name = "mem", .type = DYNO_PARAM_ENUM, .def = "malloc",         \
-	  .choices = "malloc|huge",                                       \
-	  .help = "I/O buffers in 4 KiB pages (as fio's mem=malloc) or huge pages (as iomem=mmaphuge; transparent huge pages when the hugetlb pool is empty)" }, \
+	{ .name = "mem", .type = DYNO_PARAM_ENUM, .def = "thp",            \
+	  .choices = "thp|huge|malloc",                                   \
+	  .help = "I/O buffers in 2 MiB-aligned transparent huge pages (thp), so an I/O of up to 2 MiB is one segment; in hugetlb pages (huge, as fio's iomem=mmaphuge; thp when the pool has none free); or in 4 KiB pages (malloc, as fio's default iomem=malloc)" }, \
+	{ .name = "layout", .type = DYNO_PARAM_ENUM, .def = "fio",        \
+	  .choices = "fio|full",                                          \
+	  .help = "how the file is laid out: as fio does (fallocate, then buffered writes and fsync when the probe reads; a probe that only writes gets fallocated extents), or full (every block written through the probe's descriptor, O_DIRECT when on, then fsync)" }, \
 	{ .name = "jobs", .type = DYNO_PARAM_INT, .def = "1", .min = "1", \
 	  .max = "64", .help = "parallel workers (threads), each on its own slice of the file" }, \
 	{ .name = "verify", .type = DYNO_PARAM_BOOL, .def = "false",      \
