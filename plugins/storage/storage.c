@@ -1178,11 +1178,11 @@ STORAGE_SETUP(storage_fsync_setup, STORAGE_FSYNC)
 	}
 STORAGE_PROBE(storage_seqread, "seqread", "Sequential reads of a laid-out file",
 	      storage_seq_params, storage_seq_metrics, storage_seqread_setup);
-STORAGE_PROBE(storage_seqwrite, "seqwrite", "Sequential overwrites of a laid-out file",
+STORAGE_PROBE(storage_seqwrite, "seqwrite", "Sequential writes into a laid-out file",
 	      storage_seq_params, storage_seq_metrics, storage_seqwrite_setup);
 STORAGE_PROBE(storage_randread, "randread", "Random reads of a laid-out file",
 	      storage_rand_params, storage_rand_metrics, storage_randread_setup);
-STORAGE_PROBE(storage_randwrite, "randwrite", "Random overwrites of a laid-out file",
+STORAGE_PROBE(storage_randwrite, "randwrite", "Random writes into a laid-out file",
 	      storage_rand_params, storage_rand_metrics, storage_randwrite_setup);
 STORAGE_PROBE(storage_mixed, "mixed", "Random reads and writes, read_pct% reads",
 	      storage_mixed_params, storage_mixed_metrics, storage_mixed_setup);
