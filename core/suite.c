@@ -91,9 +91,10 @@ format_duration(uint64_t ns, char *buf, size_t n)
 }
 
 void
-suite_limit_message(const struct suite *s, char *buf, size_t n)
+suite_limit_message(const struct suite *s, enum suite_limit which, char *buf,
+		    size_t n)
 {
-	int time = s->limit_hit == SUITE_LIMIT_TIME;
+	int time = which == SUITE_LIMIT_TIME;
 	int by_suite = time ? s->time_by_suite : s->memory_by_suite;
 	char v[32];
 

@@ -74,10 +74,11 @@ void suite_limit_hit(struct suite *s, enum suite_limit which);
 ** dyno (exit 2) when the hook could not. */
 void suite_watchdog(struct suite *s);
 
-/* The one line that says which limit ended the suite and how to change
+/* The one line that says limit which ended the suite and how to change
 ** it ("quick.lua: the suite passed its time limit of 10s
 ** (--time-limit)"), into buf. */
-void suite_limit_message(const struct suite *s, char *buf, size_t n);
+void suite_limit_message(const struct suite *s, enum suite_limit which,
+			 char *buf, size_t n);
 
 /* Zero the suite and fill the defaults (runner options, stdout). */
 void suite_init(struct suite *s);

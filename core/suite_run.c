@@ -33,7 +33,6 @@ suite_watchdog(struct suite *s)
 {
 	struct itimerval it = { { 0, 0 }, { 0, 0 } };
 	uint64_t d = suite_deadline(s), now = clock_now_ns();
-	enum suite_limit saved = s->limit_hit;
 	char msg[sizeof(watchdog_line) - 128];
 	struct sigaction sa = { .sa_handler = on_watchdog };
 
@@ -41,9 +40,7 @@ suite_watchdog(struct suite *s)
 		uint64_t left = (d > now ? d - now : 0) +
 				(uint64_t)WATCHDOG_GRACE_S * 1000000000u;
 
-		s->limit_hit = SUITE_LIMIT_TIME;
-		suite_limit_message(s, msg, sizeof(msg));
-		s->limit_hit = saved;
+		suite_limit_message(s, SUITE_LIMIT_TIME, msg, sizeof(msg));
 		snprintf(watchdog_line, sizeof(watchdog_line), "dyno: %s, and a "
 		    "call that does not return to Lua held it %d s more; stopped "
 		    "without the run document\n", msg, WATCHDOG_GRACE_S);
@@ -52,6 +49,15 @@ suite_watchdog(struct suite *s)
 		it.it_value.tv_sec = (time_t)(left / 1000000000u);
 		it.it_value.tv_usec = (suseconds_t)(left % 1000000000u / 1000);
 	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Off once the suite is over: writing the documents is not its time. */
+static void
+watchdog_off(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
@@ -69,24 +75,17 @@ suite_run(struct suite *s, const char *path, struct dyno_err *err)
 	suite_watchdog(s);
 	L = lua_state_new(s, err);
 	if (L == NULL) {
-		s->time_limit_ns = 0;
-		suite_watchdog(s);
+		watchdog_off();
 		return err->code;
 	}
 	rc = lua_state_run_file(L, path, s->script_error,
 				sizeof(s->script_error));
 	lua_state_close(L);
-	/* Off: writing the documents is not the suite's time. */
-	{
-		uint64_t t = s->time_limit_ns;
-
-		s->time_limit_ns = 0;
-		suite_watchdog(s);
-		s->time_limit_ns = t;
-	}
+	watchdog_off();
 	if (s->limit_hit != SUITE_LIMIT_NONE) {
 		/* One line, no traceback: where the script was is chance. */
-		suite_limit_message(s, s->script_error, sizeof(s->script_error));
+		suite_limit_message(s, s->limit_hit, s->script_error,
+				    sizeof(s->script_error));
 		return dyno_err_set(err, DYNO_ERANGE, "%s", s->script_error);
 	}
 	if (rc < 0)
