@@ -72,6 +72,50 @@ Test(autoreject, median_matches_sorting)
 	}
 }
 
+/* The column medians (a comparator network up to 128 rows, quickselect
+** beyond) against sorting each column, for every row count the network
+** handles and some past it, with ties, and widths that leave a partial
+** block. */
+Test(autoreject, col_medians_match_sorting)
+{
+	uint64_t s = 777;
+	size_t len = 150;
+
+	for (size_t m = 1; m <= 140; m += m < 70 ? 1 : 7) {
+		double *data = malloc(m * len * sizeof(double));
+		const double **rows = malloc(m * sizeof(*rows));
+		double *got = malloc(len * sizeof(double)), col[140];
+		double *got2 = malloc(len * sizeof(double));
+
+		cr_assert(data && rows && got && got2);
+		for (size_t i = 0; i < m * len; i++) {
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			data[i] = (double)(s >> 40 & 63) - 20;   /* ties, signs */
+		}
+		for (size_t i = 0; i < m; i++)
+			rows[i] = data + i * len;
+		cr_assert_eq(ar_col_medians(rows, m, len, got), 0);
+		cr_assert_eq(ar_col_medians_portable(rows, m, len, got2), 0);
+		for (size_t t = 0; t < len; t++) {
+			for (size_t i = 0; i < m; i++)
+				col[i] = rows[i][t];
+			cr_assert_float_eq(got[t], ar_median(col, m), 0,
+			    "m=%zu t=%zu", m, t);
+			cr_assert_float_eq(got2[t], got[t], 0, "m=%zu t=%zu",
+			    m, t);
+		}
+		/* Peak-to-peak, vectorised and plain, at every length up
+		** to a row (lengths that leave 0-3 after the lanes). */
+		for (size_t n = 1; n <= len && m == 1; n++)
+			cr_assert_float_eq(ar_ptp(data, n),
+			    ar_ptp_portable(data, n), 0, "n=%zu", n);
+		free(data);
+		free(rows);
+		free(got);
+		free(got2);
+	}
+}
+
 Test(autoreject, loss_small_known_case)
 {
 	/* Kept training rows (1,2) and (3,4): mean (2,3).  Validation

@@ -103,20 +103,20 @@ median_task(void *arg, size_t f, unsigned wk)
 	struct cv_job *j = arg;
 	const struct ar_epochs *ep = j->ep;
 	size_t ct = ep->n_ch * ep->n_times, lo, hi;
-	double *col;
+	const double **rows;
+	int rc;
 
 	(void)wk;
 	ar_kfold(ep->n_epochs, j->cv, f, &lo, &hi);
-	col = malloc((hi - lo) * sizeof(*col));
-	if (col == NULL)
+	rows = malloc((hi - lo) * sizeof(*rows));
+	if (rows == NULL)
 		return AR_ENOMEM;
-	for (size_t i = 0; i < ct; i++) {
-		for (size_t e = lo; e < hi; e++)
-			col[e - lo] = ep->data[e * ct + i];
-		j->med[f * ct + i] = ar_median(col, hi - lo);
-	}
-	free(col);
-	return AR_OK;
+	for (size_t e = lo; e < hi; e++)
+		rows[e - lo] = ep->data + e * ct;
+	rc = ar_col_medians(rows, hi - lo, ct, j->med + f * ct) == 0 ?
+	    AR_OK : AR_ENOMEM;
+	free(rows);
+	return rc;
 }
 
 static int

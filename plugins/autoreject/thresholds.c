@@ -211,7 +211,7 @@ chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
 	struct keyed *te = malloc(n_te * sizeof(*te));
 	size_t *perm = malloc(n * sizeof(*perm));
 	double *ptp = malloc(n * sizeof(*ptp));
-	double *col = malloc(n_te * sizeof(*col));
+	const double **trow = malloc(n_te * sizeof(*trow));
 	size_t *own = NULL, *rows_te = malloc(n_te * sizeof(*rows_te));
 	const size_t *np_te = shared;
 	uint64_t rng = ar_seed(seed, 0x5353);
@@ -229,7 +229,7 @@ chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
 	ch->med = malloc(N_SPLITS * len * sizeof(double));
 	ch->mean = malloc(len * sizeof(double));
 	if (k == NULL || te == NULL || perm == NULL || ptp == NULL ||
-	    col == NULL || ch->sorted == NULL || ch->pall == NULL ||
+	    trow == NULL || ch->sorted == NULL || ch->pall == NULL ||
 	    ch->te_ptp == NULL || ch->pte == NULL || ch->med == NULL ||
 	    ch->mean == NULL || rows_te == NULL)
 		goto out;
@@ -272,11 +272,10 @@ chan_init(struct chan *ch, const double *const *rows, size_t n, size_t len,
 			ch->tr_min[s] = ch->sorted[i];
 			break;
 		}
-		for (size_t t = 0; t < len; t++) {
-			for (size_t i = 0; i < m; i++)
-				col[i] = rows[te[i].i][t];
-			ch->med[s * len + t] = ar_median(col, m);
-		}
+		for (size_t i = 0; i < m; i++)
+			trow[i] = rows[te[i].i];
+		if (ar_col_medians(trow, m, len, ch->med + s * len) != 0)
+			goto out;
 	}
 	rc = AR_OK;
 out:
@@ -284,7 +283,7 @@ out:
 	free(te);
 	free(perm);
 	free(ptp);
-	free(col);
+	free(trow);
 	free(own);
 	free(rows_te);
 	if (rc != AR_OK)
@@ -631,13 +630,14 @@ ar_global_threshold(const struct ar_epochs *ep, double *thresh)
 	size_t e_n = ep->n_epochs, q = ep->n_ch, len = ep->n_times;
 	size_t ct = q * len;
 	struct glob g = { .ep = ep };
-	double *col = malloc(e_n * sizeof(*col)), best_f = INFINITY;
+	const double **erow = malloc(e_n * sizeof(*erow));
+	double best_f = INFINITY;
 	size_t idx[N_INIT_GLOBAL + 1], m;
 	double init[N_INIT_GLOBAL + 1];
 	int rc = AR_ENOMEM;
 
 	if (e_n < GLOBAL_FOLDS) {
-		free(col);
+		free(erow);
 		return AR_EINVAL;
 	}
 	g.eptp = malloc(e_n * sizeof(double));
@@ -645,7 +645,7 @@ ar_global_threshold(const struct ar_epochs *ep, double *thresh)
 	g.med = malloc(GLOBAL_FOLDS * ct * sizeof(double));
 	g.sum = malloc(ct * sizeof(double));
 	g.tsum = malloc(ct * sizeof(double));
-	if (col == NULL || g.eptp == NULL || g.sorted == NULL ||
+	if (erow == NULL || g.eptp == NULL || g.sorted == NULL ||
 	    g.med == NULL || g.sum == NULL || g.tsum == NULL)
 		goto out;
 	for (size_t e = 0; e < e_n; e++) {
@@ -663,11 +663,10 @@ ar_global_threshold(const struct ar_epochs *ep, double *thresh)
 		size_t lo, hi;
 
 		ar_kfold(e_n, GLOBAL_FOLDS, f, &lo, &hi);
-		for (size_t i = 0; i < ct; i++) {
-			for (size_t e = lo; e < hi; e++)
-				col[e - lo] = ep->data[e * ct + i];
-			g.med[f * ct + i] = ar_median(col, hi - lo);
-		}
+		for (size_t e = lo; e < hi; e++)
+			erow[e - lo] = ep->data + e * ct;
+		if (ar_col_medians(erow, hi - lo, ct, g.med + f * ct) != 0)
+			goto out;
 	}
 	m = ar_init_indices(e_n, N_INIT_GLOBAL, idx);
 	for (size_t i = 0; i < m; i++)
@@ -675,7 +674,7 @@ ar_global_threshold(const struct ar_epochs *ep, double *thresh)
 	rc = ar_bayes_opt(glob_objective, &g, init, m, g.sorted, e_n, N_ITER,
 			  thresh, &best_f);
 out:
-	free(col);
+	free(erow);
 	free(g.eptp);
 	free(g.sorted);
 	free(g.med);
