@@ -111,6 +111,7 @@ if ! "$STARTUP_TIME" "$RUNS" "$TMP/dyno" $dirs >"$TMP/times"; then
 	exit 2
 fi
 echo "# dyno list wall time, $(date -u +%Y-%m-%dT%H:%M:%SZ), $RUNS runs per set alternated, ms"
+echo "# $(nproc) CPUs:$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-62s %8s %15s %7s\n' "plugins loaded" median "p25-p75" min
 while read -r dir n med p25 p75 min; do
 	s=$(basename "$dir")
