@@ -27,28 +27,71 @@ static const char heavy_anchor = 0;
 /* The implementation's path: HEAVY_DIR/file in the directory of the real
 ** file of the shell (symlinks resolved, so a shell linked into another
 ** plugin directory still finds its own).  A relative name from the loader
-** resolves as it did at load time: dyno never changes its directory. */
+** resolves as it did at load time: dyno never changes its directory.
+** Returns 0, or -1 with the reason in why. */
 static int
-heavy_path(const struct heavy_lib *lib, const struct dyno_host *h,
-	   struct dyno_ctx *ctx, char *path, size_t len)
+heavy_path(const struct heavy_lib *lib, char *path, size_t len, char *why,
+	   size_t whylen)
 {
 	char shell[PATH_MAX], *slash;
 	Dl_info info;
 
-	if (dladdr(&heavy_anchor, &info) == 0 || info.dli_fname == NULL)
-		return h->fail(ctx, "%s: cannot tell which file the plugin was "
-			       "loaded from (dladdr failed)", lib->plugin);
-	if (realpath(info.dli_fname, shell) == NULL)
-		return h->fail(ctx, "%s: %s: %s", lib->plugin, info.dli_fname,
-			       strerror(errno));
+	if (dladdr(&heavy_anchor, &info) == 0 || info.dli_fname == NULL) {
+		snprintf(why, whylen, "%s: cannot tell which file the plugin "
+			 "was loaded from (dladdr failed)", lib->plugin);
+		return -1;
+	}
+	if (realpath(info.dli_fname, shell) == NULL) {
+		snprintf(why, whylen, "%s: %s: %s", lib->plugin, info.dli_fname,
+			 strerror(errno));
+		return -1;
+	}
 	slash = strrchr(shell, '/');
 	if (slash != NULL)
 		*slash = '\0';
 	if ((size_t)snprintf(path, len, "%s/%s/%s", slash ? shell : ".",
-			     HEAVY_DIR, lib->file) >= len)
-		return h->fail(ctx, "%s: the path of %s/%s is too long",
-			       lib->plugin, HEAVY_DIR, lib->file);
-	return DYNO_OK;
+			     HEAVY_DIR, lib->file) >= len) {
+		snprintf(why, whylen, "%s: the path of %s/%s is too long",
+			 lib->plugin, HEAVY_DIR, lib->file);
+		return -1;
+	}
+	return 0;
+}
+
+/* The entry point of the library at handle, if it is lib's
+** implementation from the same build; NULL with the reason in why. */
+static const struct heavy_impl *
+heavy_check(const struct heavy_lib *lib, void *handle, const char *path,
+	    char *why, size_t whylen)
+{
+	const struct heavy_impl *impl;
+	heavy_entry_fn entry;
+	void *sym = dlsym(handle, lib->symbol);
+
+	if (sym == NULL) {
+		snprintf(why, whylen, "%s: %s is not its implementation (no %s "
+			 "symbol)", lib->plugin, path, lib->symbol);
+		return NULL;
+	}
+	/* POSIX: a data pointer from dlsym converts to a function pointer. */
+	memcpy(&entry, &sym, sizeof(entry));
+	impl = entry();
+	if (impl == NULL || impl->size < sizeof(struct heavy_impl) ||
+	    impl->abi != HEAVY_ABI) {
+		snprintf(why, whylen, "%s: %s has another layout (heavy ABI %u, "
+			 "expected %d): shell and implementation come from "
+			 "different builds", lib->plugin, path,
+			 impl ? (unsigned)impl->abi : 0u, HEAVY_ABI);
+		return NULL;
+	}
+	if (impl->version == NULL || strcmp(impl->version, lib->version) != 0) {
+		snprintf(why, whylen, "%s: %s is version %s, the plugin %s: "
+			 "shell and implementation come from different builds",
+			 lib->plugin, path,
+			 impl->version ? impl->version : "(none)", lib->version);
+		return NULL;
+	}
+	return impl;
 }
 
 /* The loader's rules for plugins (core/plugin_loader.c), for the file the
@@ -88,45 +131,26 @@ int
 heavy_open(const struct heavy_lib *lib, const struct dyno_host *h,
 	   struct dyno_ctx *ctx, const struct heavy_impl **out)
 {
-	const struct heavy_impl *impl;
-	heavy_entry_fn entry;
-	char path[PATH_MAX];
-	void *handle, *sym;
+	char path[PATH_MAX], why[PATH_MAX + 256];
+	void *handle;
 	int rc;
 
 	*out = NULL;
-	if ((rc = heavy_path(lib, h, ctx, path, sizeof(path))) != DYNO_OK ||
-	    (rc = heavy_perms(lib, h, ctx, path)) != DYNO_OK)
+	if (heavy_path(lib, path, sizeof(path), why, sizeof(why)) < 0)
+		return h->fail(ctx, "%s", why);
+	if ((rc = heavy_perms(lib, h, ctx, path)) != DYNO_OK)
 		return rc;
 	(void)dlerror();
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (handle == NULL) {
-		const char *why = dlerror();
+		const char *err = dlerror();
 
 		/* Most often a library it needs is missing: dlerror names it. */
 		return h->fail(ctx, "%s: cannot load %s: %s", lib->plugin, path,
-			       why ? why : "unknown dlopen error");
+			       err ? err : "unknown dlopen error");
 	}
-	sym = dlsym(handle, lib->symbol);
-	if (sym == NULL)
-		return h->fail(ctx, "%s: %s is not its implementation (no %s "
-			       "symbol)", lib->plugin, path, lib->symbol);
-	/* POSIX: a data pointer from dlsym converts to a function pointer. */
-	memcpy(&entry, &sym, sizeof(entry));
-	impl = entry();
-	if (impl == NULL || impl->size < sizeof(struct heavy_impl) ||
-	    impl->abi != HEAVY_ABI)
-		return h->fail(ctx, "%s: %s has another layout (heavy ABI %u, "
-			       "expected %d): shell and implementation come "
-			       "from different builds", lib->plugin, path,
-			       impl ? (unsigned)impl->abi : 0u, HEAVY_ABI);
-	if (impl->version == NULL || strcmp(impl->version, lib->version) != 0)
-		return h->fail(ctx, "%s: %s is version %s, the plugin %s: shell "
-			       "and implementation come from different builds",
-			       lib->plugin, path,
-			       impl->version ? impl->version : "(none)",
-			       lib->version);
-	*out = impl;
+	if ((*out = heavy_check(lib, handle, path, why, sizeof(why))) == NULL)
+		return h->fail(ctx, "%s", why);
 	return DYNO_OK;
 }
 
@@ -142,14 +166,23 @@ heavy_init(const struct heavy_lib *lib, const struct dyno_host *h,
 	return impl->init(h, ctx);
 }
 
+/* Only what heavy_init opened, and without a word: the probe is over, and
+** a file replaced or removed since is no reason to fail it now. */
 void
 heavy_fini(const struct heavy_lib *lib, const struct dyno_host *h,
 	   struct dyno_ctx *ctx)
 {
 	const struct heavy_impl *impl;
+	char path[PATH_MAX], why[PATH_MAX + 256];
+	void *handle;
 
-	/* init opened it in this process: this cannot fail now. */
-	if (heavy_open(lib, h, ctx, &impl) == DYNO_OK && impl->fini != NULL)
+	if (heavy_path(lib, path, sizeof(path), why, sizeof(why)) < 0)
+		return;
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	if (handle == NULL)
+		return;
+	impl = heavy_check(lib, handle, path, why, sizeof(why));
+	if (impl != NULL && impl->fini != NULL)
 		impl->fini(h, ctx);
 }
 

@@ -65,12 +65,24 @@ cp "$TOP_BUILDDIR/plugins/null/null.so" "$TMP/p/$IMPL"
 fails "a foreign library" "is not its implementation (no autoreject_impl_v1 symbol)"
 
 # Implementations of another build, and one needing a missing library.
+# Its fini leaves a mark: the shell's fini reaches the implementation's.
 cat >"$TMP/fake.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
 #include "heavy.h"
+static void
+fake_fini(const struct dyno_host *h, struct dyno_ctx *ctx)
+{
+	FILE *f = fopen(getenv("FAKE_FINI_MARK"), "w");
+
+	(void)h; (void)ctx;
+	if (f != NULL)
+		fclose(f);
+}
 static const struct heavy_probe *const none[] = { NULL };
 static const struct heavy_impl fake = {
 	.size = sizeof(struct heavy_impl), .abi = HEAVY_ABI,
-	.version = VERSION, .probes = none,
+	.version = VERSION, .fini = fake_fini, .probes = none,
 };
 HEAVY_IMPL_ENTRY(autoreject_impl_v1) { return &fake; }
 EOF
@@ -79,7 +91,11 @@ FAKE="$CC -shared -fPIC -I$TOP_SRCDIR/core/include -I$TOP_SRCDIR/plugins/common"
 if $FAKE -o "$TMP/p/$IMPL" -DVERSION='"0.9.0"' "$TMP/fake.c" 2>"$TMP/cc.log"; then
 	fails "another version" "is version 0.9.0, the plugin 1.0.0"
 	$FAKE -o "$TMP/p/$IMPL" -DVERSION='"1.0.0"' "$TMP/fake.c"
+	export FAKE_FINI_MARK="$TMP/fini.mark"
 	fails "a probe missing" "has no probe 'global'"
+	if [ -f "$TMP/fini.mark" ]; then ok "the implementation's fini ran"
+	else ko "the implementation's fini never ran"; fi
+	unset FAKE_FINI_MARK
 	$FAKE -o "$TMP/libdynogone.so" "$TMP/gone.c"
 	$FAKE -o "$TMP/p/$IMPL" -DVERSION='"1.0.0"' "$TMP/fake.c" \
 		-L"$TMP" -Wl,--no-as-needed -ldynogone
