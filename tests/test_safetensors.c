@@ -154,6 +154,13 @@ Test(safetensors, wrong_dtype)
 	    "I64");
 }
 
+Test(safetensors, unknown_dtype)
+{
+	expect_error("{\"a.weight\":{\"dtype\":\"U8\",\"shape\":[2,3],"
+	    "\"data_offsets\":[0,6]}," GOOD_B "}", 32, -1, "'a.weight'",
+	    "U8");
+}
+
 Test(safetensors, wrong_shape)
 {
 	expect_error("{\"a.weight\":{\"dtype\":\"F32\",\"shape\":[3,2],"

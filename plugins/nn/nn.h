@@ -31,7 +31,9 @@ enum nn_role {
 	NN_ROLE_BIAS,		/* its bias: the same bound */
 	NN_ROLE_NORM_WEIGHT,	/* LayerNorm weight: 1 */
 	NN_ROLE_NORM_BIAS,	/* LayerNorm bias: 0 */
-	NN_ROLE_EMBED		/* embeddings, learned tokens: U(+-0.02) */
+	NN_ROLE_EMBED,		/* embeddings, learned tokens: U(+-0.02) */
+	NN_ROLE_INDEX,		/* integer indices (I64 in files): 0, 1, ... */
+	NN_ROLE_DERIVED		/* computed by the model from other weights */
 };
 
 struct nn_graph;
@@ -69,10 +71,13 @@ int64_t		 nn_param_count(const struct nn_graph *);
 ** head split or a token slice costs no copy.
 */
 int	nn_input(struct nn_graph *, int ndim, const int64_t *dims);
+/* A new activation for ops to write into through views. */
+int	nn_empty(struct nn_graph *, int ndim, const int64_t *dims);
 void	nn_output(struct nn_graph *, int t);
 int	nn_view(struct nn_graph *, int t, int ndim, const int64_t *dims,
 	    const int64_t *strides, int64_t offset);
-/* y = act(x W^T + b) over the last axis of X; with ACC >= 0 the result is
+/* y = act(x W^T + b) over the last axis of X (W: [out, in...], its trailing
+** axes flattened, as a conv with a full-width kernel); with ACC >= 0 the result is
 ** added into ACC (the residual) and ACC's buffer is the result. */
 int	nn_linear(struct nn_graph *, int x, int w, int b, enum nn_act,
 	    int acc);

@@ -59,7 +59,8 @@ md_of(const struct nn_graph *g, int t, dnnl_memory_desc_t *md)
 		strides[i] = x->strides[i];
 	}
 	return dnnl_memory_desc_init_by_strides(md, x->ndim, dims,
-	    x->kind == NN_T_WEIGHT ? dnnl_f32 : act_type(g), strides);
+	    g->t[x->root].kind == NN_T_WEIGHT ? dnnl_f32 : act_type(g),
+	    strides);
 }
 
 /* The same, as a 2-D matrix: every axis but the last folded into rows
@@ -84,7 +85,7 @@ data_of(const struct nn_graph *g, const struct dnnl_state *s, int t)
 	const struct nn_tensor *r = &g->t[x->root];
 
 	if (r->kind == NN_T_WEIGHT)
-		return r->host;
+		return r->host + x->offset;
 	return s->arena + r->arena_off + (size_t)x->offset *
 	    nn_dtype_size(g->dtype);
 }
@@ -242,10 +243,11 @@ op_linear(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
     struct dnnl_op *o)
 {
 	const struct nn_tensor *w = &g->t[op->in[1]];
+	int64_t k = nn_numel(g, op->in[1]) / w->dims[0];
 	dnnl_memory_desc_t x, wsrc, wany, b, y;
 	const dnnl_memory_desc_t *wpd;
-	dnnl_dims_t wd = { w->dims[1], w->dims[0] };
-	dnnl_dims_t ws = { 1, w->dims[1] };
+	dnnl_dims_t wd = { k, w->dims[0] };
+	dnnl_dims_t ws = { 1, k };
 	dnnl_dims_t bd = { 1, w->dims[0] };
 	dnnl_matmul_desc_t desc;
 	dnnl_primitive_attr_t attr;

@@ -278,7 +278,9 @@ nn_param_count(const struct nn_graph *g)
 	int i;
 
 	for (i = 0; i < g->nt; i++)
-		if (g->t[i].kind == NN_T_WEIGHT)
+		if (g->t[i].kind == NN_T_WEIGHT &&
+		    g->t[i].role != NN_ROLE_INDEX &&
+		    g->t[i].role != NN_ROLE_DERIVED)
 			n += numel(g->t[i].ndim, g->t[i].dims);
 	return n;
 }
@@ -291,6 +293,12 @@ nn_input(struct nn_graph *g, int ndim, const int64_t *dims)
 	if ((i = new_tensor(g, NN_T_INPUT, ndim, dims)) >= 0)
 		g->t[i].pinned = 1;
 	return i;
+}
+
+int
+nn_empty(struct nn_graph *g, int ndim, const int64_t *dims)
+{
+	return new_tensor(g, NN_T_ACT, ndim, dims);
 }
 
 void
@@ -310,17 +318,16 @@ nn_view(struct nn_graph *g, int src, int ndim, const int64_t *dims,
 
 	if (g->err[0] != '\0')
 		return -1;
-	if (!valid(g, src) || g->t[src].kind == NN_T_WEIGHT)
-		return nn_set_error(g, "nn: view of a tensor that is not an "
-		    "activation");
+	if (!valid(g, src))
+		return nn_set_error(g, "nn: view of no tensor");
 	r = &g->t[g->t[src].root];
 	for (i = 0; i < ndim; i++) {
 		if (strides[i] < 0)
 			return nn_set_error(g, "nn: negative view stride");
 		last += (dims[i] - 1) * strides[i];
 	}
-	if (offset < 0 || (size_t)(last + 1) * nn_dtype_size(g->dtype) >
-	    r->bytes)
+	if (offset < 0 || (size_t)(last + 1) * (r->kind == NN_T_WEIGHT ?
+	    sizeof(float) : nn_dtype_size(g->dtype)) > r->bytes)
 		return nn_set_error(g, "nn: view reaches past its buffer");
 	if ((v = new_tensor(g, NN_T_VIEW, ndim, dims)) < 0)
 		return -1;
@@ -400,8 +407,8 @@ nn_linear(struct nn_graph *g, int x, int w, int b, enum nn_act act, int acc)
 		return -1;
 	tx = &g->t[x];
 	tw = &g->t[w];
-	if (tw->kind != NN_T_WEIGHT || tw->ndim != 2 ||
-	    tw->dims[1] != tx->dims[tx->ndim - 1] || !nn_is_dense(tx))
+	if (tw->kind != NN_T_WEIGHT || tw->ndim < 2 || nn_numel(g, w) /
+	    tw->dims[0] != tx->dims[tx->ndim - 1] || !nn_is_dense(tx))
 		return nn_set_error(g, "nn: linear: weight '%s' does not fit "
 		    "a dense input of width %lld", tw->name ? tw->name : "?",
 		    (long long)tx->dims[tx->ndim - 1]);

@@ -75,8 +75,13 @@ nn_init_seeded(struct nn_graph *g, uint64_t seed)
 		double bound;
 		uint64_t h;
 
-		if (t->kind != NN_T_WEIGHT)
+		if (t->kind != NN_T_WEIGHT || t->role == NN_ROLE_DERIVED)
 			continue;
+		if (t->role == NN_ROLE_INDEX) {
+			for (k = 0; k < n; k++)
+				t->host[k] = (float)k;
+			continue;
+		}
 		if (t->role == NN_ROLE_NORM_WEIGHT ||
 		    t->role == NN_ROLE_NORM_BIAS) {
 			for (k = 0; k < n; k++)

@@ -35,6 +35,8 @@ match(struct nn_graph *g, const char *path, const struct st_file *f)
 		const struct nn_tensor *w = &g->t[nn_weight_at(g, i)];
 		const struct st_tensor *s;
 
+		if (w->role == NN_ROLE_DERIVED)
+			continue;
 		if ((k = st_find(f, w->name)) < 0)
 			return nn_set_error(g, "weights %s: tensor '%s' "
 			    "missing", path, w->name);
@@ -46,9 +48,15 @@ match(struct nn_graph *g, const char *path, const struct st_file *f)
 			return nn_set_error(g, "weights %s: tensor '%s': shape "
 			    "%s (%s expected)", path, w->name, got, want);
 		}
+		if ((w->role == NN_ROLE_INDEX) != (s->dtype == ST_I64))
+			return nn_set_error(g, "weights %s: tensor '%s': dtype "
+			    "%s (%s expected)", path, w->name,
+			    st_dtype_name(s->dtype), w->role == NN_ROLE_INDEX ?
+			    "I64" : "F32, F16 or BF16");
 	}
 	for (k = 0; k < f->n; k++) {
-		if ((t = nn_weight_find(g, f->t[k].name)) < 0)
+		if ((t = nn_weight_find(g, f->t[k].name)) < 0 ||
+		    g->t[t].role == NN_ROLE_DERIVED)
 			return nn_set_error(g, "weights %s: tensor '%s' is not "
 			    "one the model has", path, f->t[k].name);
 	}

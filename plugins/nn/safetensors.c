@@ -12,7 +12,7 @@
 ** reference implementation refuses above 100 MB too). */
 #define ST_MAX_HEADER (100u * 1024 * 1024)
 
-static const char *dtype_names[] = { "F32", "F16", "BF16" };
+static const char *dtype_names[] = { "F32", "F16", "BF16", "I64" };
 
 const char *
 st_dtype_name(enum st_dtype d)
@@ -57,7 +57,7 @@ st_find(const struct st_file *f, const char *name)
 static size_t
 dtype_size(enum st_dtype d)
 {
-	return d == ST_F32 ? 4 : 2;
+	return d == ST_I64 ? 8 : d == ST_F32 ? 4 : 2;
 }
 
 /* One entry of the header: NAME -> {dtype, shape, data_offsets}. */
@@ -86,7 +86,7 @@ parse_entry(const char *name, json_t *e, const uint8_t *data, size_t dlen,
 			break;
 	if (i == sizeof(dtype_names) / sizeof(dtype_names[0]))
 		return err_set(err, errlen, "tensor '%s': dtype %.16s (F32, "
-		    "F16 or BF16 expected)", name, s);
+		    "F16, BF16 or I64 expected)", name, s);
 	t->dtype = (enum st_dtype)i;
 	if (json_array_size(shape) > ST_MAXDIM)
 		return err_set(err, errlen, "tensor '%s': %zu dimensions "
@@ -233,6 +233,15 @@ st_to_f32(const struct st_tensor *t, float *out)
 			out[i] = f16_to_f32((uint16_t)(p[2 * i] |
 			    p[2 * i + 1] << 8));
 			break;
+		case ST_I64: {
+			uint64_t v = 0;
+			int b;
+
+			for (b = 7; b >= 0; b--)
+				v = v << 8 | p[8 * i + b];
+			out[i] = (float)(int64_t)v;
+			break;
+		}
 		case ST_BF16:
 			u = ((uint32_t)p[2 * i] | (uint32_t)p[2 * i + 1] << 8)
 			    << 16;

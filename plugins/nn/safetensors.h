@@ -10,7 +10,7 @@
 
 #define ST_MAXDIM 8
 
-enum st_dtype { ST_F32, ST_F16, ST_BF16 };
+enum st_dtype { ST_F32, ST_F16, ST_BF16, ST_I64 };
 
 struct st_tensor {
 	char		*name;
