@@ -84,6 +84,9 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	c.chans = (int)h->param_int(ctx, "channels");
 	c.samples = (int)h->param_int(ctx, "samples");
 	c.stride = (int)h->param_int(ctx, "stride");
+	c.dim = (int)h->param_int(ctx, "dim");
+	c.depth = (int)h->param_int(ctx, "depth");
+	c.heads = (int)h->param_int(ctx, "heads");
 	if (c.chans > c.chan_table)
 		c.chan_table = c.chans;	/* braindecode: max(62, C) rows */
 	if ((s = calloc(1, sizeof(*s))) == NULL)
