@@ -97,7 +97,11 @@ weight(struct nn_graph *g, int k, const char *suffix, int ndim,
 #define V1(a) (int64_t[]){ a }
 #define V2(a, b) (int64_t[]){ a, b }
 
-/* One pre-LN block on X (S sequences of L tokens of D), in place. */
+/*
+** One pre-LN block on X, in place.  X holds the S sequences of L tokens
+** token-major, (L, S, D): row-wise ops (LayerNorm, the linears) see one
+** matrix, and attention sees the sequences through strides.
+*/
 static int
 block(struct eegpt_model *m, int x, int k, int64_t s, int64_t l)
 {
@@ -136,39 +140,40 @@ block(struct eegpt_model *m, int x, int k, int64_t s, int64_t l)
 	qkv = nn_linear(g, h, qkvw, qkvb, NN_ACT_NONE, -1);
 	/* qkv's last axis is (3, heads, hd): the head split is strides. */
 	q = nn_view(g, qkv, 4, (int64_t[]){ s, nh, l, hd },
-	    (int64_t[]){ l * 3 * d, hd, 3 * d, 1 }, 0);
+	    (int64_t[]){ 3 * d, hd, s * 3 * d, 1 }, 0);
 	kt = nn_view(g, qkv, 4, (int64_t[]){ s, nh, hd, l },
-	    (int64_t[]){ l * 3 * d, hd, 1, 3 * d }, d);
+	    (int64_t[]){ 3 * d, hd, 1, s * 3 * d }, d);
 	v = nn_view(g, qkv, 4, (int64_t[]){ s, nh, l, hd },
-	    (int64_t[]){ l * 3 * d, hd, 3 * d, 1 }, 2 * d);
+	    (int64_t[]){ 3 * d, hd, s * 3 * d, 1 }, 2 * d);
 	sc = nn_matmul(g, q, kt, (float)(1.0 / sqrt((double)hd)), -1);
 	nn_softmax(g, sc);
-	a = nn_empty(g, 3, (int64_t[]){ s, l, d });
+	a = nn_empty(g, 3, (int64_t[]){ l, s, d });
 	nn_matmul(g, sc, v, 1.0f, nn_view(g, a, 4,
-	    (int64_t[]){ s, nh, l, hd }, (int64_t[]){ l * d, hd, d, 1 }, 0));
+	    (int64_t[]){ s, nh, l, hd }, (int64_t[]){ d, hd, s * d, 1 }, 0));
 	x = nn_linear(g, a, pw, pb, NN_ACT_NONE, x);
 	h = nn_layernorm(g, x, n2w, n2b, c->eps);
 	f = nn_linear(g, h, f1w, f1b, NN_ACT_GELU_ERF, -1);
 	return nn_linear(g, f, f2w, f2b, NN_ACT_NONE, x);
 }
 
-/* Patches (B, N, C, P) from the input (B, C, T): one strided copy, or
-** P/stride when patches overlap (a copy cannot read overlapping rows). */
+/* Patches (C, B, N, P), channel-major like the tokens, from the input
+** (B, C, T): one strided copy, or P/stride when patches overlap (a copy
+** cannot read overlapping rows). */
 static int
 unfold(struct eegpt_model *m, int src)
 {
 	const struct eegpt_config *c = &m->cfg;
 	int64_t b = m->batch, n = m->npatch, ch = c->chans, p = c->patch;
 	int64_t t = m->padded, w = c->stride < p ? c->stride : p;
-	int out = nn_empty(m->g, 4, (int64_t[]){ b, n, ch, p });
+	int out = nn_empty(m->g, 4, (int64_t[]){ ch, b, n, p });
 	int64_t j;
 
 	for (j = 0; j < p; j += w)
 		nn_copy(m->g, nn_view(m->g, src, 4,
-		    (int64_t[]){ b, n, ch, w },
-		    (int64_t[]){ ch * t, c->stride, t, 1 }, j),
-		    nn_view(m->g, out, 4, (int64_t[]){ b, n, ch, w },
-		    (int64_t[]){ n * ch * p, ch * p, p, 1 }, j));
+		    (int64_t[]){ ch, b, n, w },
+		    (int64_t[]){ t, ch * t, c->stride, 1 }, j),
+		    nn_view(m->g, out, 4, (int64_t[]){ ch, b, n, w },
+		    (int64_t[]){ b * n * p, n * p, p, 1 }, j));
 	return out;
 }
 
@@ -211,7 +216,7 @@ eegpt_build(struct eegpt_model *m, const struct eegpt_config *c, int batch,
 	m->chan_embed = nn_weight(m->g, PREFIX "chan_embed.weight", 2,
 	    V2(c->chan_table, d), NN_ROLE_EMBED, 0);
 	m->chan_rows = nn_weight(m->g, "(eegpt: channel embedding rows)", 3,
-	    (int64_t[]){ 1, ch, d }, NN_ROLE_DERIVED, 0);
+	    (int64_t[]){ ch, 1, d }, NN_ROLE_DERIVED, 0);
 
 	m->in = nn_input(m->g, 3, (int64_t[]){ b, ch, c->samples });
 	src = m->in;
@@ -225,16 +230,18 @@ eegpt_build(struct eegpt_model *m, const struct eegpt_config *c, int batch,
 		src = m->pad;
 	}
 	tok = nn_linear(m->g, unfold(m, src), pw, pb, NN_ACT_NONE, -1);
-	/* Sequences of C channel tokens then S summary tokens. */
-	seq = nn_empty(m->g, 3, (int64_t[]){ bn, l, d });
-	nn_add(m->g, nn_view(m->g, tok, 3, (int64_t[]){ bn, ch, d },
-	    (int64_t[]){ ch * d, d, 1 }, 0), m->chan_rows,
-	    nn_view(m->g, seq, 3, (int64_t[]){ bn, ch, d },
-	    (int64_t[]){ l * d, d, 1 }, 0));
-	nn_copy(m->g, nn_view(m->g, summary, 3, (int64_t[]){ bn, s, d },
-	    (int64_t[]){ 0, d, 1 }, 0),
-	    nn_view(m->g, seq, 3, (int64_t[]){ bn, s, d },
-	    (int64_t[]){ l * d, d, 1 }, ch * d));
+	/* The B*N sequences token-major: C channel tokens (each with its
+	** channel's embedding), then S summary tokens, as braindecode
+	** concatenates them. */
+	seq = nn_empty(m->g, 3, (int64_t[]){ l, bn, d });
+	nn_add(m->g, nn_view(m->g, tok, 3, (int64_t[]){ ch, bn, d },
+	    (int64_t[]){ bn * d, d, 1 }, 0), m->chan_rows,
+	    nn_view(m->g, seq, 3, (int64_t[]){ ch, bn, d },
+	    (int64_t[]){ bn * d, d, 1 }, 0));
+	nn_copy(m->g, nn_view(m->g, summary, 3, (int64_t[]){ s, bn, d },
+	    (int64_t[]){ d, 0, 1 }, 0),
+	    nn_view(m->g, seq, 3, (int64_t[]){ s, bn, d },
+	    (int64_t[]){ bn * d, d, 1 }, ch * bn * d));
 	x = seq;
 	for (k = 0; k < c->depth; k++)
 		x = block(m, x, k, bn, l);
@@ -242,10 +249,13 @@ eegpt_build(struct eegpt_model *m, const struct eegpt_config *c, int batch,
 	    NN_ROLE_NORM_WEIGHT, 0);
 	nb = nn_weight(m->g, PREFIX "norm.bias", 1, V1(d),
 	    NN_ROLE_NORM_BIAS, 0);
-	sel = nn_empty(m->g, 3, (int64_t[]){ bn, s, d });
-	nn_copy(m->g, nn_view(m->g, x, 3, (int64_t[]){ bn, s, d },
-	    (int64_t[]){ l * d, d, 1 }, ch * d), sel);
-	m->out = nn_layernorm(m->g, sel, nw, nb, c->eps);
+	/* The summary tokens are the last S*B*N rows: normalised there,
+	** then turned sequence-major, (B, N, S, D). */
+	sel = nn_layernorm(m->g, nn_view(m->g, x, 2, (int64_t[]){ s * bn, d },
+	    (int64_t[]){ d, 1 }, ch * bn * d), nw, nb, c->eps);
+	m->out = nn_empty(m->g, 3, (int64_t[]){ bn, s, d });
+	nn_copy(m->g, nn_view(m->g, sel, 3, (int64_t[]){ bn, s, d },
+	    (int64_t[]){ d, bn * d, 1 }, 0), m->out);
 	nn_output(m->g, m->out);
 	if (nn_error(m->g) != NULL) {
 		snprintf(err, len, "%s", nn_error(m->g));
