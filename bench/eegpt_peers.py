@@ -145,7 +145,14 @@ def bench(a, tmp):
                         "--out", weights, "--init", "dyno", "--seed", "0",
                         "--no-output", "--no-values"], check=True, stdout=subprocess.DEVNULL)
         weights += ".safetensors"
-    model, m = load_model(weights, a.threads)
+    if not os.path.isfile(weights):
+        sys.exit("eegpt_peers: --weights %s: no such file (expected a "
+                 "safetensors file from scripts/export-eegpt.py)" % weights)
+    try:
+        model, m = load_model(weights, a.threads)
+    except (OSError, RuntimeError, ValueError) as e:
+        sys.exit("eegpt_peers: --weights %s: %s" % (weights,
+                 str(e).splitlines()[0]))
     gf = flops_per_window(m) / 1e9
     sess = None
     if "ort" in a.peers:

@@ -282,4 +282,8 @@ def export_onnx(model, a, meta):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except OSError as e:
+        sys.exit("export-eegpt: %s: %s" % (e.filename or "--out",
+                                            e.strerror or e))
