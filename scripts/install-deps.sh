@@ -13,6 +13,7 @@ iperf3 sockperf wrk nginx-light nghttp2-client iproute2 curl
 jq valgrind hwloc xz-utils libxml2-utils fio
 clang libclang-rt-14-dev
 liblapacke-dev libopenblas-dev libedf-dev
+libdnnl-dev
 gnuplot-nox chromium fonts-dejavu-core prometheus perl
 hyperfine
 "

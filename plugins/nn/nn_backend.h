@@ -1,0 +1,86 @@
+/*
+** nn_backend.h - what a backend sees of a graph, and what it provides.
+**
+** The graph (nn_graph.c) owns the tensors, the ops and the arena plan;
+** a backend (nn_dnnl.c for the CPU; a CUDA one beside it later) turns
+** the ops into its primitives at compile, runs them, and owns the device
+** memory: the arena and its own copies of the weights, in whatever
+** layout its primitives prefer.  Model code never sees a backend.
+*/
+#ifndef DYNO_NN_BACKEND_H
+#define DYNO_NN_BACKEND_H
+
+#include "nn.h"
+
+enum nn_tkind { NN_T_WEIGHT, NN_T_INPUT, NN_T_ACT, NN_T_VIEW };
+
+struct nn_tensor {
+	enum nn_tkind	 kind;
+	int		 ndim;
+	int64_t		 dims[NN_MAXDIM];
+	int64_t		 strides[NN_MAXDIM];	/* in elements */
+	int64_t		 offset;		/* elements into root's buffer */
+	int		 root;			/* the tensor owning the buffer */
+	/* Buffers (root tensors) only. */
+	size_t		 bytes;
+	int		 first, last;		/* ops that touch it */
+	int		 pinned;		/* never shares its bytes */
+	size_t		 arena_off;
+	/* Weights only. */
+	char		*name;
+	float		*host;
+	enum nn_role	 role;
+	int64_t		 fan_in;
+};
+
+enum nn_opkind {
+	NN_OP_LINEAR, NN_OP_MATMUL, NN_OP_SOFTMAX, NN_OP_LAYERNORM,
+	NN_OP_GELU, NN_OP_ADD, NN_OP_COPY
+};
+
+struct nn_op {
+	enum nn_opkind	 kind;
+	int		 in[3];		/* -1 when absent */
+	int		 out;
+	enum nn_act	 act;
+	int		 accumulate;	/* out += result (linear) */
+	float		 f;		/* matmul scale, layer norm eps */
+};
+
+struct nn_backend {
+	const char	*name;
+	/* Create primitives, allocate the arena (nn_arena_bytes()), copy
+	** the weights into the backend's layouts. */
+	int		(*compile)(struct nn_graph *, int threads);
+	int		(*run)(struct nn_graph *);
+	int		(*write)(struct nn_graph *, int t, const float *,
+			    size_t);
+	int		(*read)(struct nn_graph *, int t, float *, size_t);
+	const char	*(*impl)(const struct nn_graph *, int op);
+	const char	*(*unsupported)(enum nn_dtype);
+	void		(*release)(struct nn_graph *);
+};
+
+struct nn_graph {
+	enum nn_device		 device;
+	enum nn_dtype		 dtype;
+	struct nn_tensor	*t;
+	int			 nt, tcap;
+	struct nn_op		*op;
+	int			 nop, opcap;
+	size_t			 arena_bytes;
+	int			 compiled;
+	const struct nn_backend	*be;
+	void			*be_state;
+	char			 err[256];
+};
+
+extern const struct nn_backend nn_backend_dnnl;
+
+int	nn_set_error(struct nn_graph *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Whether T is dense row-major (its strides are its dims'). */
+int	nn_is_dense(const struct nn_tensor *);
+size_t	nn_dtype_size(enum nn_dtype);
+
+#endif

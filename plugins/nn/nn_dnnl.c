@@ -1,0 +1,711 @@
+/* nn_dnnl.c - the CPU backend: every op a oneDNN primitive, created once. */
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dnnl.h>
+
+#include "nn_backend.h"
+
+#define MAXARGS 8
+
+struct dnnl_op {
+	dnnl_primitive_t	 prim;
+	dnnl_exec_arg_t		 args[MAXARGS];
+	int			 nargs;
+	char			*impl;
+};
+
+struct dnnl_state {
+	dnnl_engine_t		 engine;
+	dnnl_stream_t		 stream;
+	unsigned char		*arena;
+	unsigned char		*scratch;
+	size_t			 scratch_bytes;
+	struct dnnl_op		*ops;
+	/* Memory objects bound to the arena, weights and scratchpad, freed
+	** at release; packed weights owned here. */
+	int			 cur;		/* the op being built */
+	dnnl_memory_t		*mems;
+	int			 nmem, memcap;
+	void			**owned;
+	int			 nowned, ownedcap;
+};
+
+static int
+fail(struct nn_graph *g, const char *what, dnnl_status_t s)
+{
+	const struct dnnl_state *st = g->be_state;
+
+	return nn_set_error(g, "nn: op %d (%s): oneDNN %s failed (status %d)",
+	    st->cur, nn_op_name(g, st->cur), what, (int)s);
+}
+
+/* A view oneDNN cannot describe (overlapping or negative strides). */
+static int
+bad_layout(struct nn_graph *g)
+{
+	return fail(g, "memory descriptor", dnnl_invalid_arguments);
+}
+
+static dnnl_data_type_t
+act_type(const struct nn_graph *g)
+{
+	return g->dtype == NN_BF16 ? dnnl_bf16 : dnnl_f32;
+}
+
+/* T's memory descriptor: its dims and strides, the activations' type
+** (weights are fp32 on the host). */
+static dnnl_status_t
+md_of(const struct nn_graph *g, int t, dnnl_memory_desc_t *md)
+{
+	const struct nn_tensor *x = &g->t[t];
+	dnnl_dims_t dims, strides;
+	int i;
+
+	for (i = 0; i < x->ndim; i++) {
+		dims[i] = x->dims[i];
+		strides[i] = x->strides[i];
+	}
+	return dnnl_memory_desc_init_by_strides(md, x->ndim, dims,
+	    g->t[x->root].kind == NN_T_WEIGHT ? dnnl_f32 : act_type(g),
+	    strides);
+}
+
+/* The same, as a 2-D matrix: every axis but the last folded into rows
+** (T must be dense). */
+static dnnl_status_t
+md_rows(const struct nn_graph *g, int t, dnnl_data_type_t dt,
+    dnnl_memory_desc_t *md)
+{
+	const struct nn_tensor *x = &g->t[t];
+	dnnl_dims_t dims = { 1, x->dims[x->ndim - 1] };
+	int i;
+
+	for (i = 0; i < x->ndim - 1; i++)
+		dims[0] *= x->dims[i];
+	return dnnl_memory_desc_init_by_tag(md, 2, dims, dt, dnnl_ab);
+}
+
+static void *
+data_of(const struct nn_graph *g, const struct dnnl_state *s, int t)
+{
+	const struct nn_tensor *x = &g->t[t];
+	const struct nn_tensor *r = &g->t[x->root];
+
+	if (r->kind == NN_T_WEIGHT)
+		return r->host + x->offset;
+	return s->arena + r->arena_off + (size_t)x->offset *
+	    nn_dtype_size(g->dtype);
+}
+
+static int
+keep_mem(struct nn_graph *g, struct dnnl_state *s, dnnl_memory_t m)
+{
+	if (s->nmem == s->memcap) {
+		int cap = s->memcap ? 2 * s->memcap : 128;
+		dnnl_memory_t *n = realloc(s->mems, cap * sizeof(*n));
+
+		if (n == NULL) {
+			dnnl_memory_destroy(m);
+			return nn_set_error(g, "nn: out of memory");
+		}
+		s->mems = n;
+		s->memcap = cap;
+	}
+	s->mems[s->nmem++] = m;
+	return 0;
+}
+
+static int
+keep_buf(struct nn_graph *g, struct dnnl_state *s, void *p)
+{
+	if (s->nowned == s->ownedcap) {
+		int cap = s->ownedcap ? 2 * s->ownedcap : 64;
+		void **n = realloc(s->owned, cap * sizeof(*n));
+
+		if (n == NULL) {
+			free(p);
+			return nn_set_error(g, "nn: out of memory");
+		}
+		s->owned = n;
+		s->ownedcap = cap;
+	}
+	s->owned[s->nowned++] = p;
+	return 0;
+}
+
+/* Bind argument ARG of O to MD at PTR. */
+static int
+bind(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o, int arg,
+    const dnnl_memory_desc_t *md, void *ptr)
+{
+	dnnl_memory_t m;
+	dnnl_status_t st;
+
+	if ((st = dnnl_memory_create(&m, md, s->engine, ptr)) != dnnl_success)
+		return fail(g, "memory_create", st);
+	if (keep_mem(g, s, m) < 0)
+		return -1;
+	o->args[o->nargs].arg = arg;
+	o->args[o->nargs].memory = m;
+	o->nargs++;
+	return 0;
+}
+
+/* Create O's primitive from its descriptor and remember the scratchpad
+** it needs (one scratchpad, the largest, serves every primitive). */
+static int
+make_prim(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
+    const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
+    dnnl_primitive_desc_t *pdp)
+{
+	dnnl_primitive_desc_t pd;
+	const dnnl_memory_desc_t *sp;
+	const char *impl = NULL;
+	dnnl_status_t st;
+	size_t n;
+
+	st = dnnl_primitive_desc_create(&pd, desc, attr, s->engine, NULL);
+	if (st != dnnl_success)
+		return fail(g, "primitive_desc_create", st);
+	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+	o->impl = strdup(impl != NULL ? impl : "?");
+	sp = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+	n = sp != NULL ? dnnl_memory_desc_get_size(sp) : 0;
+	if (n > s->scratch_bytes)
+		s->scratch_bytes = n;
+	if ((st = dnnl_primitive_create(&o->prim, pd)) != dnnl_success) {
+		dnnl_primitive_desc_destroy(pd);
+		return fail(g, "primitive_create", st);
+	}
+	if (o->impl == NULL) {
+		dnnl_primitive_desc_destroy(pd);
+		return nn_set_error(g, "nn: out of memory");
+	}
+	*pdp = pd;
+	return 0;
+}
+
+static dnnl_primitive_attr_t
+new_attr(void)
+{
+	dnnl_primitive_attr_t a;
+
+	if (dnnl_primitive_attr_create(&a) != dnnl_success)
+		return NULL;
+	dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user);
+	return a;
+}
+
+/* Reorder SRC (fp32 at PTR) into the layout WANT; the new buffer is the
+** backend's. */
+static void *
+pack(struct nn_graph *g, struct dnnl_state *s, const dnnl_memory_desc_t *src,
+    void *ptr, const dnnl_memory_desc_t *want)
+{
+	dnnl_primitive_desc_t pd;
+	dnnl_primitive_t r;
+	dnnl_memory_t ms, md;
+	dnnl_exec_arg_t args[2];
+	dnnl_status_t st;
+	void *buf;
+
+	if (posix_memalign(&buf, 64, dnnl_memory_desc_get_size(want)) != 0) {
+		nn_set_error(g, "nn: out of memory for packed weights");
+		return NULL;
+	}
+	if (keep_buf(g, s, buf) < 0)
+		return NULL;
+	st = dnnl_reorder_primitive_desc_create(&pd, src, s->engine, want,
+	    s->engine, NULL);
+	if (st != dnnl_success) {
+		fail(g, "weight reorder", st);
+		return NULL;
+	}
+	st = dnnl_primitive_create(&r, pd);
+	dnnl_primitive_desc_destroy(pd);
+	if (st != dnnl_success) {
+		fail(g, "weight reorder", st);
+		return NULL;
+	}
+	ms = md = NULL;
+	st = dnnl_memory_create(&ms, src, s->engine, ptr);
+	if (st == dnnl_success)
+		st = dnnl_memory_create(&md, want, s->engine, buf);
+	if (st == dnnl_success) {
+		args[0].arg = DNNL_ARG_FROM;
+		args[0].memory = ms;
+		args[1].arg = DNNL_ARG_TO;
+		args[1].memory = md;
+		st = dnnl_primitive_execute(r, s->stream, 2, args);
+		dnnl_stream_wait(s->stream);
+	}
+	if (ms != NULL)
+		dnnl_memory_destroy(ms);
+	if (md != NULL)
+		dnnl_memory_destroy(md);
+	dnnl_primitive_destroy(r);
+	if (st != dnnl_success) {
+		fail(g, "weight reorder", st);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+op_linear(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	const struct nn_tensor *w = &g->t[op->in[1]];
+	int64_t k = nn_numel(g, op->in[1]) / w->dims[0];
+	dnnl_memory_desc_t x, wsrc, wany, b, y;
+	const dnnl_memory_desc_t *wpd;
+	dnnl_dims_t wd = { k, w->dims[0] };
+	dnnl_dims_t ws = { 1, k };
+	dnnl_dims_t bd = { 1, w->dims[0] };
+	dnnl_matmul_desc_t desc;
+	dnnl_primitive_attr_t attr;
+	dnnl_post_ops_t po = NULL;
+	dnnl_primitive_desc_t pd;
+	void *packed;
+	int rc;
+
+	if (md_rows(g, op->in[0], act_type(g), &x) != dnnl_success ||
+	    md_rows(g, op->out, act_type(g), &y) != dnnl_success)
+		return bad_layout(g);
+	/* torch's [out, in] weight is the (in, out) matrix in "ba" order. */
+	dnnl_memory_desc_init_by_strides(&wsrc, 2, wd, dnnl_f32, ws);
+	dnnl_memory_desc_init_by_tag(&wany, 2, wd, act_type(g),
+	    dnnl_format_tag_any);
+	dnnl_memory_desc_init_by_tag(&b, 2, bd, dnnl_f32, dnnl_ab);
+	if (dnnl_matmul_desc_init(&desc, &x, &wany, op->in[2] >= 0 ? &b : NULL,
+	    &y) != dnnl_success)
+		return fail(g, "matmul descriptor", dnnl_unimplemented);
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	if (op->act != NN_ACT_NONE || op->accumulate) {
+		dnnl_post_ops_create(&po);
+		if (op->act == NN_ACT_GELU_ERF)
+			dnnl_post_ops_append_eltwise(po, 1.0f,
+			    dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
+		if (op->accumulate)
+			dnnl_post_ops_append_sum(po, 1.0f);
+		dnnl_primitive_attr_set_post_ops(attr, po);
+	}
+	rc = make_prim(g, s, o, &desc, attr, &pd);
+	if (po != NULL)
+		dnnl_post_ops_destroy(po);
+	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
+	wpd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	packed = pack(g, s, &wsrc, w->host, wpd);
+	rc = packed == NULL ? -1 : 0;
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_SRC, &x, data_of(g, s, op->in[0]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_WEIGHTS, wpd, packed);
+	if (rc == 0 && op->in[2] >= 0)
+		rc = bind(g, s, o, DNNL_ARG_BIAS, &b, g->t[op->in[2]].host);
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &y, data_of(g, s, op->out));
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+static int
+op_matmul(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t a, b, c;
+	dnnl_matmul_desc_t desc;
+	dnnl_primitive_attr_t attr;
+	dnnl_primitive_desc_t pd;
+	int rc;
+
+	if (md_of(g, op->in[0], &a) != dnnl_success ||
+	    md_of(g, op->in[1], &b) != dnnl_success ||
+	    md_of(g, op->out, &c) != dnnl_success)
+		return bad_layout(g);
+	if (dnnl_matmul_desc_init(&desc, &a, &b, NULL, &c) != dnnl_success)
+		return nn_set_error(g, "nn: matmul: layout not supported");
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	if (op->f != 1.0f)
+		dnnl_primitive_attr_set_output_scales(attr, 1, 0, &op->f);
+	rc = make_prim(g, s, o, &desc, attr, &pd);
+	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
+	rc = bind(g, s, o, DNNL_ARG_SRC, &a, data_of(g, s, op->in[0]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_WEIGHTS, &b,
+		    data_of(g, s, op->in[1]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &c, data_of(g, s, op->out));
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+static int
+op_softmax(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t x;
+	dnnl_softmax_v2_desc_t desc;
+	dnnl_primitive_attr_t attr;
+	dnnl_primitive_desc_t pd;
+	int rc;
+
+	if (md_of(g, op->in[0], &x) != dnnl_success)
+		return bad_layout(g);
+	if (dnnl_softmax_v2_forward_desc_init(&desc, dnnl_forward_inference,
+	    dnnl_softmax_accurate, &x, &x, x.ndims - 1) != dnnl_success)
+		return nn_set_error(g, "nn: softmax: not supported");
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	rc = make_prim(g, s, o, &desc, attr, &pd);
+	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
+	rc = bind(g, s, o, DNNL_ARG_SRC, &x, data_of(g, s, op->in[0]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &x, data_of(g, s, op->out));
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+static int
+op_layernorm(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t x, y, p;
+	dnnl_dims_t pd1 = { nn_numel(g, op->in[1]) };
+	dnnl_layer_normalization_desc_t desc;
+	dnnl_primitive_attr_t attr;
+	dnnl_primitive_desc_t pd;
+	int rc;
+
+	if (md_rows(g, op->in[0], act_type(g), &x) != dnnl_success ||
+	    md_rows(g, op->out, act_type(g), &y) != dnnl_success)
+		return bad_layout(g);
+	dnnl_memory_desc_init_by_tag(&p, 1, pd1, dnnl_f32, dnnl_a);
+	if (dnnl_layer_normalization_forward_desc_init(&desc,
+	    dnnl_forward_inference, &x, NULL, op->f,
+	    dnnl_use_scale | dnnl_use_shift) != dnnl_success)
+		return nn_set_error(g, "nn: layernorm: not supported");
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	rc = make_prim(g, s, o, &desc, attr, &pd);
+	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
+	rc = bind(g, s, o, DNNL_ARG_SRC, &x, data_of(g, s, op->in[0]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_SCALE, &p, g->t[op->in[1]].host);
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_SHIFT, &p, g->t[op->in[2]].host);
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &y, data_of(g, s, op->out));
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+static int
+op_gelu(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t x;
+	dnnl_eltwise_desc_t desc;
+	dnnl_primitive_attr_t attr;
+	dnnl_primitive_desc_t pd;
+	int rc;
+
+	if (md_of(g, op->in[0], &x) != dnnl_success)
+		return bad_layout(g);
+	if (dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference,
+	    dnnl_eltwise_gelu_erf, &x, 0.0f, 0.0f) != dnnl_success)
+		return nn_set_error(g, "nn: gelu: not supported");
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	rc = make_prim(g, s, o, &desc, attr, &pd);
+	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
+	rc = bind(g, s, o, DNNL_ARG_SRC, &x, data_of(g, s, op->in[0]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &x, data_of(g, s, op->out));
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+static int
+op_add(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t a, b, c;
+	dnnl_binary_desc_t desc;
+	dnnl_primitive_attr_t attr;
+	dnnl_primitive_desc_t pd;
+	int rc;
+
+	if (md_of(g, op->in[0], &a) != dnnl_success ||
+	    md_of(g, op->in[1], &b) != dnnl_success ||
+	    md_of(g, op->out, &c) != dnnl_success)
+		return bad_layout(g);
+	if (dnnl_binary_desc_init(&desc, dnnl_binary_add, &a, &b, &c) !=
+	    dnnl_success)
+		return nn_set_error(g, "nn: add: not supported");
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	rc = make_prim(g, s, o, &desc, attr, &pd);
+	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
+	rc = bind(g, s, o, DNNL_ARG_SRC_0, &a, data_of(g, s, op->in[0]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_SRC_1, &b, data_of(g, s, op->in[1]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &c, data_of(g, s, op->out));
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+static int
+op_copy(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t a, c;
+	dnnl_primitive_attr_t attr;
+	dnnl_primitive_desc_t pd;
+	const char *impl = NULL;
+	dnnl_status_t st;
+	size_t n;
+	int rc;
+
+	if (md_of(g, op->in[0], &a) != dnnl_success ||
+	    md_of(g, op->out, &c) != dnnl_success)
+		return bad_layout(g);
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	st = dnnl_reorder_primitive_desc_create(&pd, &a, s->engine, &c,
+	    s->engine, attr);
+	dnnl_primitive_attr_destroy(attr);
+	if (st != dnnl_success)
+		return fail(g, "reorder", st);
+	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+	o->impl = strdup(impl != NULL ? impl : "?");
+	n = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd,
+	    dnnl_query_scratchpad_md, 0));
+	if (n > s->scratch_bytes)
+		s->scratch_bytes = n;
+	st = dnnl_primitive_create(&o->prim, pd);
+	dnnl_primitive_desc_destroy(pd);
+	if (st != dnnl_success)
+		return fail(g, "reorder", st);
+	if (o->impl == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	rc = bind(g, s, o, DNNL_ARG_FROM, &a, data_of(g, s, op->in[0]));
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_TO, &c, data_of(g, s, op->out));
+	return rc;
+}
+
+static void dnnl_release(struct nn_graph *);
+
+static int
+dnnl_compile(struct nn_graph *g, int threads)
+{
+	static int (*const make[])(struct nn_graph *, struct dnnl_state *,
+	    const struct nn_op *, struct dnnl_op *) = {
+		[NN_OP_LINEAR] = op_linear, [NN_OP_MATMUL] = op_matmul,
+		[NN_OP_SOFTMAX] = op_softmax, [NN_OP_LAYERNORM] = op_layernorm,
+		[NN_OP_GELU] = op_gelu, [NN_OP_ADD] = op_add,
+		[NN_OP_COPY] = op_copy
+	};
+	struct dnnl_state *s;
+	dnnl_memory_desc_t sp;
+	dnnl_dims_t sd;
+	int i, k;
+
+	if (threads > 0)
+		omp_set_num_threads(threads);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	g->be_state = s;
+	if (dnnl_engine_create(&s->engine, dnnl_cpu, 0) != dnnl_success ||
+	    dnnl_stream_create(&s->stream, s->engine,
+	    dnnl_stream_default_flags) != dnnl_success)
+		goto bad;
+	if (posix_memalign((void **)&s->arena, 64,
+	    g->arena_bytes ? g->arena_bytes : 64) != 0 ||
+	    (s->ops = calloc(g->nop, sizeof(*s->ops))) == NULL) {
+		nn_set_error(g, "nn: out of memory for a %zu-byte arena",
+		    g->arena_bytes);
+		goto bad;
+	}
+	for (i = 0; i < g->nop; i++) {
+		s->cur = i;
+		if (make[g->op[i].kind](g, s, &g->op[i], &s->ops[i]) < 0)
+			goto bad;
+	}
+	sd[0] = (dnnl_dim_t)(s->scratch_bytes ? s->scratch_bytes : 1);
+	if (posix_memalign((void **)&s->scratch, 64, sd[0]) != 0) {
+		nn_set_error(g, "nn: out of memory for the scratchpad");
+		goto bad;
+	}
+	dnnl_memory_desc_init_by_tag(&sp, 1, sd, dnnl_u8, dnnl_a);
+	for (i = 0; i < g->nop; i++) {
+		struct dnnl_op *o = &s->ops[i];
+		dnnl_memory_t m;
+
+		if (dnnl_memory_create(&m, &sp, s->engine, s->scratch) !=
+		    dnnl_success || keep_mem(g, s, m) < 0)
+			goto bad;
+		k = o->nargs++;
+		o->args[k].arg = DNNL_ARG_SCRATCHPAD;
+		o->args[k].memory = m;
+	}
+	return 0;
+bad:
+	nn_set_error(g, "nn: oneDNN setup failed");
+	dnnl_release(g);
+	return -1;
+}
+
+static int
+dnnl_run(struct nn_graph *g)
+{
+	struct dnnl_state *s = g->be_state;
+	dnnl_status_t st;
+	int i;
+
+	for (i = 0; i < g->nop; i++) {
+		st = dnnl_primitive_execute(s->ops[i].prim, s->stream,
+		    s->ops[i].nargs, s->ops[i].args);
+		if (st != dnnl_success)
+			return nn_set_error(g, "nn: %s (op %d) failed "
+			    "(status %d)", nn_op_name(g, i), i, (int)st);
+	}
+	dnnl_stream_wait(s->stream);
+	return 0;
+}
+
+/* bf16 is the top half of an fp32, rounded to nearest even. */
+static uint16_t
+to_bf16(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof(u));
+	if ((u & 0x7fffffffu) > 0x7f800000u)
+		return (uint16_t)((u >> 16) | 0x40);
+	u += 0x7fffu + ((u >> 16) & 1);
+	return (uint16_t)(u >> 16);
+}
+
+static float
+from_bf16(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+static int
+dnnl_write(struct nn_graph *g, int t, const float *src, size_t n)
+{
+	void *p = data_of(g, g->be_state, t);
+	size_t i;
+
+	if (g->dtype != NN_BF16) {
+		memcpy(p, src, n * sizeof(*src));
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		((uint16_t *)p)[i] = to_bf16(src[i]);
+	return 0;
+}
+
+static int
+dnnl_read(struct nn_graph *g, int t, float *dst, size_t n)
+{
+	const void *p = data_of(g, g->be_state, t);
+	size_t i;
+
+	if (g->dtype != NN_BF16) {
+		memcpy(dst, p, n * sizeof(*dst));
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		dst[i] = from_bf16(((const uint16_t *)p)[i]);
+	return 0;
+}
+
+static const char *
+dnnl_unsupported(enum nn_dtype dt)
+{
+	if (dt == NN_F16 || dt == NN_TF32)
+		return "precision fp16 and tf32 are GPU precisions (cpu: fp32 "
+		    "or bf16)";
+	/* The ISA values are bit sets (avx2_vnni > avx512_core_bf16). */
+	if (dt == NN_BF16 && (dnnl_get_effective_cpu_isa() &
+	    dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
+		return "precision bf16: this CPU has no AVX512-BF16";
+	return NULL;
+}
+
+static const char *
+dnnl_impl(const struct nn_graph *g, int i)
+{
+	const struct dnnl_state *s = g->be_state;
+
+	return s->ops[i].impl;
+}
+
+static void
+dnnl_release(struct nn_graph *g)
+{
+	struct dnnl_state *s = g->be_state;
+	int i;
+
+	if (s == NULL)
+		return;
+	if (s->ops != NULL) {
+		for (i = 0; i < g->nop; i++) {
+			if (s->ops[i].prim != NULL)
+				dnnl_primitive_destroy(s->ops[i].prim);
+			free(s->ops[i].impl);
+		}
+	}
+	for (i = 0; i < s->nmem; i++)
+		dnnl_memory_destroy(s->mems[i]);
+	for (i = 0; i < s->nowned; i++)
+		free(s->owned[i]);
+	if (s->stream != NULL)
+		dnnl_stream_destroy(s->stream);
+	if (s->engine != NULL)
+		dnnl_engine_destroy(s->engine);
+	free(s->mems);
+	free(s->owned);
+	free(s->ops);
+	free(s->arena);
+	free(s->scratch);
+	free(s);
+	g->be_state = NULL;
+}
+
+const struct nn_backend nn_backend_dnnl = {
+	.name = "onednn",
+	.compile = dnnl_compile,
+	.run = dnnl_run,
+	.write = dnnl_write,
+	.read = dnnl_read,
+	.impl = dnnl_impl,
+	.unsupported = dnnl_unsupported,
+	.release = dnnl_release,
+};
