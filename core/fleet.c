@@ -189,8 +189,10 @@ root_handle(struct fleet *f, int src, int tag, const char *text)
 		n->hello = j;
 		return;
 	case FLEET_TAG_RECORD:
-		json_object_set_new(j, "node", json_pack("{s:i, s:O?}", "rank",
-		    src, "hostname", json_object_get(n->hello, "hostname")));
+		json_object_set_new(j, "node", json_pack("{s:i, s:O?, s:O?}",
+		    "rank", src, "hostname", json_object_get(n->hello,
+		    "hostname"), "local", json_object_get(n->hello,
+		    "node_rank")));
 		if (f->store_fd >= 0 && results_append(f->store_fd, j, &e) < 0)
 			fprintf(stderr, "dyno: fleet: %s\n", e.msg);
 		json_array_append_new(f->records, j);

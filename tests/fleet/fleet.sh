@@ -50,8 +50,7 @@ jq_true "merged histogram: count = sum of the records' n" $D '
 	(.fleet.stats[] | select(.id == "null.clock") | .histogram.count)'
 jq_true "stats: 4 node medians per metric but the exclusive one" $D '
 	[.fleet.stats[] | select(.id != "fleettest.exclusive") | .node_medians | length == 4] | all'
-"$DYNO" report $D >/dev/null 2>"$TMP/err" && ok "dyno report reads a fleet document" ||
-	{ ko "dyno report reads a fleet document"; cat "$TMP/err"; }
+cp f.json base.json
 
 # An injected slow node: rank 3's sleeps take 3x as long
 # (tests/fleet/fleettest.c); it, and it alone, is the outlier, worse.
@@ -62,6 +61,30 @@ jq_true "slow node: rank 3 is the outlier, worse" $D '
 	[.fleet.stats[] | select(.id == "fleettest.sleep") | .outliers[] | select(.worse) | .rank] == [3]'
 jq_true "slow node: z on the log scale" $D '
 	.fleet.stats[] | select(.id == "fleettest.sleep") | .z_scale == "log"'
+
+# dyno report: the fleet view (nodes, heatmap, distributions), md and html.
+expect "report: md" 0 "$DYNO" report $D
+cp "$TMP/out" report.md
+contains "report: a Fleet section" report.md "## Fleet"
+contains "report: heatmap header" report.md "| node | null.clock latency | fleettest.sleep latency |"
+if grep -E '^\| 3 [^|]* \| [0-9.]+ \| [0-9.]+ \(worse\) \|' report.md >/dev/null; then
+	ok "report: heatmap marks rank 3 worse"; else ko "report: heatmap marks rank 3 worse"; grep '^| [0-9] ' report.md; fi
+if grep -E '^\| fleettest.sleep \| latency \| 4 \| .* \| 3 \([0-9.]+\) \|$' report.md >/dev/null; then
+	ok "report: distribution names the outlier"; else ko "report: distribution names the outlier"; grep fleettest report.md; fi
+expect "report: html" 0 env DYNO_GNUPLOT=none "$DYNO" report $D --format html
+contains "report: html has the heatmap" "$TMP/out" "fleettest.sleep latency"
+
+# dyno compare of two fleet documents: per node and fleet-wide.
+expect "compare: the slow node regressed (exit 1)" 1 "$DYNO" compare base.json $D
+cp "$TMP/out" cmp.txt
+if grep -E '^fleettest.sleep +node=[^ ]*#3 +latency .*regressed' cmp.txt >/dev/null; then
+	ok "compare: per node, rank 3's sleep regressed"; else ko "compare: per node"; cat cmp.txt; fi
+if grep -E '^fleettest.sleep +node=[^ ]*#1 +latency .*unchanged' cmp.txt >/dev/null; then
+	ok "compare: per node, rank 1's unchanged"; else ko "compare: rank 1 unchanged"; fi
+contains "compare: fleet-wide rows" cmp.txt "node=fleet"
+expect "compare: json" 1 "$DYNO" compare base.json $D --format json
+jq_true "compare json: fleet-wide and per-node rows" "$TMP/out" \
+	'[.comparisons[] | select(.id == "fleettest.sleep") | .node] | length == 5 and any(. == "fleet")'
 
 # A killed rank: lost, with the record it had sent; the others complete.
 rm -f f.json f.jsonl
