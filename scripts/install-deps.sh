@@ -14,6 +14,7 @@ jq valgrind hwloc xz-utils libxml2-utils fio
 clang libclang-rt-14-dev
 liblapacke-dev libopenblas-dev libedf-dev
 gnuplot-nox chromium fonts-dejavu-core prometheus perl
+libopenmpi-dev openmpi-bin slurm-wlm
 "
 
 SUDO=
