@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "fleet_int.h"
 
 static const char *
@@ -97,6 +98,7 @@ fleet_document(struct fleet *f, json_t *doc)
 {
 	json_t *nodes = json_array(), *verdicts = json_array();
 	json_t *summary = json_object(), *fleet, *groups;
+	uint64_t t0 = clock_now_ns();
 	size_t i;
 	json_t *n;
 
@@ -126,6 +128,13 @@ fleet_document(struct fleet *f, json_t *doc)
 	    "outlier_z", f->o.outlier_z, "store", f->o.store,
 	    "nodes", nodes, "groups", groups,
 	    "stats", fleet_stats(f->records, f->o.outlier_z));
+	/* What rank 0 did (docs/fleet.md: how it scales). */
+	json_object_set_new(fleet, "rank0", json_pack("{s:I, s:I, s:I, s:f, s:f}",
+	    "messages", (json_int_t)f->nmsg, "bytes", (json_int_t)f->nbytes,
+	    "max_message_bytes", (json_int_t)f->max_msg,
+	    "wait_s", f->all_done_ns > f->own_done_ns ?
+	    (double)(f->all_done_ns - f->own_done_ns) / 1e9 : 0.0,
+	    "document_s", (double)(clock_now_ns() - t0) / 1e9));
 	json_object_set(doc, "results", f->records);
 	json_object_set_new(doc, "verdicts", verdicts);
 	json_object_set_new(doc, "summary", summary);

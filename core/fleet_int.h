@@ -54,7 +54,12 @@ struct fleet {
 	struct fleet_node *nodes;
 	json_t *records;          /* every record, tagged, as they came */
 	int store_fd;
+	int store_dirty;          /* written since the last fsync */
 	int nlost;
+	/* what rank 0 received and how long it waited: the document says
+	** it, as the measure of how the gather scales */
+	uint64_t nmsg, nbytes, max_msg;
+	uint64_t own_done_ns, all_done_ns;
 };
 
 /* Rank 0's fleet document from its own doc and what the ranks sent

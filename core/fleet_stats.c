@@ -26,6 +26,8 @@ struct series {
 	const char *metric, *unit, *better;
 	struct per_rank *ranks;
 	size_t nranks;
+	long *slot;               /* rank -> index in ranks + 1, 0: none */
+	size_t nslot;
 };
 
 static int
@@ -104,9 +106,19 @@ add_record(struct series **all, size_t *n, const json_t *rec)
 			s->unit = json_string_value(json_object_get(m, "unit"));
 			s->better = json_string_value(json_object_get(m, "better"));
 		}
-		for (size_t i = 0; i < s->nranks; i++)
-			if (s->ranks[i].rank == rank)
-				p = &s->ranks[i];
+		/* By rank, not by search: 10,000 ranks are 10,000 records. */
+		if (rank < 0)
+			rank = 0;
+		if ((size_t)rank >= s->nslot) {
+			size_t n2 = (size_t)rank * 2 + 16;
+
+			s->slot = xreallocarray(s->slot, n2, sizeof(*s->slot));
+			memset(s->slot + s->nslot, 0, (n2 - s->nslot) *
+			    sizeof(*s->slot));
+			s->nslot = n2;
+		}
+		if (s->slot[rank] > 0)
+			p = &s->ranks[s->slot[rank] - 1];
 		if (p == NULL) {
 			s->ranks = xreallocarray(s->ranks, s->nranks + 1,
 			    sizeof(*s->ranks));
@@ -116,6 +128,7 @@ add_record(struct series **all, size_t *n, const json_t *rec)
 			p->hostname = json_string_value(json_object_get(node,
 			    "hostname"));
 			p->h = histogram_new();
+			s->slot[rank] = (long)s->nranks;
 		}
 		p->median = json_number_value(json_object_get(m, "median"));
 		p->nrec++;
@@ -248,6 +261,7 @@ fleet_stats(const json_t *records, double z)
 		for (size_t r = 0; r < all[i].nranks; r++)
 			histogram_free(all[i].ranks[r].h);
 		free(all[i].ranks);
+		free(all[i].slot);
 		free(all[i].key);
 	}
 	free(all);
