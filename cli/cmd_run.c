@@ -29,7 +29,8 @@ const struct command cmd_run_entry = {
 	    "dyno run SUITE.lua [-D name=value ...] [--out run.json] [--junit FILE]\n"
 	    "         [--results FILE] [--output-dir DIR] [--unsafe-lua] [--json]\n"
 	    "         [--time-limit DURATION] [--max-memory SIZE]\n"
-	    "         [--fleet [--fleet-timeout DURATION] [--fleet-outlier-z Z]]\n"
+	    "         [--fleet [--fleet-timeout DURATION] [--fleet-outlier-z Z]\n"
+	    "          [--fleet-pairs ring|all]]\n"
 	    "         [measurement options as for dyno probe]",
 	.help =
 	    "Run a suite.  Prints each probe's result and each check's verdict as\n"
@@ -52,6 +53,9 @@ const struct command cmd_run_entry = {
 	    "  --fleet-timeout DURATION  a rank silent this long is lost (30s)\n"
 	    "  --fleet-outlier-z Z  robust z of a node's median above which the\n"
 	    "                    node is an outlier (3.5)\n"
+	    "  --fleet-pairs ring|all  after the suite, MPI latency and\n"
+	    "                    bandwidth between ranks: each with the next,\n"
+	    "                    or every pair (network.mpi_pingpong/_bandwidth)\n"
 	    "Exit status: 0 every check passed (or review), 1 a check failed,\n"
 	    "2 a probe failed, the script raised an error, the suite passed a\n"
 	    "limit, a fleet rank was lost, or bad input."
@@ -92,6 +96,7 @@ struct suite_args {
 	uint64_t max_memory, time_limit_ns;
 	int max_memory_set;
 	int fleet;
+	const char *fleet_pairs;
 	struct fleet_opts fo;
 };
 
@@ -180,6 +185,7 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 		{ "fleet", no_argument, NULL, 'F' },
 		{ "fleet-timeout", required_argument, NULL, 'W' },
 		{ "fleet-outlier-z", required_argument, NULL, 'Z' },
+		{ "fleet-pairs", required_argument, NULL, 'P' },
 		MEASURE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -213,6 +219,13 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 		case 'F': a->fleet = 1; break;
 		case 'W': opt_fleet_timeout(a, optarg); break;
 		case 'Z': opt_outlier_z(a, optarg); break;
+		case 'P':
+			if (strcmp(optarg, "ring") != 0 &&
+			    strcmp(optarg, "all") != 0)
+				usage_error("--fleet-pairs '%s': expected ring "
+				    "or all", optarg);
+			a->fleet_pairs = optarg;
+			break;
 		case 's': case 'E': case 'T': case 'C': case 'q':
 			if (!is_tune)
 				bad_option(cmd, '?', argv);
@@ -317,6 +330,8 @@ session_run(struct global *g, struct suite_args *a, const char *path,
 
 	x->f = NULL;
 	x->store = NULL;
+	if (a->fleet_pairs && !a->fleet)
+		usage_error("--fleet-pairs: only with --fleet");
 	if (a->fleet)
 		fleet_begin(a, x);
 	suite_prepare(g, a, path, &x->l, &x->s, &x->inv);
@@ -336,6 +351,8 @@ session_run(struct global *g, struct suite_args *a, const char *path,
 		snprintf(x->s.script_error, sizeof(x->s.script_error), "%s", e.msg);
 	if (x->s.limit_hit != SUITE_LIMIT_NONE)
 		fprintf(stderr, "dyno: %s\n", x->s.script_error);
+	if (x->f && a->fleet_pairs && !runner_interrupted())
+		fleet_pairs(x->f, a->fleet_pairs, x->s.host);
 	if (x->f == NULL || fleet_rank(x->f) == 0)
 		suite_print_summary(&x->s, a->json ? stderr : stdout);
 	x->doc = suite_document(&x->s);

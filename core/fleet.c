@@ -86,9 +86,8 @@ fleet_set_store(struct fleet *f, const char *path)
 	f->o.store = path;
 }
 
-/* Hand text (taken over) to the fleet thread. */
-static void
-enqueue(struct fleet *f, int tag, char *text)
+void
+fleet_enqueue(struct fleet *f, int tag, char *text)
 {
 	struct fleet_msg *m = xcalloc(1, sizeof(*m));
 
@@ -112,7 +111,7 @@ enqueue_json(struct fleet *f, int tag, const json_t *j)
 	if (text == NULL)
 		text = xstrdup("null");
 	/* jansson's allocator is malloc: the thread frees it as any text. */
-	enqueue(f, tag, text);
+	fleet_enqueue(f, tag, text);
 }
 
 /* The suite kept a record: it goes to rank 0. */

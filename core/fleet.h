@@ -52,6 +52,16 @@ int fleet_attach(struct fleet *f, struct suite *s, const json_t *inventory,
 		 const json_t *hw, struct dyno_err *err);
 
 /*
+** Node pairs (fleet_pairs.c), on every rank after its suite: mode "ring"
+** (each rank with the next) or "all" (every pair), one pair at a time:
+** network.mpi_pingpong (8-byte latency) and network.mpi_bandwidth (1 MiB
+** messages, a window of 16), as the OSU micro-benchmarks measure them;
+** the lower rank of a pair sends the records.  Gives up when a rank does
+** not come within the fleet timeout.
+*/
+void fleet_pairs(struct fleet *f, const char *mode, const json_t *host);
+
+/*
 ** The suite has ended with doc (its own run document) and exit code.
 ** Every rank but 0 sends what rank 0 needs and returns 0 (its verdicts are
 ** rank 0's to judge).  Rank 0 waits for every rank to finish or be lost,

@@ -62,6 +62,10 @@ struct fleet {
 	uint64_t own_done_ns, all_done_ns;
 };
 
+/* Hand text (taken over) to the fleet thread: for rank 0, or rank 0's
+** own, as if received. */
+void fleet_enqueue(struct fleet *f, int tag, char *text);
+
 /* Rank 0's fleet document from its own doc and what the ranks sent
 ** (fleet_doc.c).  Takes over doc; returns the new one. */
 json_t *fleet_document(struct fleet *f, json_t *doc);

@@ -7,6 +7,7 @@
 #define DYNO_FLEET_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Message tags (each message is one JSON text, or empty for a beat). */
 enum fleet_tag {
@@ -20,6 +21,7 @@ struct fleet_where {
 	int rank, nranks;         /* in the whole job */
 	int node_rank, node_size; /* among the ranks that share this node */
 	int node_leader;          /* the job rank of this node's first rank */
+	int pairs_ok;             /* MPI_THREAD_MULTIPLE: node pairs can run */
 };
 
 struct fleet_transport {
@@ -35,6 +37,21 @@ struct fleet_transport {
 	void (*finalize)(void);
 	/* End the whole job (ranks that hang included) with code. */
 	void (*abort)(int code);
+
+	/* Node pairs (fleet_pairs.c), on a communicator of their own so
+	** that rank 0's receiving never takes their messages.  Callable
+	** from the main thread while the fleet thread runs only when
+	** init got MPI_THREAD_MULTIPLE (fleet_where.pairs_ok). */
+	/* Every rank here within timeout_ns: 0, or -1 (a rank missing). */
+	int (*barrier)(uint64_t timeout_ns);
+	/* OSU-style latency with peer: n round trips of bytes, each one's
+	** time / 2 into out (the initiator's; the other only echoes). */
+	int (*pingpong)(int peer, int initiator, size_t bytes, int n,
+			double *out);
+	/* OSU-style bandwidth to peer: n times a window of sends of bytes
+	** and an ack; bytes x window / time into out (the sender's). */
+	int (*bandwidth)(int peer, int sender, size_t bytes, int window,
+			 int n, double *out);
 };
 
 /* The module's one symbol. */

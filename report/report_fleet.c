@@ -104,12 +104,18 @@ node_median(const json_t *s, json_int_t rank, double *z)
 static void
 heatmap(struct report_content *c, const json_t *fleet)
 {
-	const json_t *stats = json_object_get(fleet, "stats"), *n, *s;
-	size_t ns = json_array_size(stats), i, k, ncols;
+	const json_t *all = json_object_get(fleet, "stats"), *n, *s;
+	json_t *stats = json_array();
+	size_t ns, i, k, ncols;
 	struct report_block *b;
 
-	if (ns > FLEET_HEAT_MAX)
-		ns = FLEET_HEAT_MAX;
+	/* A series one node measured (a node pair's) has nothing to
+	** compare with: the pair matrices show those. */
+	json_array_foreach(all, i, s)
+		if (json_integer_value(json_object_get(s, "nodes")) >= 2 &&
+		    json_array_size(stats) < FLEET_HEAT_MAX)
+			json_array_append(stats, (json_t *)s);
+	ns = json_array_size(stats);
 	ncols = ns + 1;
 	b = report_add(c, REPORT_TABLE);
 	b->ncols = ncols;
@@ -149,6 +155,72 @@ heatmap(struct report_content *c, const json_t *fleet)
 			free(row[k]);
 		free(row);
 	}
+	json_decref(stats);
+}
+
+/* Ranks at most in a pair matrix. */
+#define FLEET_PAIRS_MAX 16
+
+/* From rank (row) to peer (column): the median of id's metric, as the
+** lower rank of each pair measured it. */
+static void
+pair_matrix(struct report_content *c, const struct report_run *r,
+	    const char *id, const char *metric, const char *title)
+{
+	long nranks = (long)json_integer_value(json_object_get(json_object_get(
+	    r->doc, "fleet"), "ranks"));
+	struct report_block *b = NULL;
+	char ***cell;
+	size_t i;
+	long k, j, found = 0;
+
+	if (nranks < 2 || nranks > FLEET_PAIRS_MAX)
+		return;
+	cell = xcalloc((size_t)nranks, sizeof(*cell));
+	for (k = 0; k < nranks; k++)
+		cell[k] = xcalloc((size_t)nranks + 1, sizeof(**cell));
+	for (i = 0; i < r->nres; i++) {
+		const json_t *rec = json_array_get(r->results, i);
+		const json_t *m = json_object_get(json_object_get(rec,
+		    "metrics"), metric);
+		long from = (long)json_integer_value(json_object_get(
+		    json_object_get(rec, "node"), "rank"));
+		long to = (long)json_integer_value(json_object_get(
+		    json_object_get(rec, "params"), "peer"));
+		char buf[32];
+
+		if (strcmp(report_str(rec, "id"), id) != 0 || m == NULL ||
+		    from < 0 || from >= nranks || to < 0 || to >= nranks)
+			continue;
+		units_format(report_num(m, "median"), report_str(m, "unit"),
+		    buf, sizeof(buf));
+		free(cell[from][to + 1]);
+		cell[from][to + 1] = xstrdup(buf);
+		found++;
+	}
+	if (found > 0) {
+		report_heading(c, 3, "%s", title);
+		b = report_add(c, REPORT_TABLE);
+		b->ncols = (size_t)nranks + 1;
+		b->cells = xcalloc(b->ncols, sizeof(*b->cells));
+		b->cells[0] = xstrdup("rank to rank");
+		for (k = 0; k < nranks; k++)
+			b->cells[k + 1] = xasprintf("%ld", k);
+		b->nrows = 1;
+	}
+	for (k = 0; k < nranks; k++) {
+		if (b != NULL) {
+			cell[k][0] = xasprintf("%ld", k);
+			for (j = 1; j <= nranks; j++)
+				if (cell[k][j] == NULL)
+					cell[k][j] = xstrdup("-");
+			report_row(b, (const char *const *)cell[k]);
+		}
+		for (j = 0; j <= nranks; j++)
+			free(cell[k][j]);
+		free(cell[k]);
+	}
+	free(cell);
 }
 
 static void
@@ -224,4 +296,8 @@ report_fleet_section(struct report_content *c, const struct report_run *r)
 	report_para(c, "Every node's samples in one histogram (merged, not "
 	    "averaged).");
 	distributions(c, fleet);
+	pair_matrix(c, r, "network.mpi_pingpong", "latency",
+	    "Node pairs: MPI latency (median, one way)");
+	pair_matrix(c, r, "network.mpi_bandwidth", "bandwidth",
+	    "Node pairs: MPI bandwidth (median)");
 }

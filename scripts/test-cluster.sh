@@ -14,7 +14,8 @@
 # not under /tmp, which each node has its own of).  Jobs see the same
 # files as the caller, but /tmp: run them from, and write to, elsewhere.
 # DYNO_CLUSTER_PORT: slurmctld's port (default 16817); node k gets
-# port + k.
+# port + k.  Below the kernel's ephemeral range (32768 up), or a
+# connection of anyone's may hold it.
 set -eu
 
 DIR=${DYNO_CLUSTER_DIR:-/var/tmp/dyno-slurm}
@@ -78,6 +79,17 @@ start() {
 	write_conf "$n"
 	export SLURM_CONF="$CONF"
 	/usr/sbin/slurmctld -f "$CONF" -i || die "slurmctld did not start: see $DIR/slurmctld.log"
+	# It forks before it binds its port: up when it answers.
+	end=$(($(date +%s) + 30))
+	until timeout 3 scontrol ping 2>/dev/null | grep -q 'is UP'; do
+		pid=$(cat "$DIR/slurmctld.pid" 2>/dev/null || echo 0)
+		if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; then
+			why=$(tail -1 "$DIR/slurmctld.log" 2>/dev/null)
+			stop >/dev/null 2>&1
+			die "slurmctld did not come up: $why"
+		fi
+		sleep 0.2
+	done
 	for k in $(seq 1 "$n"); do
 		mkdir -p "$DIR/spool/n$k" "$DIR/tmp/n$k"
 		chmod 1777 "$DIR/tmp/n$k"
@@ -92,12 +104,17 @@ start() {
 			die "slurmd n$k did not start: see $DIR/slurmd-n$k.log"
 	done
 	# Up when sinfo shows every node idle.
-	for _ in $(seq 100); do
-		idle=$(sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)
+	end=$(($(date +%s) + 30))
+	while :; do
+		idle=$(timeout 3 sinfo -h -N -t idle -o %N 2>/dev/null | wc -l)
 		[ "$idle" -ge "$n" ] && break
+		if [ "$(date +%s)" -ge "$end" ]; then
+			why=$(grep -h error "$DIR"/slurmd-*.log 2>/dev/null | tail -1)
+			stop >/dev/null 2>&1
+			die "only $idle of $n nodes idle after 30s: $why"
+		fi
 		sleep 0.2
 	done
-	[ "$idle" -ge "$n" ] || { sinfo -N >&2 || true; die "only $idle of $n nodes idle after 20s"; }
 	echo "test-cluster: $n nodes up; export SLURM_CONF=$CONF"
 }
 

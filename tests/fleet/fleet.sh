@@ -93,6 +93,22 @@ expect "compare: json" 1 "$DYNO" compare base.json $D --format json
 jq_true "compare json: fleet-wide and per-node rows" "$TMP/out" \
 	'[.comparisons[] | select(.id == "fleettest.sleep") | .node] | length == 5 and any(. == "fleet")'
 
+# Node pairs: MPI latency and bandwidth, each rank with the next.
+expect "--fleet-pairs: ring or all" 2 "$DYNO" run "$SUITE" --fleet --out x.json --fleet-pairs star
+expect "--fleet-pairs needs --fleet" 2 "$DYNO" run "$SUITE" --fleet-pairs ring
+rm -f f.json f.jsonl
+expect "pairs: exit 0" 0 timeout 120 $MPI --mca mpi_yield_when_idle 1 -np 4 $RUN --out f.json --fleet-pairs ring
+jq_true "pairs: a ring of latency records, ok, from the lower rank" $D '
+	[.results[] | select(.id == "network.mpi_pingpong") | [.node.rank, .params.peer, .status]] | sort ==
+	[[0,1,"ok"],[1,2,"ok"],[2,3,"ok"],[3,0,"ok"]]'
+jq_true "pairs: 1000 latency samples each, in us or less" $D '
+	[.results[] | select(.id == "network.mpi_pingpong") | .metrics.latency | .n == 1000 and .median > 0 and .median < 1e-3] | all'
+jq_true "pairs: bandwidth records, 1 MiB messages" $D '
+	[.results[] | select(.id == "network.mpi_bandwidth") | .params.bytes == 1048576 and .metrics.bandwidth.median > 0] | length == 4'
+expect "pairs: report" 0 "$DYNO" report $D
+contains "pairs: latency matrix" "$TMP/out" "### Node pairs: MPI latency (median, one way)"
+contains "pairs: matrix row of rank 3" "$TMP/out" "| 3 | "
+
 # A killed rank: lost, with the record it had sent; the others complete.
 rm -f f.json f.jsonl
 timeout 120 $MPI --enable-recovery -np 3 $RUN --out f.json : \

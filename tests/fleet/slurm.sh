@@ -18,7 +18,7 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 export ASAN_OPTIONS
 # Its own state and ports, so that runs beside each other do not meet.
 DYNO_CLUSTER_DIR=/var/tmp/dyno-slurm-test-$$
-DYNO_CLUSTER_PORT=$((20000 + $$ % 8000 * 5))
+DYNO_CLUSTER_PORT=$((20000 + $$ % 1000 * 5))
 export DYNO_CLUSTER_DIR DYNO_CLUSTER_PORT
 CLUSTER=$TOP_SRCDIR/scripts/test-cluster.sh
 trap '"$CLUSTER" stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
@@ -34,15 +34,18 @@ mkdir -p "$W" && cd "$W" || exit 1
 SUITE=$TOP_SRCDIR/tests/fleet/short.lua
 RUN="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet run $SUITE --fleet $FAST --fleet-timeout 4s --out $W/f.json"
 
-expect "srun -N 4: exit 0" 0 timeout 120 srun -N 4 -n 4 --mpi=pmix $RUN
+expect "srun -N 4: exit 0" 0 timeout 120 srun -N 4 -n 4 --mpi=pmix $RUN --fleet-pairs ring
 jq_true "4 nodes n1..n4, all done" f.json \
 	'[.fleet.nodes[] | [.hostname, .status]] == [["n1","done"],["n2","done"],["n3","done"],["n4","done"]]'
-jq_true "12 records, each with its node" f.json \
-	'(.results | length == 12) and ([.results[].node.hostname] | unique == ["n1","n2","n3","n4"])'
+jq_true "20 records (12 of the suite, 8 of node pairs), each with its node" f.json \
+	'(.results | length == 20) and ([.results[].node.hostname] | unique == ["n1","n2","n3","n4"])'
+jq_true "node pairs: n1-n2, n2-n3, n3-n4, n4-n1, ok" f.json '
+	[.results[] | select(.id == "network.mpi_pingpong") | [.node.hostname, .params.peer, .status]] | sort ==
+	[["n1",1,"ok"],["n2",2,"ok"],["n3",3,"ok"],["n4",0,"ok"]]'
 jq_true "one rank a node: every node runs its exclusive probe" f.json \
 	'[.results[] | select(.id == "fleettest.exclusive") | .status] == ["ok","ok","ok","ok"]'
 n=$(wc -l < f.jsonl)
-[ "$n" -eq 12 ] && ok "store: 12 lines" || ko "store: $n lines, wanted 12"
+[ "$n" -eq 20 ] && ok "store: 20 lines" || ko "store: $n lines, wanted 20"
 
 # A hung rank (stopped): lost after --fleet-timeout, the others complete.
 # (A rank that dies ends the whole step under srun: Slurm's PMIx plugin
