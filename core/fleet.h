@@ -56,7 +56,7 @@ int fleet_attach(struct fleet *f, struct suite *s, const json_t *inventory,
 ** (each rank with the next) or "all" (every pair), one pair at a time:
 ** network.mpi_pingpong (8-byte latency) and network.mpi_bandwidth (1 MiB
 ** messages, a window of 16), as the OSU micro-benchmarks measure them;
-** the lower rank of a pair sends the records.  Gives up when a rank does
+** the first rank of a pair sends the records.  Gives up when a rank does
 ** not come within the fleet timeout.
 */
 void fleet_pairs(struct fleet *f, const char *mode, const json_t *host);
