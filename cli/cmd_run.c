@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fleet.h"
 #include "hw.h"
 #include "report_junit.h"
 #include "results.h"
@@ -28,6 +29,8 @@ const struct command cmd_run_entry = {
 	    "dyno run SUITE.lua [-D name=value ...] [--out run.json] [--junit FILE]\n"
 	    "         [--results FILE] [--output-dir DIR] [--unsafe-lua] [--json]\n"
 	    "         [--time-limit DURATION] [--max-memory SIZE]\n"
+	    "         [--fleet [--fleet-timeout DURATION] [--fleet-outlier-z Z]\n"
+	    "          [--fleet-pairs ring|all]]\n"
 	    "         [measurement options as for dyno probe]",
 	.help =
 	    "Run a suite.  Prints each probe's result and each check's verdict as\n"
@@ -43,9 +46,19 @@ const struct command cmd_run_entry = {
 	    "                    a probe running then killed (default: none)\n"
 	    "  --max-memory SIZE end the suite when its Lua state would hold more\n"
 	    "                    (default: a quarter of RAM; none: no limit)\n"
+	    "  --fleet           one rank of an MPI job (mpirun, srun): every rank\n"
+	    "                    runs the suite, rank 0 writes one fleet document\n"
+	    "                    to --out and every record to --results (default:\n"
+	    "                    the --out name with .jsonl) as it comes\n"
+	    "  --fleet-timeout DURATION  a rank silent this long is lost (30s)\n"
+	    "  --fleet-outlier-z Z  robust z of a node's median above which the\n"
+	    "                    node is an outlier (3.5)\n"
+	    "  --fleet-pairs ring|all  after the suite, MPI latency and\n"
+	    "                    bandwidth between ranks: each with the next,\n"
+	    "                    or every pair (network.mpi_pingpong/_bandwidth)\n"
 	    "Exit status: 0 every check passed (or review), 1 a check failed,\n"
 	    "2 a probe failed, the script raised an error, the suite passed a\n"
-	    "limit, or bad input."
+	    "limit, a fleet rank was lost, or bad input."
 };
 
 const struct command cmd_tune_entry = {
@@ -82,6 +95,9 @@ struct suite_args {
 	int unsafe, json, quick;
 	uint64_t max_memory, time_limit_ns;
 	int max_memory_set;
+	int fleet;
+	const char *fleet_pairs;
+	struct fleet_opts fo;
 };
 
 /* --max-memory: a size of at least 1MiB (the state itself needs some),
@@ -117,6 +133,28 @@ opt_time_limit(struct suite_args *a, const char *val)
 			    "or none", val);
 }
 
+/* --fleet-timeout: at least 2s, as a rank says it is alive each second. */
+static void
+opt_fleet_timeout(struct suite_args *a, const char *val)
+{
+	a->fo.timeout_ns = opt_duration("--fleet-timeout", val);
+	if (a->fo.timeout_ns < 2 * FLEET_BEAT_NS)
+		usage_error("--fleet-timeout '%s': expected a duration of at "
+		    "least 2s (ranks say they are alive every second)", val);
+}
+
+static void
+opt_outlier_z(struct suite_args *a, const char *val)
+{
+	char *end;
+	double z = strtod(val, &end);
+
+	if (end == val || *end != '\0' || !(z > 0) || z > 1e6)
+		usage_error("--fleet-outlier-z '%s': expected a number above 0, "
+		    "e.g. 3.5", val);
+	a->fo.outlier_z = z;
+}
+
 static void
 add_define(struct suite_args *a, char *kv)
 {
@@ -144,6 +182,10 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "max-memory", required_argument, NULL, 'X' },
 		{ "time-limit", required_argument, NULL, 'L' },
+		{ "fleet", no_argument, NULL, 'F' },
+		{ "fleet-timeout", required_argument, NULL, 'W' },
+		{ "fleet-outlier-z", required_argument, NULL, 'Z' },
+		{ "fleet-pairs", required_argument, NULL, 'P' },
 		MEASURE_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -153,6 +195,8 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 	memset(a, 0, sizeof(*a));
 	runner_opts_default(&a->ro);
 	a->outdir = ".";
+	a->fo.timeout_ns = FLEET_DEFAULT_TIMEOUT_NS;
+	a->fo.outlier_z = FLEET_DEFAULT_OUTLIER_Z;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":D:o:", longopts, NULL)) != -1) {
@@ -172,6 +216,16 @@ parse_suite_args(const char *cmd, int argc, char **argv, struct suite_args *a)
 		case 'j': a->json = 1; break;
 		case 'X': opt_max_memory(a, optarg); break;
 		case 'L': opt_time_limit(a, optarg); break;
+		case 'F': a->fleet = 1; break;
+		case 'W': opt_fleet_timeout(a, optarg); break;
+		case 'Z': opt_outlier_z(a, optarg); break;
+		case 'P':
+			if (strcmp(optarg, "ring") != 0 &&
+			    strcmp(optarg, "all") != 0)
+				usage_error("--fleet-pairs '%s': expected ring "
+				    "or all", optarg);
+			a->fleet_pairs = optarg;
+			break;
 		case 's': case 'E': case 'T': case 'C': case 'q':
 			if (!is_tune)
 				bad_option(cmd, '?', argv);
@@ -253,8 +307,13 @@ suite_prepare(struct global *g, struct suite_args *a, const char *path,
 	s->time_limit_ns = a->time_limit_ns;
 }
 
+struct session;
+static void fleet_begin(struct suite_args *, struct session *);
+
 /* A suite run as dyno run and dyno tune share it. */
 struct session {
+	struct fleet *f;          /* --fleet, else NULL */
+	char *store;              /* rank 0's store under --fleet */
 	struct suite s;
 	struct loader l;
 	struct tune *t;
@@ -269,9 +328,21 @@ session_run(struct global *g, struct suite_args *a, const char *path,
 {
 	struct dyno_err e;
 
+	x->f = NULL;
+	x->store = NULL;
+	if (a->fleet_pairs && !a->fleet)
+		usage_error("--fleet-pairs: only with --fleet");
+	if (a->fleet)
+		fleet_begin(a, x);
 	suite_prepare(g, a, path, &x->l, &x->s, &x->inv);
 	x->t = tune_new();
 	x->hw = hw_summary(x->inv);
+	if (x->f && fleet_rank(x->f) != 0) {
+		x->s.quiet = 1;
+		x->s.out = stderr;
+	}
+	if (x->f && fleet_attach(x->f, &x->s, x->inv, x->hw, &e) < 0)
+		usage_error("%s", e.msg);
 	tune_set_header(x->t, json_string_value(json_object_get(x->inv,
 			"fingerprint")), x->hw, path);
 	x->s.tune = x->t;
@@ -280,13 +351,51 @@ session_run(struct global *g, struct suite_args *a, const char *path,
 		snprintf(x->s.script_error, sizeof(x->s.script_error), "%s", e.msg);
 	if (x->s.limit_hit != SUITE_LIMIT_NONE)
 		fprintf(stderr, "dyno: %s\n", x->s.script_error);
-	suite_print_summary(&x->s, a->json ? stderr : stdout);
+	if (x->f && a->fleet_pairs && !runner_interrupted())
+		fleet_pairs(x->f, a->fleet_pairs, x->s.host);
+	if (x->f == NULL || fleet_rank(x->f) == 0)
+		suite_print_summary(&x->s, a->json ? stderr : stdout);
 	x->doc = suite_document(&x->s);
 	x->code = suite_exit_code(&x->s, x->rc);
+	if (x->f)
+		x->code = fleet_finish(x->f, &x->doc, x->code);
 	if (a->out && write_doc(a->out, x->doc, 0) < 0)
 		x->code = 2;
 	if (a->junit && write_doc(a->junit, x->doc, 1) < 0)
 		x->code = 2;
+}
+
+/*
+** --fleet: start MPI; only rank 0 writes files (the document and the
+** store, which the fleet code opens), the other ranks send.  Checked on
+** every rank before MPI starts, so a bad flag stops the job at once.
+*/
+static void
+fleet_begin(struct suite_args *a, struct session *x)
+{
+	struct dyno_err e;
+	size_t n;
+
+	if (a->out == NULL)
+		usage_error("--fleet: expected --out FILE (where rank 0 writes "
+		    "the fleet document)");
+	if ((x->f = fleet_start(&a->fo, &e)) == NULL)
+		usage_error("%s", e.msg);
+	if (fleet_rank(x->f) != 0) {
+		a->out = a->junit = a->results = NULL;
+		a->json = 0;
+		return;
+	}
+	n = strlen(a->out);
+	if (a->results)
+		x->store = xstrdup(a->results);
+	else if (n > 5 && strcmp(a->out + n - 5, ".json") == 0)
+		x->store = xasprintf("%.*s.jsonl", (int)(n - 5), a->out);
+	else
+		x->store = xasprintf("%s.jsonl", a->out);
+	a->results = NULL;
+	a->fo.store = x->store;
+	fleet_set_store(x->f, x->store);
 }
 
 /* Print the document under --json, free everything; the exit code. */
@@ -306,6 +415,8 @@ session_end(struct suite_args *a, struct session *x)
 	suite_fini(&x->s);
 	loader_fini(&x->l);
 	free(a->defines);
+	fleet_end(x->f, x->code);
+	free(x->store);
 	return x->code;
 }
 
@@ -370,6 +481,9 @@ cmd_tune(struct global *g, int argc, char **argv)
 	int code;
 
 	parse_suite_args("tune", argc, argv, &a);
+	if (a.fleet)
+		usage_error("tune: --fleet is not there yet; run the tune suite "
+		    "with dyno run SUITE --fleet");
 	if (optind != argc)
 		usage_error("tune: unexpected argument '%s' (see dyno tune --help)",
 			    argv[optind]);

@@ -126,6 +126,8 @@ keep(struct suite *s, json_t *rec)
 
 	if (s->results_fd >= 0 && results_append(s->results_fd, rec, &e) < 0)
 		fprintf(stderr, "dyno: warning: %s\n", e.msg);
+	if (s->fleet_record)
+		s->fleet_record(s->fleet, rec);
 	if (status && strcmp(status, "ok") == 0)
 		s->n_ok++;
 	else if (status && strcmp(status, "skipped") == 0)
@@ -159,7 +161,10 @@ suite_probe(struct suite *s, const char *id, char *const *kv, size_t nkv,
 	s->ro.host = s->host;
 	s->ro.progress = !s->quiet && isatty(STDERR_FILENO);
 	s->ro.deadline_ns = suite_deadline(s);
-	rec = runner_run(pl, p, &ps, &s->ro);
+	rec = s->fleet_gate ? s->fleet_gate(s->fleet, id, p->flags, s->host) :
+	    NULL;
+	if (rec == NULL)
+		rec = runner_run(pl, p, &ps, &s->ro);
 	params_free(&ps);
 	keep(s, rec);
 	check_deadline(s);

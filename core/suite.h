@@ -43,6 +43,13 @@ struct suite {
 	uint64_t time_limit_ns;   /* wall clock from the start; 0: none */
 	int memory_by_suite;      /* lowered by dyno.limit */
 	int time_by_suite;
+	/* A fleet run (fleet.c) sees each kept record, and may leave a
+	** node-exclusive probe to another rank: the gate gives the record
+	** to keep instead of running it, or NULL to run it. */
+	void *fleet;
+	void (*fleet_record)(void *fleet, const json_t *rec);
+	json_t *(*fleet_gate)(void *fleet, const char *id, uint32_t flags,
+			      const json_t *host);
 
 	/* filled while running */
 	json_t *host;             /* {fingerprint, hostname} for records */

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "compare.h"
+#include "fleet_compare.h"
 #include "compare_stats.h"
 #include "rundoc.h"
 #include "units.h"
@@ -76,6 +77,7 @@ add_row(struct compare_ctx *c, const json_t *base, const json_t *new,
 	const json_t *rec = base ? base : new;
 	const json_t *params = json_object_get(rec, "params");
 	const json_t *inst = json_object_get(rec, "instance");
+	char *node = fleet_compare_node(rec);
 	struct compare_row *r;
 	const char *k;
 	json_t *v;
@@ -103,6 +105,16 @@ add_row(struct compare_ctx *c, const json_t *base, const json_t *new,
 		free(d);
 		len = strlen(s);
 		cap = len + 1;
+	}
+	/* A fleet run's node, likewise. */
+	if (node != NULL) {
+		char *t = xasprintf("%s%snode=%s", s, len ? " " : "", node);
+
+		free(s);
+		s = t;
+		len = strlen(s);
+		cap = len + 1;
+		free(node);
 	}
 	json_object_foreach((json_t *)params, k, v) {
 		char *d;
@@ -151,12 +163,14 @@ pair_key(const json_t *rec)
 			     JSON_SORT_KEYS | JSON_COMPACT);
 	const json_t *inst = json_object_get(rec, "instance");
 	char *i = inst ? json_dumps(inst, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-	char *k = xasprintf("%s\n%s\n%s",
+	char *node = fleet_compare_node(rec);
+	char *k = xasprintf("%s\n%s\n%s\n%s",
 	    json_string_value(json_object_get(rec, "id")), p ? p : "",
-	    i ? i : "");
+	    i ? i : "", node ? node : "");
 
 	free(p);
 	free(i);
+	free(node);
 	return k;
 }
 
@@ -604,6 +618,7 @@ print_json(const struct compare_ctx *c, FILE *fp)
 		const struct compare_result *s = &r->res;
 		const json_t *rec = r->base ? r->base : r->new;
 		json_t *row;
+		char *node;
 
 		row = json_pack("{s:s, s:O, s:s?, s:s?, s:s?, s:o, s:o, s:o, "
 		    "s:o, s:o, s:o, s:o, s:s, s:s}",
@@ -624,6 +639,9 @@ print_json(const struct compare_ctx *c, FILE *fp)
 		if (json_object_get(rec, "instance"))
 			json_object_set(row, "instance",
 					json_object_get(rec, "instance"));
+		if ((node = fleet_compare_node(rec)) != NULL)
+			json_object_set_new(row, "node", json_string(node));
+		free(node);
 		json_array_append_new(rows, row);
 	}
 	counts = json_object();
@@ -684,6 +702,8 @@ compare_runs(const struct compare_args *a)
 		fprintf(stderr, "dyno: compare: %s\n", e.msg);
 		goto out;
 	}
+	fleet_compare_prepare(bdoc);
+	fleet_compare_prepare(ndoc);
 	c.docs[0] = bdoc;
 	c.docs[1] = ndoc;
 	fb = rundoc_fingerprint(bdoc);

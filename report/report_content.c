@@ -405,6 +405,7 @@ report_content_build(struct report_content *c, const struct report_run *r)
 	    json_integer_value(json_object_get(ck, "fail")),
 	    json_integer_value(json_object_get(ck, "skip")));
 	host_section(c, doc);
+	report_fleet_section(c, r);
 	results_section(c, r);
 	report_sweeps_section(c, r);
 	report_latency_section(c, r);

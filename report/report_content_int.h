@@ -43,5 +43,9 @@ void report_sweeps_section(struct report_content *c,
 			   const struct report_run *r);
 void report_latency_section(struct report_content *c,
 			    const struct report_run *r);
+/* A fleet run's nodes, heatmap and distributions (report_fleet.c);
+** nothing for a run of one machine. */
+void report_fleet_section(struct report_content *c,
+			  const struct report_run *r);
 
 #endif

@@ -16,6 +16,7 @@ liblapacke-dev libopenblas-dev libedf-dev
 libdnnl-dev
 gnuplot-nox chromium fonts-dejavu-core prometheus perl
 hyperfine
+libopenmpi-dev openmpi-bin slurm-wlm
 "
 
 SUDO=

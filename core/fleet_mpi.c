@@ -1,0 +1,212 @@
+/* fleet_mpi.c - the MPI transport of fleet runs, built as fleet_mpi.so (--with-mpi). */
+#define _POSIX_C_SOURCE 200809L
+#include <mpi.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fleet_transport.h"
+
+const struct fleet_transport *dyno_fleet_transport_v1(void);
+
+/* The node pairs' communicator (a dup of the world). */
+static MPI_Comm pairs = MPI_COMM_NULL;
+
+static int
+mpi_init(struct fleet_where *w, char *err, size_t n)
+{
+	MPI_Comm node;
+	int provided = 0, leader;
+
+	if (MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, &provided) !=
+	    MPI_SUCCESS) {
+		snprintf(err, n, "MPI_Init_thread failed");
+		return -1;
+	}
+	if (provided < MPI_THREAD_SERIALIZED) {
+		snprintf(err, n, "this MPI gives thread level %d; the fleet "
+		    "thread needs MPI_THREAD_SERIALIZED", provided);
+		MPI_Finalize();
+		return -1;
+	}
+	MPI_Comm_rank(MPI_COMM_WORLD, &w->rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &w->nranks);
+	/* The ranks of one node agree on a leader, who alone runs the
+	** probes that must have the node to themselves. */
+	MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0,
+	    MPI_INFO_NULL, &node);
+	MPI_Comm_rank(node, &w->node_rank);
+	MPI_Comm_size(node, &w->node_size);
+	leader = w->rank;
+	MPI_Bcast(&leader, 1, MPI_INT, 0, node);
+	w->node_leader = leader;
+	MPI_Comm_free(&node);
+	MPI_Comm_dup(MPI_COMM_WORLD, &pairs);
+	w->pairs_ok = provided >= MPI_THREAD_MULTIPLE;
+	return 0;
+}
+
+static int
+mpi_barrier(uint64_t timeout_ns)
+{
+	struct timespec now, end, nap = { 0, 100000 };
+	MPI_Request req;
+	int done = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)(timeout_ns / 1000000000u);
+	end.tv_nsec += (long)(timeout_ns % 1000000000u);
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	MPI_Ibarrier(pairs, &req);
+	for (;;) {
+		MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+		if (done)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
+			return -1;  /* the request stays: the job is ending */
+		nanosleep(&nap, NULL);
+	}
+}
+
+static int
+mpi_pingpong(int peer, int initiator, size_t bytes, int n, double *out)
+{
+	char *buf = calloc(bytes ? bytes : 1, 1);
+	int warm = n / 10 + 10;
+
+	if (buf == NULL || bytes > (size_t)INT_MAX) {
+		free(buf);
+		return -1;
+	}
+	for (int i = -warm; i < n; i++) {
+		double t0 = MPI_Wtime();
+
+		if (initiator) {
+			MPI_Send(buf, (int)bytes, MPI_CHAR, peer, 1, pairs);
+			MPI_Recv(buf, (int)bytes, MPI_CHAR, peer, 1, pairs,
+			    MPI_STATUS_IGNORE);
+			if (i >= 0)
+				out[i] = (MPI_Wtime() - t0) / 2;
+		} else {
+			MPI_Recv(buf, (int)bytes, MPI_CHAR, peer, 1, pairs,
+			    MPI_STATUS_IGNORE);
+			MPI_Send(buf, (int)bytes, MPI_CHAR, peer, 1, pairs);
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+mpi_bandwidth(int peer, int sender, size_t bytes, int window, int n,
+	      double *out)
+{
+	char *buf = calloc(bytes ? bytes : 1, 1), ack = 0;
+	MPI_Request *req = calloc((size_t)window, sizeof(*req));
+	int warm = 2;
+
+	if (buf == NULL || req == NULL || bytes > (size_t)INT_MAX) {
+		free(buf);
+		free(req);
+		return -1;
+	}
+	for (int i = -warm; i < n; i++) {
+		double t0 = MPI_Wtime();
+
+		for (int w = 0; w < window; w++) {
+			if (sender)
+				MPI_Isend(buf, (int)bytes, MPI_CHAR, peer, 2,
+				    pairs, &req[w]);
+			else
+				MPI_Irecv(buf, (int)bytes, MPI_CHAR, peer, 2,
+				    pairs, &req[w]);
+		}
+		MPI_Waitall(window, req, MPI_STATUSES_IGNORE);
+		if (sender) {
+			MPI_Recv(&ack, 1, MPI_CHAR, peer, 3, pairs,
+			    MPI_STATUS_IGNORE);
+			if (i >= 0)
+				out[i] = (double)bytes * window /
+				    (MPI_Wtime() - t0);
+		} else {
+			MPI_Send(&ack, 1, MPI_CHAR, peer, 3, pairs);
+		}
+	}
+	free(buf);
+	free(req);
+	return 0;
+}
+
+static int
+mpi_send(int tag, const char *buf, size_t len)
+{
+	if (len > (size_t)INT_MAX)
+		return -1;
+	return MPI_Send(buf, (int)len, MPI_CHAR, 0, tag, MPI_COMM_WORLD) ==
+	    MPI_SUCCESS ? 0 : -1;
+}
+
+static int
+mpi_poll(int *src, int *tag, char **buf, size_t *len)
+{
+	MPI_Status st;
+	int flag = 0, count = 0;
+
+	if (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag,
+	    &st) != MPI_SUCCESS)
+		return -1;
+	if (!flag)
+		return 0;
+	MPI_Get_count(&st, MPI_CHAR, &count);
+	if ((*buf = malloc((size_t)count + 1)) == NULL)
+		return -1;
+	if (MPI_Recv(*buf, count, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG,
+	    MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+		free(*buf);
+		return -1;
+	}
+	(*buf)[count] = '\0';
+	*len = (size_t)count;
+	*src = st.MPI_SOURCE;
+	*tag = st.MPI_TAG;
+	return 1;
+}
+
+static void
+mpi_finalize(void)
+{
+	if (pairs != MPI_COMM_NULL)
+		MPI_Comm_free(&pairs);
+	MPI_Finalize();
+}
+
+static void
+mpi_abort(int code)
+{
+	MPI_Abort(MPI_COMM_WORLD, code);
+}
+
+const struct fleet_transport *
+dyno_fleet_transport_v1(void)
+{
+	static const struct fleet_transport t = {
+		.size = sizeof(struct fleet_transport),
+		.init = mpi_init,
+		.send = mpi_send,
+		.poll = mpi_poll,
+		.finalize = mpi_finalize,
+		.abort = mpi_abort,
+		.barrier = mpi_barrier,
+		.pingpong = mpi_pingpong,
+		.bandwidth = mpi_bandwidth
+	};
+
+	return &t;
+}
