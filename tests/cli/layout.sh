@@ -7,11 +7,13 @@
 #   plugins/common/, plugins/nn/ (the inference engine), or (the network
 #   plugin) serve/wire.h, or (any plugin: the AutoReject library)
 #   plugins/autoreject/ar_api.h;
-# - data flows cli -> report, serve -> core: core/ includes nothing from
-#   cli/, report/ or serve/; report/ and serve/ include nothing from cli/
-#   or each other; so no include cycle crosses a folder;
+# - data flows cli -> report, serve, fleet -> core: core/ includes
+#   nothing from cli/, report/, serve/ or fleet/; report/, serve/ and
+#   fleet/ include nothing from cli/ or each other; so no include cycle
+#   crosses a folder;
 # - no include cycle between modules (x.c and x.h) inside the folders;
-# - no source file in core/, cli/, report/ or serve/ is over 800 lines.
+# - no source file in core/, cli/, report/, serve/ or fleet/ is over 800
+#   lines.
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 src=$TOP_SRCDIR
@@ -80,14 +82,15 @@ folder_includes() {
 	if [ -z "$bad" ]; then ok "$dir/ includes nothing from $*"
 	else ko "$dir/ reaches into another folder:$bad"; fi
 }
-folder_includes core cli report serve
-folder_includes report cli serve
-folder_includes serve cli report
+folder_includes core cli report serve fleet
+folder_includes report cli serve fleet
+folder_includes serve cli report fleet
+folder_includes fleet cli report serve
 
 # Modules: x.c with x.h (and x_int.h, x's private header).  An include
 # from one module to another is an edge; tsort finds any cycle.
 for f in "$src"/core/*.[ch] "$src"/cli/*.[ch] "$src"/report/*.[ch] \
-	"$src"/serve/*.[ch]; do
+	"$src"/serve/*.[ch] "$src"/fleet/*.[ch]; do
 	[ -f "$f" ] || continue
 	m=$(basename "$f")
 	m=${m%.?}
@@ -99,7 +102,7 @@ for f in "$src"/core/*.[ch] "$src"/cli/*.[ch] "$src"/report/*.[ch] \
 	done
 done >"$TMP/edges"
 if tsort "$TMP/edges" >/dev/null 2>"$TMP/loop"; then
-	ok "no include cycle between the modules of core, cli, report, serve"
+	ok "no include cycle between the modules of core, cli, report, serve, fleet"
 else
 	ko "include cycle: $(grep -v 'input contains a loop' "$TMP/loop" |
 		sed 's/^tsort: //' | tr '\n' ' ')"
@@ -107,12 +110,12 @@ fi
 
 long=
 for f in "$src"/core/*.[ch] "$src"/cli/*.[ch] "$src"/report/*.[ch] \
-	"$src"/serve/*.[ch]; do
+	"$src"/serve/*.[ch] "$src"/fleet/*.[ch]; do
 	[ -f "$f" ] || continue
 	n=$(wc -l <"$f")
 	[ "$n" -gt 800 ] && long="$long ${f#"$src"/}($n)"
 done
-if [ -z "$long" ]; then ok "no file in core, cli, report, serve over 800 lines"
+if [ -z "$long" ]; then ok "no file in core, cli, report, serve, fleet over 800 lines"
 else ko "files over 800 lines:$long"; fi
 
 echo "$pass passed, $fail failed"

@@ -13,7 +13,7 @@ export ASAN_OPTIONS
 MPI="mpirun --allow-run-as-root --oversubscribe"
 
 # Without MPI, --fleet says how to get it, in one line.
-if [ ! -f "$TOP_BUILDDIR/core/fleet_mpi.so" ]; then
+if [ ! -f "$TOP_BUILDDIR/fleet/fleet_mpi.so" ]; then
 	expect "no MPI: --fleet refused" 2 "$DYNO" run "$SUITE" --fleet --out "$TMP/f.json"
 	one_line "no MPI: one line" "$TMP/err"
 	contains "no MPI: says how" "$TMP/err" "--with-mpi"

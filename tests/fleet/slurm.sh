@@ -6,7 +6,7 @@
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 skip() { echo "1..0 # SKIP $*"; exit 77; }
-[ -f "$TOP_BUILDDIR/core/fleet_mpi.so" ] || skip "dyno built without MPI"
+[ -f "$TOP_BUILDDIR/fleet/fleet_mpi.so" ] || skip "dyno built without MPI"
 [ "$(id -u)" -eq 0 ] || skip "the test cluster needs root"
 for p in srun sinfo unshare; do
 	command -v $p >/dev/null 2>&1 || skip "$p not found (install slurm-wlm)"

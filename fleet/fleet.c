@@ -23,7 +23,7 @@ char *
 fleet_module_path(void)
 {
 	if (loader_in_build_tree())
-		return xasprintf("%s/core/%s", DYNO_BUILD_DIR, FLEET_MODULE);
+		return xasprintf("%s/fleet/%s", DYNO_BUILD_DIR, FLEET_MODULE);
 	return xasprintf("%s/%s", DYNO_FLEET_DIR, FLEET_MODULE);
 }
 
