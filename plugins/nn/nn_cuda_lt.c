@@ -187,6 +187,7 @@ cu_op_linear(struct nn_graph *g, struct cu_state *s, const struct nn_op *op,
     struct cu_op *o)
 {
 	const struct nn_tensor *w = &g->t[op->in[1]];
+	const char *name = g->t[w->root].name;
 	int64_t n = w->dims[0], k = nn_numel(g, op->in[1]) / n;
 	int64_t rows = nn_numel(g, op->in[0]) / k;
 	cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_DEFAULT;
@@ -219,7 +220,7 @@ cu_op_linear(struct nn_graph *g, struct cu_state *s, const struct nn_op *op,
 	if (layout(g, s, &m->la, k, n, k, 1, 0) < 0 ||
 	    layout(g, s, &m->lb, k, rows, k, 1, 0) < 0 ||
 	    layout(g, s, &m->lc, n, rows, n, 1, 0) < 0 ||
-	    mm_plan(g, s, m, CUBLAS_OP_T, CUBLAS_OP_N, epi, bias, w->name) < 0)
+	    mm_plan(g, s, m, CUBLAS_OP_T, CUBLAS_OP_N, epi, bias, name) < 0)
 		return -1;
 	snprintf(o->impl, sizeof(o->impl), "cublasLt%s%s%s",
 	    bias != NULL ? ":bias" : "", gelu ? (m->gelu ?
