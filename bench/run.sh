@@ -2,7 +2,8 @@
 # run.sh - `make bench`: the core's budgets, each against its peer in the
 # same run.  (a) harness cost per iteration of null.empty vs Google
 # Benchmark's empty loop, alternated 5 times, both pinned to one CPU;
-# (b) one forked probe vs the same probe in process; (c) `dyno list`.
+# (b) one forked probe vs the same probe in process; (c) `dyno list`;
+# (d) `dyno list` by plugin set, old autoreject against new (startup.sh).
 set -eu
 : "${DYNO:?}" "${BENCH_CORE:?}"
 CPU=${BENCH_CPU:-$(($(nproc) - 1))}
@@ -39,3 +40,8 @@ $PIN "$BENCH_CORE" "$DYNO" "$NULL_SO" | awk '
 	/probe_forked_median/ { printf "  forked null.clock samples=1: %.3f ms\n", $2 * 1e3 }
 	/probe_in_process_median/ { printf "  in-process null.clock samples=1: %.3f ms\n", $2 * 1e3 }
 	/list_wall_median/ { printf "dyno list wall time: %.2f ms (budget 20 ms)\n", $2 * 1e3 }'
+
+if [ -n "${STARTUP_TIME:-}" ]; then
+	echo "## (d) start-up: dyno list by plugin set (target 5 ms with every plugin)"
+	sh "$(dirname "$0")/startup.sh"
+fi

@@ -48,8 +48,13 @@ ar=$src/plugins/autoreject
 build fuzz_ar_raw -I"$ar" -I"$src/plugins/common" "$src/fuzz/fuzz_ar_raw.c" \
 	"$ar/input.c" "$ar/montage.c" "$ar/epochs.c" $jansson_libs
 
+# The nn engine's safetensors reader (jansson parses the JSON header).
+nn=$src/plugins/nn
+build fuzz_safetensors -I"$nn" "$src/fuzz/fuzz_safetensors.c" \
+	"$nn/safetensors.c" $jansson_libs
+
 failed=0
-for t in threshold units serve_http rundoc ar_raw; do
+for t in threshold units serve_http rundoc ar_raw safetensors; do
 	# New inputs go to the working corpus (first directory), never into
 	# the seeds in the source tree.
 	mkdir -p "$out/corpus/$t" "$out/crashes/$t"
@@ -62,6 +67,8 @@ for t in threshold units serve_http rundoc ar_raw; do
 	[ "$t" = rundoc ] && max_len=4096
 	# A header and a few epochs of float64 samples.
 	[ "$t" = ar_raw ] && max_len=4096
+	# A header naming a few tensors, and their bytes.
+	[ "$t" = safetensors ] && max_len=4096
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$out/build/fuzz_$t" -max_total_time="$seconds" -max_len="$max_len" \

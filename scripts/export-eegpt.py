@@ -60,6 +60,9 @@ def parse_args(argv):
                    "0 and 1, which a test of the C side should not rely on)")
     p.add_argument("--no-output", action="store_true",
                    help="weights only: skip input and reference output")
+    p.add_argument("--no-values", action="store_true",
+                   help="skip PREFIX.values.txt (hashing 100 MB in Python "
+                   "takes a while)")
     p.add_argument("--no-weights", action="store_true",
                    help="skip the safetensors file (the values file still "
                    "pins every tensor; for dyno-init-v1 fixtures)")
@@ -219,9 +222,10 @@ def main(argv):
         save_file(sd, a.out + ".safetensors",
                   metadata={k: str(v) for k, v in meta.items()})
         files.append(a.out + ".safetensors")
-    with open(a.out + ".values.txt", "w") as f:
-        f.write("\n".join(values_lines(sd)) + "\n")
-    files.append(a.out + ".values.txt")
+    if not a.no_values:
+        with open(a.out + ".values.txt", "w") as f:
+            f.write("\n".join(values_lines(sd)) + "\n")
+        files.append(a.out + ".values.txt")
     if not a.no_output:
         x = dyno_init.draw("input", a.input_seed,
                            (a.batch, a.chans, a.times), 1.0)
@@ -278,4 +282,8 @@ def export_onnx(model, a, meta):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except OSError as e:
+        sys.exit("export-eegpt: %s: %s" % (e.filename or "--out",
+                                            e.strerror or e))

@@ -15,6 +15,7 @@ clang libclang-rt-14-dev
 liblapacke-dev libopenblas-dev libedf-dev
 libdnnl-dev
 gnuplot-nox chromium fonts-dejavu-core prometheus perl
+hyperfine
 "
 
 SUDO=

@@ -4,6 +4,8 @@
 ** recording, timed per recording; the chosen parameters as artifacts,
 ** the reject log to a file, and with synthetic input precision and
 ** recall of the rejected epochs against the injected artifacts.
+** The callbacks, in the implementation library; the descriptor is in
+** probes.c.
 */
 #include <errno.h>
 #include <stdio.h>
@@ -251,47 +253,8 @@ fit_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	return DYNO_OK;
 }
 
-static const struct dyno_param fit_params[] = {
-	AR_INPUT_PARAMS,
-	{ .name = "n_interpolate", .type = DYNO_PARAM_STRING, .def = "1,4,32",
-	  .help = "rho grid: channels to interpolate per epoch (values >= channels dropped)" },
-	{ .name = "consensus", .type = DYNO_PARAM_INT, .def = "11",
-	  .min = "2", .max = "101",
-	  .help = "points of the consensus grid over [0, 1] (fraction of channels)" },
-	{ .name = "cv", .type = DYNO_PARAM_INT, .def = "10", .min = "2",
-	  .max = "100", .help = "folds of the consensus x n_interpolate CV" },
-	{ .name = "method", .type = DYNO_PARAM_ENUM, .def = "bayesian",
-	  .choices = "bayesian|random_search",
-	  .help = "per-channel threshold search" },
-	{ .name = "rng", .type = DYNO_PARAM_ENUM, .def = "numpy",
-	  .choices = "numpy|splitmix",
-	  .help = "numpy: CV splits and search draws exactly as the Python reference's random_state=seed (seed <= 4294967295); splitmix: dyno's own generator" },
-	{ .name = "log", .type = DYNO_PARAM_STRING, .def = "",
-	  .help = "write the reject log (JSON) to this file" },
-	{ .name = "save", .type = DYNO_PARAM_STRING, .def = "",
-	  .help = "write the epochs as source=raw input: FILE (float64) and FILE.json (header; synthetic: with the truth)" },
-	{ NULL }
-};
-
-static const struct dyno_metric fit_metrics[] = {
-	{ .name = "duration", .unit = "s", .better = DYNO_BETTER_LOWER,
-	  .help = "seconds to fit and apply AutoReject to the recording" },
-	{ .name = "epochs_per_s", .unit = "epoch/s", .better = DYNO_BETTER_HIGHER,
-	  .help = "epochs of the recording / duration" },
-	{ .name = "precision", .unit = "", .better = DYNO_BETTER_HIGHER,
-	  .help = "synthetic: rejected epochs that had an injected transient artifact" },
-	{ .name = "recall", .unit = "", .better = DYNO_BETTER_HIGHER,
-	  .help = "synthetic: epochs with an injected transient artifact that were rejected" },
-	{ NULL }
-};
-
-const struct dyno_probe ar_fit_probe = {
-	.size = sizeof(struct dyno_probe),
+const struct heavy_probe ar_fit_impl = {
 	.name = "fit",
-	.summary = "Full local AutoReject (per-channel thresholds, consensus x n_interpolate CV, repair) on an EEG recording",
-	.params = fit_params,
-	.metrics = fit_metrics,
-	.headline_metrics = 2, /* duration, epochs_per_s */
 	.setup = fit_setup,
 	.teardown = fit_teardown,
 	.run = fit_run,

@@ -1,6 +1,8 @@
 /*
 ** probe_global.c - the autoreject.global probe: the global rejection
 ** threshold (autoreject's get_rejection_threshold) of a recording.
+** The callbacks, in the implementation library; the descriptor is in
+** probes.c.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,23 +66,8 @@ global_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	return DYNO_OK;
 }
 
-static const struct dyno_param global_params[] = {
-	AR_INPUT_PARAMS,
-	{ NULL }
-};
-
-static const struct dyno_metric global_metrics[] = {
-	{ .name = "duration", .unit = "s", .better = DYNO_BETTER_LOWER,
-	  .help = "seconds to find the global threshold of the recording" },
-	{ NULL }
-};
-
-const struct dyno_probe ar_global_probe = {
-	.size = sizeof(struct dyno_probe),
+const struct heavy_probe ar_global_impl = {
 	.name = "global",
-	.summary = "AutoReject's global peak-to-peak rejection threshold (5-fold CV, Bayesian search)",
-	.params = global_params,
-	.metrics = global_metrics,
 	.setup = global_setup,
 	.teardown = global_teardown,
 	.run = global_run,

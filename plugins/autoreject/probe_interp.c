@@ -1,7 +1,8 @@
 /*
 ** probe_interp.c - the autoreject.interpolate probe: the cost of
 ** spherical-spline interpolation alone (matrix and application to every
-** epoch) for `bad` channels of the recording.
+** epoch) for `bad` channels of the recording.  The callbacks, in the
+** implementation library; the descriptor is in probes.c.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,29 +96,8 @@ interp_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	return DYNO_OK;
 }
 
-static const struct dyno_param interp_params[] = {
-	AR_INPUT_PARAMS,
-	{ .name = "bad", .type = DYNO_PARAM_INT, .def = "2", .min = "1",
-	  .max = "127",
-	  .help = "channels interpolated per epoch (a different set each epoch)" },
-	{ NULL }
-};
-
-static const struct dyno_metric interp_metrics[] = {
-	{ .name = "duration", .unit = "s", .better = DYNO_BETTER_LOWER,
-	  .help = "seconds to interpolate the bad channels of every epoch" },
-	{ .name = "epochs_per_s", .unit = "epoch/s", .better = DYNO_BETTER_HIGHER,
-	  .help = "epochs / duration" },
-	{ NULL }
-};
-
-const struct dyno_probe ar_interp_probe = {
-	.size = sizeof(struct dyno_probe),
+const struct heavy_probe ar_interp_impl = {
 	.name = "interpolate",
-	.summary = "Spherical-spline interpolation of bad channels in every epoch (Legendre series, SVD pseudo-inverse)",
-	.params = interp_params,
-	.metrics = interp_metrics,
-	.headline_metrics = 2, /* duration, epochs_per_s */
 	.setup = interp_setup,
 	.teardown = interp_teardown,
 	.run = interp_run,

@@ -41,6 +41,8 @@ struct nn_graph;
 const char	*nn_dtype_name(enum nn_dtype);
 int		 nn_dtype_parse(const char *, enum nn_dtype *);
 
+/* NULL when DEVICE computes in DTYPE here, else why not (one sentence). */
+const char	*nn_unsupported(enum nn_device, enum nn_dtype);
 struct nn_graph	*nn_graph_new(enum nn_device, enum nn_dtype);
 void		 nn_graph_free(struct nn_graph *);
 const char	*nn_error(const struct nn_graph *);

@@ -57,6 +57,7 @@ struct nn_backend {
 			    size_t);
 	int		(*read)(struct nn_graph *, int t, float *, size_t);
 	const char	*(*impl)(const struct nn_graph *, int op);
+	const char	*(*unsupported)(enum nn_dtype);
 	void		(*release)(struct nn_graph *);
 };
 

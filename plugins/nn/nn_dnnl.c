@@ -507,13 +507,6 @@ dnnl_compile(struct nn_graph *g, int threads)
 	dnnl_dims_t sd;
 	int i, k;
 
-	if (g->dtype == NN_F16 || g->dtype == NN_TF32)
-		return nn_set_error(g, "nn: precision %s: not on the CPU "
-		    "(fp32 or bf16)", nn_dtype_name(g->dtype));
-	if (g->dtype == NN_BF16 && dnnl_get_effective_cpu_isa() <
-	    dnnl_cpu_isa_avx512_core_bf16)
-		return nn_set_error(g, "nn: precision bf16: this CPU has no "
-		    "AVX512-BF16");
 	if (threads > 0)
 		omp_set_num_threads(threads);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -629,6 +622,19 @@ dnnl_read(struct nn_graph *g, int t, float *dst, size_t n)
 }
 
 static const char *
+dnnl_unsupported(enum nn_dtype dt)
+{
+	if (dt == NN_F16 || dt == NN_TF32)
+		return "precision fp16 and tf32 are GPU precisions (cpu: fp32 "
+		    "or bf16)";
+	/* The ISA values are bit sets (avx2_vnni > avx512_core_bf16). */
+	if (dt == NN_BF16 && (dnnl_get_effective_cpu_isa() &
+	    dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
+		return "precision bf16: this CPU has no AVX512-BF16";
+	return NULL;
+}
+
+static const char *
 dnnl_impl(const struct nn_graph *g, int i)
 {
 	const struct dnnl_state *s = g->be_state;
@@ -675,5 +681,6 @@ const struct nn_backend nn_backend_dnnl = {
 	.write = dnnl_write,
 	.read = dnnl_read,
 	.impl = dnnl_impl,
+	.unsupported = dnnl_unsupported,
 	.release = dnnl_release,
 };

@@ -56,6 +56,14 @@ nn_error(const struct nn_graph *g)
 	return g->err[0] != '\0' ? g->err : NULL;
 }
 
+const char *
+nn_unsupported(enum nn_device device, enum nn_dtype dtype)
+{
+	if (device == NN_CUDA)
+		return "device cuda: the nn engine has no CUDA backend yet";
+	return nn_backend_dnnl.unsupported(dtype);
+}
+
 struct nn_graph *
 nn_graph_new(enum nn_device device, enum nn_dtype dtype)
 {
@@ -645,9 +653,9 @@ nn_compile(struct nn_graph *g, int threads)
 		return -1;
 	if (g->compiled)
 		return nn_set_error(g, "nn: graph already compiled");
-	if (g->be == NULL)
-		return nn_set_error(g, "nn: device cuda: no CUDA backend "
-		    "built yet");
+	if (g->be == NULL || nn_unsupported(g->device, g->dtype) != NULL)
+		return nn_set_error(g, "nn: %s",
+		    nn_unsupported(g->device, g->dtype));
 	liveness(g);
 	if (plan_arena(g) < 0)
 		return -1;

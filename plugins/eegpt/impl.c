@@ -1,0 +1,205 @@
+/*
+** impl.c - the eegpt implementation library (impl/eegpt-impl.so): the
+** eegpt.infer probe's work on the nn engine, opened by the shell in the
+** probe's process only (heavy.h).
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dyno/plugin.h>
+
+#include "heavy.h"
+#include "model.h"
+#include "nn.h"
+#include "probes.h"
+
+struct infer {
+	struct eegpt_model	 m;
+	float			*x, *y;
+	double			 flops;		/* per forward */
+	int			 resets_hwm;	/* clear_refs worked */
+};
+
+/* Reset the kernel's peak-RSS mark, so the peak counts from here on
+** (Linux >= 4.0); 0 when it could not. */
+static int
+reset_hwm(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	int ok;
+
+	if (f == NULL)
+		return 0;
+	ok = fputs("5", f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+static double
+hwm_bytes(void)
+{
+	char line[256];
+	double kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+static void
+infer_free(struct infer *s)
+{
+	eegpt_free(&s->m);
+	free(s->x);
+	free(s->y);
+	free(s);
+}
+
+static int
+infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
+{
+	struct eegpt_config c;
+	struct infer *s;
+	enum nn_device dev;
+	enum nn_dtype dt;
+	const char *why, *weights = h->param_str(ctx, "weights");
+	uint64_t seed;
+	char err[320], what[64];
+	size_t i, n;
+
+	dev = strcmp(h->param_str(ctx, "device"), "cuda") == 0 ? NN_CUDA :
+	    NN_CPU;
+	if (nn_dtype_parse(h->param_str(ctx, "precision"), &dt) < 0)
+		return h->fail(ctx, "precision %s: unknown",
+		    h->param_str(ctx, "precision"));
+	if ((why = nn_unsupported(dev, dt)) != NULL)
+		return h->skip(ctx, "%s", why);
+	eegpt_config_spec(&c);
+	c.chans = (int)h->param_int(ctx, "channels");
+	c.samples = (int)h->param_int(ctx, "samples");
+	c.stride = (int)h->param_int(ctx, "stride");
+	c.dim = (int)h->param_int(ctx, "dim");
+	c.depth = (int)h->param_int(ctx, "depth");
+	c.heads = (int)h->param_int(ctx, "heads");
+	if (c.chans > c.chan_table)
+		c.chan_table = c.chans;	/* braindecode: max(62, C) rows */
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return h->fail(ctx, "out of memory");
+	s->resets_hwm = reset_hwm();
+	if (eegpt_build(&s->m, &c, (int)h->param_int(ctx, "batch"), dev, dt,
+	    err, sizeof(err)) < 0) {
+		free(s);
+		return h->fail(ctx, "%s", err);
+	}
+	if (weights[0] != '\0') {
+		if (nn_load_safetensors(s->m.g, weights) < 0) {
+			snprintf(err, sizeof(err), "%s", nn_error(s->m.g));
+			infer_free(s);
+			return h->fail(ctx, "%s", err);
+		}
+		h->artifact(ctx, "weights", weights);
+	} else {
+		nn_init_seeded(s->m.g, (uint64_t)h->param_int(ctx, "seed"));
+		snprintf(what, sizeof(what), "dyno-init-v1 seed %lld",
+		    (long long)h->param_int(ctx, "seed"));
+		h->artifact(ctx, "weights", what);
+	}
+	if (eegpt_compile(&s->m, (int)h->param_int(ctx, "threads"), err,
+	    sizeof(err)) < 0) {
+		infer_free(s);
+		return h->fail(ctx, "%s", err);
+	}
+	n = eegpt_in_len(&s->m);
+	s->x = malloc(n * sizeof(*s->x));
+	s->y = malloc(eegpt_out_len(&s->m) * sizeof(*s->y));
+	if (s->x == NULL || s->y == NULL) {
+		infer_free(s);
+		return h->fail(ctx, "out of memory");
+	}
+	/* A new input each run, never zeros: uniform in [-1, 1). */
+	seed = h->now_ns();
+	for (i = 0; i < n; i++)
+		s->x[i] = nn_init_value("input", seed, i, 1.0);
+	/* One unmeasured forward: first touches of the arena and weights. */
+	if (eegpt_forward(&s->m, s->x, s->y, err, sizeof(err)) < 0) {
+		infer_free(s);
+		return h->fail(ctx, "%s", err);
+	}
+	s->flops = eegpt_flops(&c) * s->m.batch;
+	snprintf(what, sizeof(what), "%lld parameters",
+	    (long long)nn_param_count(s->m.g));
+	h->artifact(ctx, "model", what);
+	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(s->m.g));
+	h->artifact(ctx, "arena", what);
+	h->artifact(ctx, "engine", "oneDNN (CPU)");
+	*state = s;
+	return DYNO_OK;
+}
+
+static void
+infer_teardown(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	(void)h;
+	(void)ctx;
+	infer_free(state);
+}
+
+static int
+infer_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
+{
+	struct infer *s = state;
+	size_t i, n = eegpt_out_len(&s->m);
+	char err[320];
+
+	do {
+		uint64_t t0 = h->now_ns();
+		double dt;
+
+		if (eegpt_forward(&s->m, s->x, s->y, err, sizeof(err)) < 0)
+			return h->fail(ctx, "%s", err);
+		dt = (double)(h->now_ns() - t0) / 1e9;
+		for (i = 0; i < n; i++)
+			if (!isfinite(s->y[i]))
+				return h->fail(ctx, "output %zu is %g: the "
+				    "encoder is not finite on this input", i,
+				    s->y[i]);
+		h->record(ctx, "latency", dt);
+		h->record(ctx, "windows_per_s", s->m.batch / dt);
+		h->record(ctx, "flops", s->flops / dt);
+	} while (!h->should_stop(ctx));
+	if (hwm_bytes() > 0)
+		h->record(ctx, "host_mem_peak", hwm_bytes());
+	if (!s->resets_hwm)
+		h->artifact(ctx, "host_mem_peak", "the whole process's "
+		    "(clear_refs refused)");
+	return DYNO_OK;
+}
+
+const struct heavy_probe eegpt_infer_impl = {
+	.name = "infer",
+	.setup = infer_setup,
+	.teardown = infer_teardown,
+	.run = infer_run,
+};
+
+static const struct heavy_probe *const eegpt_impl_probes[] = {
+	&eegpt_infer_impl, NULL
+};
+
+static const struct heavy_impl eegpt_impl = {
+	.size = sizeof(struct heavy_impl),
+	.abi = HEAVY_ABI,
+	.version = EEGPT_VERSION,
+	.probes = eegpt_impl_probes,
+};
+
+HEAVY_IMPL_ENTRY(eegpt_impl_v1)
+{
+	return &eegpt_impl;
+}
