@@ -386,6 +386,29 @@ cu_read(struct nn_graph *g, int t, float *dst, size_t n)
 	return 0;
 }
 
+/* Every precision runs on the GPU; whether there is one is the question.
+** Static strings (the caller keeps the pointer): the common reasons by
+** name, nn_cuda_devices() has the runtime's own words. */
+static const char *
+cu_unsupported(enum nn_dtype dt)
+{
+	int n = 0;
+
+	(void)dt;
+	switch (cudaGetDeviceCount(&n)) {
+	case cudaSuccess:
+		return n > 0 ? NULL : "device cuda: no CUDA device";
+	case cudaErrorNoDevice:
+		return "device cuda: no CUDA device (cudaErrorNoDevice)";
+	case cudaErrorInsufficientDriver:
+		return "device cuda: no usable CUDA device: the driver is "
+		    "older than the CUDA runtime (cudaErrorInsufficientDriver)";
+	default:
+		return "device cuda: no usable CUDA device "
+		    "(cudaGetDeviceCount failed)";
+	}
+}
+
 static const char *
 cu_impl(const struct nn_graph *g, int i)
 {
@@ -437,5 +460,6 @@ const struct nn_backend nn_backend_cuda = {
 	.write = cu_write,
 	.read = cu_read,
 	.impl = cu_impl,
+	.unsupported = cu_unsupported,
 	.release = cu_release,
 };

@@ -60,7 +60,11 @@ const char *
 nn_unsupported(enum nn_device device, enum nn_dtype dtype)
 {
 	if (device == NN_CUDA)
+#ifdef NN_HAVE_CUDA
+		return nn_backend_cuda.unsupported(dtype);
+#else
 		return "device cuda: the nn engine has no CUDA backend yet";
+#endif
 	return nn_backend_dnnl.unsupported(dtype);
 }
 
