@@ -74,11 +74,35 @@ b_linear(struct nn_graph *g, struct io *io, int n, int act, int residual,
 	    NN_ACT_NONE, residual ? io->in[1] : -1);
 }
 
-static void b_lin(struct nn_graph *g, struct io *io) { b_linear(g, io, D, 0, 0, 1); }
-static void b_lin_nobias(struct nn_graph *g, struct io *io) { b_linear(g, io, D, 0, 0, 0); }
-static void b_lin_gelu(struct nn_graph *g, struct io *io) { b_linear(g, io, HID, 1, 0, 1); }
-static void b_lin_res(struct nn_graph *g, struct io *io) { b_linear(g, io, D, 0, 1, 1); }
-static void b_lin_gelu_res(struct nn_graph *g, struct io *io) { b_linear(g, io, D, 1, 1, 1); }
+static void
+b_lin(struct nn_graph *g, struct io *io)
+{
+	b_linear(g, io, D, 0, 0, 1);
+}
+
+static void
+b_lin_nobias(struct nn_graph *g, struct io *io)
+{
+	b_linear(g, io, D, 0, 0, 0);
+}
+
+static void
+b_lin_gelu(struct nn_graph *g, struct io *io)
+{
+	b_linear(g, io, HID, 1, 0, 1);
+}
+
+static void
+b_lin_res(struct nn_graph *g, struct io *io)
+{
+	b_linear(g, io, D, 0, 1, 1);
+}
+
+static void
+b_lin_gelu_res(struct nn_graph *g, struct io *io)
+{
+	b_linear(g, io, D, 1, 1, 1);
+}
 
 /* softmax(q k^T / 8) v through views of one qkv buffer, as EEGPT. */
 static void
@@ -178,8 +202,8 @@ b_block(struct nn_graph *g, struct io *io)
 	x = io->in[io->nin++] = nn_input(g, 3, xd);
 	h = nn_layernorm(g, x, weight(g, "n1w", 1, pd), weight(g, "n1b", 1, pd),
 	    1e-6f);
-	qkv = nn_linear(g, h, weight(g, "qkvw", 2, qd), weight(g, "qkvb", 1, qb),
-	    NN_ACT_NONE, -1);
+	qkv = nn_linear(g, h, weight(g, "qkvw", 2, qd),
+	    weight(g, "qkvb", 1, qb), NN_ACT_NONE, -1);
 	s = nn_matmul(g, nn_view(g, qkv, 4, hq, sq, 0), nn_view(g, qkv, 4, hk,
 	    sk, D), 0.125f, -1);
 	nn_softmax(g, s);
@@ -237,7 +261,7 @@ fill(struct nn_graph *g, const struct io *io, uint64_t seed, float *const *in)
 ** writes the inputs, runs: the graph, or NULL with the message in ERR. */
 static struct nn_graph *
 make(build_fn build, uint64_t seed, enum nn_device dev, enum nn_dtype dt,
-    int graph, int lt_gelu, struct io *io, float **in, char *err, size_t len)
+    unsigned flags, struct io *io, float **in, char *err, size_t len)
 {
 	struct nn_graph *g = nn_graph_new(dev, dt);
 	int i;
@@ -250,7 +274,7 @@ make(build_fn build, uint64_t seed, enum nn_device dev, enum nn_dtype dt,
 	build(g, io);
 	nn_output(g, io->out);
 	if (nn_error(g) == NULL && dev == NN_CUDA)
-		nn_cuda_options(g, 0, graph, lt_gelu);
+		nn_cuda_options(g, 0, flags);
 	for (i = 0; i < io->nin && nn_error(g) == NULL; i++)
 		if (in[i] == NULL && (in[i] = malloc(nn_numel(g, io->in[i]) *
 		    sizeof(float))) == NULL) {
@@ -308,13 +332,21 @@ read_out(struct nn_graph *g, const struct io *io, size_t *n)
 }
 
 static void
-check(int ok, const char *fmt, const char *a, const char *b, int graph,
+check(int ok, const char *fmt, const char *a, const char *b, unsigned flags,
     double v)
 {
-	printf("%s: %s %s graph=%d: %s %.3g\n", ok ? "ok" : "FAIL", a, b,
-	    graph, fmt, v);
+	printf("%s: %s %s%s%s: %s %.3g\n", ok ? "ok" : "FAIL", a, b,
+	    flags & NN_CUDA_EAGER ? " eager" : " graph",
+	    flags & NN_CUDA_NO_SDPA ? " no-sdpa" : "", fmt, v);
 	if (!ok)
 		failures++;
+}
+
+static void
+info(struct nn_graph *g, const char *name, enum nn_dtype dt, int op)
+{
+	printf("info: %s %s op %d: %s\n", name, nn_dtype_name(dt), op,
+	    nn_op_impl(g, op));
 }
 
 /* Case C on the GPU in every precision and mode, against the CPU. */
@@ -328,10 +360,11 @@ run_case(int c)
 	char err[256];
 	size_t n, gn;
 	unsigned d;
-	int graph, i;
+	int mode, i;
 
-	if ((cpu = make(cases[c].build, 0x5eed + c, NN_CPU, NN_F32, 0, 0, &io,
-	    in, err, sizeof(err))) == NULL || (want = read_out(cpu, &io, &n)) == NULL) {
+	if ((cpu = make(cases[c].build, 0x5eed + c, NN_CPU, NN_F32, 0, &io,
+	    in, err, sizeof(err))) == NULL ||
+	    (want = read_out(cpu, &io, &n)) == NULL) {
 		printf("FAIL: %s: the CPU reference: %s\n", cases[c].name,
 		    cpu == NULL ? err : nn_error(cpu));
 		failures++;
@@ -339,11 +372,17 @@ run_case(int c)
 		return;
 	}
 	for (d = 0; d < sizeof(dts) / sizeof(dts[0]); d++)
-		for (graph = 1; graph >= 0; graph--) {
+		for (mode = 0; mode < 3; mode++) {
 			double tol = dts[d] == NN_F32 ? 1e-5 : 2e-2, e;
+			unsigned flags = mode == 1 ? NN_CUDA_EAGER : mode == 2 ?
+			    NN_CUDA_NO_SDPA : 0;
+			int graph = mode != 1;
 
+			/* Without cuDNN's SDPA: only fp16 and bf16 have it. */
+			if (mode == 2 && dts[d] != NN_F16 && dts[d] != NN_BF16)
+				continue;
 			gpu = make(cases[c].build, 0x5eed + c, NN_CUDA, dts[d],
-			    graph, 0, &gio, in, err, sizeof(err));
+			    flags, &gio, in, err, sizeof(err));
 			if (gpu == NULL) {
 				printf("FAIL: %s %s graph=%d: %s\n",
 				    cases[c].name, nn_dtype_name(dts[d]), graph,
@@ -359,7 +398,14 @@ run_case(int c)
 			} else {
 				e = rel_err(got, want, n);
 				check(e < tol, "relative error", cases[c].name,
-				    nn_dtype_name(dts[d]), graph, e);
+				    nn_dtype_name(dts[d]), flags, e);
+				/* Which path attention took, for the log. */
+				for (i = 0; mode == 0 && i < nn_op_count(gpu);
+				    i++)
+					if (strcmp(nn_op_name(gpu, i),
+					    "matmul") == 0)
+						info(gpu, cases[c].name,
+						    dts[d], i);
 				/* A replay reads the inputs as they are now:
 				** write zeros, and the output must change. */
 				if (graph && c == (int)(sizeof(cases) /
@@ -374,10 +420,10 @@ run_case(int c)
 					got = read_out(gpu, &gio, &gn);
 					check(got != NULL &&
 					    rel_err(got, want, n) > tol,
-					    "replay sees new input: error vs old",
-					    cases[c].name, nn_dtype_name(dts[d]),
-					    graph, got ? rel_err(got, want, n) :
-					    0);
+					    "replay sees new input: error",
+					    cases[c].name,
+					    nn_dtype_name(dts[d]), flags,
+					    got ? rel_err(got, want, n) : 0);
 				}
 			}
 			free(got);
@@ -389,7 +435,11 @@ run_case(int c)
 		free(in[i]);
 }
 
-static void b_lin_hid(struct nn_graph *g, struct io *io) { b_linear(g, io, HID, 0, 0, 1); }
+static void
+b_lin_hid(struct nn_graph *g, struct io *io)
+{
+	b_linear(g, io, HID, 0, 0, 1);
+}
 
 /* Which GELU cuBLASLt's GELU_BIAS epilogue computes: said, not asserted
 ** (the backend runs its own erf GELU unless told otherwise). */
@@ -403,10 +453,10 @@ lt_gelu_kind(void)
 	char err[256];
 	size_t n = 0, gn = 0, i;
 
-	cpu = make(b_lin_hid, 77, NN_CPU, NN_F32, 0, 0, &io, in, err,
+	cpu = make(b_lin_hid, 77, NN_CPU, NN_F32, 0, &io, in, err,
 	    sizeof(err));
-	gpu = make(b_lin_gelu, 77, NN_CUDA, NN_F32, 1, 1, &gio, in, err,
-	    sizeof(err));
+	gpu = make(b_lin_gelu, 77, NN_CUDA, NN_F32, NN_CUDA_LT_GELU, &gio, in,
+	    err, sizeof(err));
 	if (cpu != NULL && gpu != NULL && (pre = read_out(cpu, &io, &n)) !=
 	    NULL && (got = read_out(gpu, &gio, &gn)) != NULL && n == gn) {
 		for (i = 0; i < n; i++) {
@@ -447,18 +497,18 @@ errors_and_memory(int ndev)
 
 	memset(&io, 0, sizeof(io));
 	b_lin(g, &io);
-	nn_cuda_options(g, ndev, 1, 0);
+	nn_cuda_options(g, ndev, 0);
 	snprintf(want, sizeof(want), "no CUDA device %d", ndev);
 	i = nn_compile(g, 0);
 	check(i < 0 && nn_error(g) != NULL && strstr(nn_error(g), want) !=
 	    NULL, "device past the last refused, rc", "compile", nn_error(g) ?
-	    nn_error(g) : "(no error)", 1, i);
+	    nn_error(g) : "(no error)", 0, i);
 	nn_graph_free(g);
 
-	g = make(b_block, 5, NN_CUDA, NN_F32, 1, 0, &io, in, err, sizeof(err));
+	g = make(b_block, 5, NN_CUDA, NN_F32, 0, &io, in, err, sizeof(err));
 	used = g != NULL ? nn_cuda_mem_bytes(g) : 0;
 	check(g != NULL && used >= nn_arena_bytes(g) + nn_weight_bytes(g),
-	    "device bytes", "gpu memory", "block fp32", 1, (double)used);
+	    "device bytes", "gpu memory", "block fp32", 0, (double)used);
 	nn_graph_free(g);
 	for (i = 0; i < NIN; i++)
 		free(in[i]);

@@ -41,15 +41,13 @@ cu_state(struct nn_graph *g)
 {
 	struct cu_state *s = g->be_state;
 
-	if (s == NULL && (s = calloc(1, sizeof(*s))) != NULL) {
-		s->use_graph = 1;
+	if (s == NULL && (s = calloc(1, sizeof(*s))) != NULL)
 		g->be_state = s;
-	}
 	return s;
 }
 
 int
-nn_cuda_options(struct nn_graph *g, int device, int graph, int lt_gelu)
+nn_cuda_options(struct nn_graph *g, int device, unsigned flags)
 {
 	struct cu_state *s;
 
@@ -62,8 +60,7 @@ nn_cuda_options(struct nn_graph *g, int device, int graph, int lt_gelu)
 	if ((s = cu_state(g)) == NULL)
 		return nn_set_error(g, "nn: out of memory");
 	s->device = device;
-	s->use_graph = graph != 0;
-	s->lt_gelu = lt_gelu != 0;
+	s->flags = flags;
 	return 0;
 }
 
@@ -93,7 +90,8 @@ cu_data_of(const struct nn_graph *g, const struct cu_state *s, int t)
 	const struct nn_tensor *r = &g->t[x->root];
 
 	if (r->kind == NN_T_WEIGHT)
-		return s->weights + s->woff[x->root] + (size_t)x->offset * s->el;
+		return s->weights + s->woff[x->root] +
+		    (size_t)x->offset * s->el;
 	return s->arena + r->arena_off + (size_t)x->offset * s->el;
 }
 
@@ -121,12 +119,14 @@ upload(struct nn_graph *g, struct cu_state *s, void *dst, const float *host,
 {
 	if (s->kt == NNK_F32) {
 		CU(cudaMemcpyAsync(dst, host, n * sizeof(float),
-		    cudaMemcpyHostToDevice, s->stream), "cudaMemcpyAsync (write)");
+		    cudaMemcpyHostToDevice, s->stream),
+		    "cudaMemcpyAsync (write)");
 	} else {
 		if (stage(g, s, n) < 0)
 			return -1;
 		CU(cudaMemcpyAsync(s->stage, host, n * sizeof(float),
-		    cudaMemcpyHostToDevice, s->stream), "cudaMemcpyAsync (write)");
+		    cudaMemcpyHostToDevice, s->stream),
+		    "cudaMemcpyAsync (write)");
 		CU(nnk_convert(s->kt, s->stage, dst, (int64_t)n, 1, s->stream),
 		    "the conversion kernel (write)");
 	}
@@ -156,6 +156,13 @@ run_ops(struct nn_graph *g, struct cu_state *s)
 		int64_t last = x->dims[x->ndim - 1];
 		struct nnk_walk w;
 
+		if (s->ops[i].fused)
+			continue;
+		if (s->ops[i].sdpa != NULL) {
+			if (cu_sdpa_run(g, s, s->ops[i].sdpa) < 0)
+				return -1;
+			continue;
+		}
 		switch (op->kind) {
 		case NN_OP_LINEAR:
 		case NN_OP_MATMUL:
@@ -169,14 +176,16 @@ run_ops(struct nn_graph *g, struct cu_state *s)
 			break;
 		case NN_OP_LAYERNORM:
 			CU(nnk_layernorm(s->kt, cu_data_of(g, s, op->in[0]),
-			    cu_data_of(g, s, op->in[1]), cu_data_of(g, s, op->in[2]),
+			    cu_data_of(g, s, op->in[1]),
+			    cu_data_of(g, s, op->in[2]),
 			    cu_data_of(g, s, op->out), nn_numel(g, op->in[0]) /
 			    last, last, op->f, s->stream),
 			    "the LayerNorm kernel");
 			break;
 		case NN_OP_GELU:
 			CU(nnk_gelu(s->kt, cu_data_of(g, s, op->in[0]),
-			    cu_data_of(g, s, op->out), nn_numel(g, op->in[0]), 0,
+			    cu_data_of(g, s, op->out),
+			    nn_numel(g, op->in[0]), 0,
 			    s->stream), "the GELU kernel");
 			break;
 		case NN_OP_ADD:
@@ -190,7 +199,8 @@ run_ops(struct nn_graph *g, struct cu_state *s)
 			if (op->kind == NN_OP_ADD)
 				walk_strides(&g->t[op->in[1]], x->dims, w.sb);
 			CU(nnk_walk(s->kt, cu_data_of(g, s, op->in[0]),
-			    op->kind == NN_OP_ADD ? cu_data_of(g, s, op->in[1]) :
+			    op->kind == NN_OP_ADD ?
+			    cu_data_of(g, s, op->in[1]) :
 			    NULL, cu_data_of(g, s, op->out), &w, s->stream),
 			    op->kind == NN_OP_ADD ? "the add kernel" :
 			    "the copy kernel");
@@ -293,13 +303,28 @@ cu_compile(struct nn_graph *g, int threads)
 	}
 	for (i = 0; i < g->nop; i++) {
 		enum nn_opkind k = g->op[i].kind;
+		int r;
 
+		if (s->ops[i].fused)
+			continue;
+		if ((r = cu_sdpa_try(g, s, i)) < 0)
+			goto bad;
+		if (r > 0)
+			continue;
 		if (k == NN_OP_LINEAR || k == NN_OP_MATMUL) {
 			if (make[k](g, s, &g->op[i], &s->ops[i]) < 0)
 				goto bad;
 		} else
 			snprintf(s->ops[i].impl, sizeof(s->ops[i].impl), "%s",
 			    own[k]);
+		if (k == NN_OP_MATMUL && i + 1 < g->nop &&
+		    g->op[i + 1].kind == NN_OP_SOFTMAX &&
+		    cu_sdpa_why(s) != NULL) {
+			size_t n = strlen(s->ops[i].impl);
+
+			snprintf(s->ops[i].impl + n, sizeof(s->ops[i].impl) - n,
+			    " (no cuDNN SDPA: %s)", cu_sdpa_why(s));
+		}
 	}
 	/* One run outside capture: cuBLASLt and lazily loaded modules do
 	** their first-call work here, not inside the graph. */
@@ -310,7 +335,7 @@ cu_compile(struct nn_graph *g, int threads)
 		    cudaGetErrorString(cudaGetLastError()));
 		goto bad;
 	}
-	if (s->use_graph) {
+	if (!(s->flags & NN_CUDA_EAGER)) {
 		cudaError_t e;
 
 		e = cudaStreamBeginCapture(s->stream,
@@ -431,8 +456,11 @@ cu_release(struct nn_graph *g)
 		(void)cudaGraphExecDestroy(s->exec);
 	if (s->graph != NULL)
 		(void)cudaGraphDestroy(s->graph);
-	for (i = 0; s->ops != NULL && i < g->nop; i++)
+	for (i = 0; s->ops != NULL && i < g->nop; i++) {
 		cu_mm_free(s, s->ops[i].mm);
+		cu_sdpa_free(s, s->ops[i].sdpa);
+	}
+	cu_dnn_free(s);
 	if (s->lt != NULL)
 		(void)s->api.destroy(s->lt);
 	if (s->arena != NULL)

@@ -52,14 +52,20 @@ struct cu_mm {
 	int64_t			 n;		/* elements of C */
 };
 
+struct cu_sdpa;			/* nn_cuda_sdpa.c */
+struct cu_dnn;
+
 struct cu_op {
 	struct cu_mm		*mm;
-	char			 impl[64];
+	struct cu_sdpa		*sdpa;		/* this op and the next two */
+	int			 fused;		/* in an earlier op's SDPA */
+	char			 impl[200];
 };
 
 struct cu_state {
 	struct cu_api		 api;
-	int			 device, use_graph, lt_gelu;
+	int			 device;
+	unsigned		 flags;		/* NN_CUDA_* */
 	enum nnk_type		 kt;
 	cudaDataType_t		 dt;
 	cublasComputeType_t	 ct;
@@ -71,6 +77,7 @@ struct cu_state {
 	size_t			 stage_bytes, tmp_bytes;
 	size_t			*woff;		/* per tensor, weights only */
 	struct cu_op		*ops;
+	struct cu_dnn		*dnn;		/* cuDNN, once tried */
 	cudaGraph_t		 graph;
 	cudaGraphExec_t		 exec;
 	size_t			 free_before;
@@ -104,5 +111,15 @@ int		 cu_op_matmul(struct nn_graph *, struct cu_state *,
 int		 cu_run_mm(struct nn_graph *, struct cu_state *,
 		    const struct cu_mm *);
 void		 cu_mm_free(struct cu_state *, struct cu_mm *);
+/* nn_cuda_sdpa.c: ops I..I+2 (QK^T scaled, softmax, times V) as one cuDNN
+** SDPA operation: 1 when done (the plan made and tried once), 0 when not
+** (cu_sdpa_why() says why, or NULL where the ops are no attention), -1 on
+** an error of the backend itself. */
+int		 cu_sdpa_try(struct nn_graph *, struct cu_state *, int i);
+const char	*cu_sdpa_why(const struct cu_state *);
+int		 cu_sdpa_run(struct nn_graph *, struct cu_state *,
+		    const struct cu_sdpa *);
+void		 cu_sdpa_free(struct cu_state *, struct cu_sdpa *);
+void		 cu_dnn_free(struct cu_state *);
 
 #endif

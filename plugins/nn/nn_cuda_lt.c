@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_cuda.h"
 #include "nn_cuda_int.h"
 
 #ifndef NN_CUDA_LIBDIR
@@ -210,7 +211,7 @@ cu_op_linear(struct nn_graph *g, struct cu_state *s, const struct nn_op *op,
 		m->beta = 0;
 		m->gelu_from_tmp = 1;
 	}
-	m->gelu = gelu && !(s->lt_gelu && !op->accumulate);
+	m->gelu = gelu && !((s->flags & NN_CUDA_LT_GELU) && !op->accumulate);
 	bias = op->in[2] >= 0 ? cu_data_of(g, s, op->in[2]) : NULL;
 	if (bias != NULL)
 		epi = gelu && !m->gelu ? CUBLASLT_EPILOGUE_GELU_BIAS :
@@ -248,7 +249,8 @@ cu_op_matmul(struct nn_graph *g, struct cu_state *s, const struct nn_op *op,
 	const struct nn_tensor *a = &g->t[op->in[0]], *b = &g->t[op->in[1]];
 	const struct nn_tensor *c = &g->t[op->out];
 	int nd = a->ndim, nax = 0, big = -1, i, j;
-	int64_t mm = a->dims[nd - 2], kk = a->dims[nd - 1], nn = b->dims[nd - 1];
+	int64_t mm = a->dims[nd - 2], kk = a->dims[nd - 1];
+	int64_t nn = b->dims[nd - 1];
 	int64_t sam = a->strides[nd - 2], sak = a->strides[nd - 1];
 	int64_t sbk = b->strides[nd - 2], sbn = b->strides[nd - 1];
 	int64_t scm = c->strides[nd - 2], scn = c->strides[nd - 1];
@@ -288,7 +290,8 @@ cu_op_matmul(struct nn_graph *g, struct cu_state *s, const struct nn_op *op,
 		if (x.n == 1)
 			continue;
 		if (nax > 0 && ax[nax - 1].sa == x.sa * x.n &&
-		    ax[nax - 1].sb == x.sb * x.n && ax[nax - 1].sc == x.sc * x.n) {
+		    ax[nax - 1].sb == x.sb * x.n &&
+		    ax[nax - 1].sc == x.sc * x.n) {
 			ax[nax - 1].n *= x.n;
 			ax[nax - 1].sa = x.sa;
 			ax[nax - 1].sb = x.sb;
