@@ -1,11 +1,15 @@
 /*
 ** test_nn_cuda.c - every nn op on the CUDA backend against the CPU
 ** backend (oneDNN fp32, itself checked against double loops by test_nn),
-** in fp32, tf32, fp16 and bf16, with and without the CUDA graph.
+** in fp32, tf32, fp16 and bf16, with and without the CUDA graph and
+** cuDNN's SDPA; and the EEGPT encoder on the GPU against braindecode's
+** output (the committed small fixture) and, at the spec's size, against
+** the CPU.
 **
 ** Exits 77 (skipped, with the reason) where there is no CUDA device; make
 ** check-gpu runs it on a machine with one.  Tolerances: relative error
-** (max |gpu - cpu| / max |cpu|) under 1e-5 in fp32, 2e-2 in the others.
+** (max |gpu - cpu| / max |cpu|) under 1e-5 in fp32 per op, 1e-4 in fp32
+** for the whole encoder, 2e-2 in the others.
 */
 #include "config.h"
 
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "nn.h"
 #include "nn_cuda.h"
 
@@ -514,6 +519,170 @@ errors_and_memory(int ndev)
 		free(in[i]);
 }
 
+static float *
+read_f32(const char *path, size_t n)
+{
+	float *p = malloc(n * sizeof(*p));
+	unsigned char b[4];
+	FILE *f = fopen(path, "rb");
+	size_t i;
+
+	if (p == NULL || f == NULL) {
+		printf("FAIL: %s: %s\n", path, f == NULL ? "missing" :
+		    "out of memory");
+		failures++;
+		if (f != NULL)
+			fclose(f);
+		free(p);
+		return NULL;
+	}
+	for (i = 0; i < n && fread(b, 1, 4, f) == 4; i++) {
+		uint32_t u = b[0] | b[1] << 8 | b[2] << 16 |
+		    (uint32_t)b[3] << 24;
+
+		memcpy(&p[i], &u, 4);
+	}
+	fclose(f);
+	if (i < n) {
+		printf("FAIL: %s: short (%zu of %zu floats)\n", path, i, n);
+		failures++;
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* The encoder on DEV/DT with FLAGS, its weights from WEIGHTS (NULL:
+** dyno-init-v1 seed 1), run on X: the output, or NULL (a failure said). */
+static float *
+encoder(const struct eegpt_config *c, int batch, enum nn_device dev,
+    enum nn_dtype dt, unsigned flags, const char *weights, const float *x,
+    struct eegpt_model *m)
+{
+	char err[320];
+	float *y;
+
+	if (eegpt_build(m, c, batch, dev, dt, err, sizeof(err)) < 0) {
+		printf("FAIL: encoder %s: build: %s\n", nn_dtype_name(dt), err);
+		failures++;
+		return NULL;
+	}
+	if (weights != NULL ? nn_load_safetensors(m->g, weights) < 0 :
+	    (nn_init_seeded(m->g, 1), 0)) {
+		printf("FAIL: encoder: %s\n", nn_error(m->g));
+		failures++;
+		eegpt_free(m);
+		return NULL;
+	}
+	if (dev == NN_CUDA)
+		nn_cuda_options(m->g, 0, flags);
+	y = malloc(eegpt_out_len(m) * sizeof(*y));
+	if (y == NULL || eegpt_compile(m, 0, err, sizeof(err)) < 0 ||
+	    eegpt_forward(m, x, y, err, sizeof(err)) < 0) {
+		printf("FAIL: encoder %s %s: %s\n", dev == NN_CUDA ? "cuda" :
+		    "cpu", nn_dtype_name(dt), y == NULL ? "out of memory" : err);
+		failures++;
+		free(y);
+		eegpt_free(m);
+		return NULL;
+	}
+	return y;
+}
+
+/* braindecode's EEGPT (2 blocks, D 64, 4 heads of 16) on its own weights:
+** the committed fixture (tests/fixtures/eegpt/README.md). */
+static void
+encoder_fixture(void)
+{
+	static const enum nn_dtype dts[] = { NN_F32, NN_TF32, NN_F16, NN_BF16 };
+	struct eegpt_config c;
+	struct eegpt_model m;
+	float *x = NULL, *want = NULL, *y;
+	size_t n = 0;
+	unsigned d, k;
+
+	eegpt_config_spec(&c);
+	c.chans = 4;
+	c.samples = 256;
+	c.dim = 64;
+	c.depth = 2;
+	c.heads = 4;
+	x = read_f32(EEGPT_FIXTURE_DIR "/small-torch.input.f32",
+	    (size_t)2 * c.chans * c.samples);
+	for (d = 0; x != NULL && d < sizeof(dts) / sizeof(dts[0]); d++)
+		for (k = 0; k < 2; k++) {
+			unsigned flags = k ? NN_CUDA_EAGER : 0;
+
+			y = encoder(&c, 2, NN_CUDA, dts[d], flags,
+			    EEGPT_FIXTURE_DIR "/small-torch.safetensors", x, &m);
+			if (y == NULL)
+				continue;
+			n = eegpt_out_len(&m);
+			if (want == NULL && (want = read_f32(EEGPT_FIXTURE_DIR
+			    "/small-torch.output.f32", n)) == NULL) {
+				free(y);
+				eegpt_free(&m);
+				goto out;
+			}
+			check(rel_err(y, want, n) < (dts[d] == NN_F32 ? 1e-4 :
+			    2e-2), "relative error against braindecode",
+			    "encoder fixture", nn_dtype_name(dts[d]), flags,
+			    rel_err(y, want, n));
+			free(y);
+			eegpt_free(&m);
+		}
+out:
+	free(x);
+	free(want);
+}
+
+/* The spec's encoder (20 x 2048, D 512, 8 blocks, 8 heads of 64: cuDNN
+** SDPA's shapes), batch 2, seeded weights, GPU against CPU fp32. */
+static void
+encoder_spec(void)
+{
+	static const enum nn_dtype dts[] = { NN_F32, NN_TF32, NN_F16, NN_BF16 };
+	struct eegpt_config c;
+	struct eegpt_model m, cm;
+	float *x, *want, *y;
+	size_t n, i;
+	unsigned d;
+
+	eegpt_config_spec(&c);
+	if ((x = malloc((size_t)2 * c.chans * c.samples * sizeof(*x))) ==
+	    NULL)
+		return;
+	for (i = 0; i < (size_t)2 * c.chans * c.samples; i++)
+		x[i] = unit(99, i);
+	if ((want = encoder(&c, 2, NN_CPU, NN_F32, 0, NULL, x, &cm)) == NULL) {
+		free(x);
+		return;
+	}
+	n = eegpt_out_len(&cm);
+	eegpt_free(&cm);
+	for (d = 0; d < sizeof(dts) / sizeof(dts[0]); d++) {
+		if ((y = encoder(&c, 2, NN_CUDA, dts[d], 0, NULL, x, &m)) ==
+		    NULL)
+			continue;
+		check(rel_err(y, want, n) < (dts[d] == NN_F32 ? 1e-4 : 2e-2),
+		    "relative error against the CPU", "encoder spec",
+		    nn_dtype_name(dts[d]), 0, rel_err(y, want, n));
+		for (i = 0; i < (size_t)nn_op_count(m.g); i++)
+			if (strcmp(nn_op_name(m.g, (int)i), "matmul") == 0) {
+				info(m.g, "encoder spec", dts[d], (int)i);
+				break;
+			}
+		printf("info: encoder spec %s: %zu bytes of device memory "
+		    "(arena %zu, weights as fp32 %zu)\n", nn_dtype_name(dts[d]),
+		    nn_cuda_mem_bytes(m.g), nn_arena_bytes(m.g),
+		    nn_weight_bytes(m.g));
+		free(y);
+		eegpt_free(&m);
+	}
+	free(x);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -529,6 +698,8 @@ main(void)
 		run_case(c);
 	lt_gelu_kind();
 	errors_and_memory(ndev);
+	encoder_fixture();
+	encoder_spec();
 	printf("%d failure(s)\n", failures);
 	return failures ? 1 : 0;
 }
