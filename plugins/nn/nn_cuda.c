@@ -271,6 +271,26 @@ cu_setup(struct nn_graph *g, struct cu_state *s)
 	return upload_weights(g, s);
 }
 
+/* The forward, captured once into a CUDA graph, instantiated, uploaded. */
+static int
+capture(struct nn_graph *g, struct cu_state *s)
+{
+	cudaError_t e;
+	int rc;
+
+	CU(cudaStreamBeginCapture(s->stream, cudaStreamCaptureModeThreadLocal),
+	    "cudaStreamBeginCapture");
+	rc = run_ops(g, s);
+	e = cudaStreamEndCapture(s->stream, &s->graph);
+	if (rc < 0)
+		return -1;
+	CU(e, "cudaStreamEndCapture");
+	CU(cudaGraphInstantiate(&s->exec, s->graph, 0), "cudaGraphInstantiate");
+	CU(cudaGraphUpload(s->exec, s->stream), "cudaGraphUpload");
+	CU(cudaStreamSynchronize(s->stream), "the CUDA graph's upload");
+	return 0;
+}
+
 static int
 cu_compile(struct nn_graph *g, int threads)
 {
@@ -319,11 +339,12 @@ cu_compile(struct nn_graph *g, int threads)
 			    own[k]);
 		if (k == NN_OP_MATMUL && i + 1 < g->nop &&
 		    g->op[i + 1].kind == NN_OP_SOFTMAX &&
-		    cu_sdpa_why(s) != NULL) {
+		    (cu_sdpa_why(s) != NULL || s->note[0] != '\0')) {
 			size_t n = strlen(s->ops[i].impl);
 
 			snprintf(s->ops[i].impl + n, sizeof(s->ops[i].impl) - n,
-			    " (no cuDNN SDPA: %s)", cu_sdpa_why(s));
+			    " (no cuDNN SDPA: %s)", cu_sdpa_why(s) != NULL ?
+			    cu_sdpa_why(s) : s->note);
 		}
 	}
 	/* One run outside capture: cuBLASLt and lazily loaded modules do
@@ -335,35 +356,28 @@ cu_compile(struct nn_graph *g, int threads)
 		    cudaGetErrorString(cudaGetLastError()));
 		goto bad;
 	}
-	if (!(s->flags & NN_CUDA_EAGER)) {
-		cudaError_t e;
+	if (!(s->flags & NN_CUDA_EAGER) && capture(g, s) < 0) {
+		unsigned flags = s->flags;
+		int dev = s->device, fused = 0;
+		char note[sizeof(s->note)];
 
-		e = cudaStreamBeginCapture(s->stream,
-		    cudaStreamCaptureModeThreadLocal);
-		if (e != cudaSuccess) {
-			nn_set_error(g, "nn: cuda: cudaStreamBeginCapture "
-			    "failed: %s", cudaGetErrorString(e));
+		for (i = 0; i < g->nop; i++)
+			fused |= s->ops[i].sdpa != NULL;
+		if (!fused)
 			goto bad;
-		}
-		i = run_ops(g, s);
-		e = cudaStreamEndCapture(s->stream, &s->graph);
-		if (i < 0)
-			goto bad;
-		if (e != cudaSuccess) {
-			nn_set_error(g, "nn: cuda: cudaStreamEndCapture "
-			    "failed: %s", cudaGetErrorString(e));
-			goto bad;
-		}
-		e = cudaGraphInstantiate(&s->exec, s->graph, 0);
-		if (e == cudaSuccess)
-			e = cudaGraphUpload(s->exec, s->stream);
-		if (e == cudaSuccess)
-			e = cudaStreamSynchronize(s->stream);
-		if (e != cudaSuccess) {
-			nn_set_error(g, "nn: cuda: cudaGraphInstantiate "
-			    "failed: %s", cudaGetErrorString(e));
-			goto bad;
-		}
+		/* cuDNN's engine would not go into the graph: the whole
+		** backend again, attention on cuBLASLt. */
+		snprintf(note, sizeof(note), "with it the forward did not "
+		    "capture as a CUDA graph: %.100s", g->err);
+		cu_release(g);
+		g->err[0] = '\0';
+		(void)cudaGetLastError();
+		if ((s = cu_state(g)) == NULL)
+			return nn_set_error(g, "nn: out of memory");
+		s->device = dev;
+		s->flags = flags | NN_CUDA_NO_SDPA;
+		memcpy(s->note, note, sizeof(note));
+		return cu_compile(g, threads);
 	}
 	return 0;
 bad:

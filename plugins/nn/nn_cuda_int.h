@@ -78,6 +78,7 @@ struct cu_state {
 	size_t			*woff;		/* per tensor, weights only */
 	struct cu_op		*ops;
 	struct cu_dnn		*dnn;		/* cuDNN, once tried */
+	char			 note[160];	/* why SDPA was left out */
 	cudaGraph_t		 graph;
 	cudaGraphExec_t		 exec;
 	size_t			 free_before;
