@@ -308,3 +308,33 @@ Test(eegpt, bad_config_and_chans_id)
 	cr_expect(strstr(err, "chans_id[2]") != NULL, "%s", err);
 	eegpt_free(&m);
 }
+
+/* bf16 activations and weights where the CPU has them: within 2e-2 of
+** braindecode's fp32 output (the issue's bound for reduced precisions). */
+Test(eegpt, small_fixture_bf16_or_skip)
+{
+	struct eegpt_config c;
+	struct eegpt_model m;
+	float *x, *want, *y;
+	const char *why;
+	char err[256];
+	double e;
+
+	if ((why = nn_unsupported(NN_CPU, NN_BF16)) != NULL)
+		cr_skip_test("%s", why);
+	small(&c);
+	cr_assert_eq(eegpt_build(&m, &c, 2, NN_CPU, NN_BF16, err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(nn_load_safetensors(m.g, FIX "small-torch.safetensors"),
+	    0, "%s", nn_error(m.g));
+	compile(&m);
+	x = read_f32(FIX "small-torch.input.f32", eegpt_in_len(&m));
+	want = read_f32(FIX "small-torch.output.f32", eegpt_out_len(&m));
+	y = forward(&m, x);
+	e = rel_err(y, want, eegpt_out_len(&m));
+	cr_log_info("bf16: relative error %g", e);
+	cr_expect_lt(e, 2e-2, "bf16: relative error %g against braindecode",
+	    e);
+	eegpt_free(&m);
+	free(x), free(want), free(y);
+}

@@ -434,3 +434,20 @@ Test(nn, bf16_linear_or_skip)
 	nn_graph_free(g);
 	free(x), free(w), free(y), free(want);
 }
+
+/* A view oneDNN cannot describe fails compile with the op named. */
+Test(nn, overlapping_view_fails_at_compile)
+{
+	int64_t d[2] = { 8, 8 }, vd[2] = { 4, 4 }, vs[2] = { 1, 1 };
+	struct nn_graph *g = nn_graph_new(NN_CPU, NN_F32);
+	int x = nn_input(g, 2, d), v;
+
+	v = nn_view(g, x, 2, vd, vs, 0);
+	nn_output(g, nn_matmul(g, v, v, 1.0f, -1));
+	cr_assert_null(nn_error(g));
+	cr_expect_eq(nn_compile(g, 1), -1);
+	cr_assert_not_null(nn_error(g));
+	cr_expect(strstr(nn_error(g), "op 0 (matmul)") != NULL, "%s",
+	    nn_error(g));
+	nn_graph_free(g);
+}

@@ -26,6 +26,7 @@ struct dnnl_state {
 	struct dnnl_op		*ops;
 	/* Memory objects bound to the arena, weights and scratchpad, freed
 	** at release; packed weights owned here. */
+	int			 cur;		/* the op being built */
 	dnnl_memory_t		*mems;
 	int			 nmem, memcap;
 	void			**owned;
@@ -35,8 +36,17 @@ struct dnnl_state {
 static int
 fail(struct nn_graph *g, const char *what, dnnl_status_t s)
 {
-	return nn_set_error(g, "nn: oneDNN %s failed (status %d)", what,
-	    (int)s);
+	const struct dnnl_state *st = g->be_state;
+
+	return nn_set_error(g, "nn: op %d (%s): oneDNN %s failed (status %d)",
+	    st->cur, nn_op_name(g, st->cur), what, (int)s);
+}
+
+/* A view oneDNN cannot describe (overlapping or negative strides). */
+static int
+bad_layout(struct nn_graph *g)
+{
+	return fail(g, "memory descriptor", dnnl_invalid_arguments);
 }
 
 static dnnl_data_type_t
@@ -220,16 +230,22 @@ pack(struct nn_graph *g, struct dnnl_state *s, const dnnl_memory_desc_t *src,
 		fail(g, "weight reorder", st);
 		return NULL;
 	}
-	dnnl_memory_create(&ms, src, s->engine, ptr);
-	dnnl_memory_create(&md, want, s->engine, buf);
-	args[0].arg = DNNL_ARG_FROM;
-	args[0].memory = ms;
-	args[1].arg = DNNL_ARG_TO;
-	args[1].memory = md;
-	st = dnnl_primitive_execute(r, s->stream, 2, args);
-	dnnl_stream_wait(s->stream);
-	dnnl_memory_destroy(ms);
-	dnnl_memory_destroy(md);
+	ms = md = NULL;
+	st = dnnl_memory_create(&ms, src, s->engine, ptr);
+	if (st == dnnl_success)
+		st = dnnl_memory_create(&md, want, s->engine, buf);
+	if (st == dnnl_success) {
+		args[0].arg = DNNL_ARG_FROM;
+		args[0].memory = ms;
+		args[1].arg = DNNL_ARG_TO;
+		args[1].memory = md;
+		st = dnnl_primitive_execute(r, s->stream, 2, args);
+		dnnl_stream_wait(s->stream);
+	}
+	if (ms != NULL)
+		dnnl_memory_destroy(ms);
+	if (md != NULL)
+		dnnl_memory_destroy(md);
 	dnnl_primitive_destroy(r);
 	if (st != dnnl_success) {
 		fail(g, "weight reorder", st);
@@ -256,8 +272,9 @@ op_linear(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	void *packed;
 	int rc;
 
-	md_rows(g, op->in[0], act_type(g), &x);
-	md_rows(g, op->out, act_type(g), &y);
+	if (md_rows(g, op->in[0], act_type(g), &x) != dnnl_success ||
+	    md_rows(g, op->out, act_type(g), &y) != dnnl_success)
+		return bad_layout(g);
 	/* torch's [out, in] weight is the (in, out) matrix in "ba" order. */
 	dnnl_memory_desc_init_by_strides(&wsrc, 2, wd, dnnl_f32, ws);
 	dnnl_memory_desc_init_by_tag(&wany, 2, wd, act_type(g),
@@ -265,7 +282,7 @@ op_linear(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_memory_desc_init_by_tag(&b, 2, bd, dnnl_f32, dnnl_ab);
 	if (dnnl_matmul_desc_init(&desc, &x, &wany, op->in[2] >= 0 ? &b : NULL,
 	    &y) != dnnl_success)
-		return nn_set_error(g, "nn: linear '%s': no matmul", w->name);
+		return fail(g, "matmul descriptor", dnnl_unimplemented);
 	if ((attr = new_attr()) == NULL)
 		return nn_set_error(g, "nn: out of memory");
 	if (op->act != NN_ACT_NONE || op->accumulate) {
@@ -308,9 +325,10 @@ op_matmul(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_primitive_desc_t pd;
 	int rc;
 
-	md_of(g, op->in[0], &a);
-	md_of(g, op->in[1], &b);
-	md_of(g, op->out, &c);
+	if (md_of(g, op->in[0], &a) != dnnl_success ||
+	    md_of(g, op->in[1], &b) != dnnl_success ||
+	    md_of(g, op->out, &c) != dnnl_success)
+		return bad_layout(g);
 	if (dnnl_matmul_desc_init(&desc, &a, &b, NULL, &c) != dnnl_success)
 		return nn_set_error(g, "nn: matmul: layout not supported");
 	if ((attr = new_attr()) == NULL)
@@ -341,7 +359,8 @@ op_softmax(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_primitive_desc_t pd;
 	int rc;
 
-	md_of(g, op->in[0], &x);
+	if (md_of(g, op->in[0], &x) != dnnl_success)
+		return bad_layout(g);
 	if (dnnl_softmax_v2_forward_desc_init(&desc, dnnl_forward_inference,
 	    dnnl_softmax_accurate, &x, &x, x.ndims - 1) != dnnl_success)
 		return nn_set_error(g, "nn: softmax: not supported");
@@ -369,8 +388,9 @@ op_layernorm(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_primitive_desc_t pd;
 	int rc;
 
-	md_rows(g, op->in[0], act_type(g), &x);
-	md_rows(g, op->out, act_type(g), &y);
+	if (md_rows(g, op->in[0], act_type(g), &x) != dnnl_success ||
+	    md_rows(g, op->out, act_type(g), &y) != dnnl_success)
+		return bad_layout(g);
 	dnnl_memory_desc_init_by_tag(&p, 1, pd1, dnnl_f32, dnnl_a);
 	if (dnnl_layer_normalization_forward_desc_init(&desc,
 	    dnnl_forward_inference, &x, NULL, op->f,
@@ -403,7 +423,8 @@ op_gelu(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_primitive_desc_t pd;
 	int rc;
 
-	md_of(g, op->in[0], &x);
+	if (md_of(g, op->in[0], &x) != dnnl_success)
+		return bad_layout(g);
 	if (dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference,
 	    dnnl_eltwise_gelu_erf, &x, 0.0f, 0.0f) != dnnl_success)
 		return nn_set_error(g, "nn: gelu: not supported");
@@ -430,9 +451,10 @@ op_add(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_primitive_desc_t pd;
 	int rc;
 
-	md_of(g, op->in[0], &a);
-	md_of(g, op->in[1], &b);
-	md_of(g, op->out, &c);
+	if (md_of(g, op->in[0], &a) != dnnl_success ||
+	    md_of(g, op->in[1], &b) != dnnl_success ||
+	    md_of(g, op->out, &c) != dnnl_success)
+		return bad_layout(g);
 	if (dnnl_binary_desc_init(&desc, dnnl_binary_add, &a, &b, &c) !=
 	    dnnl_success)
 		return nn_set_error(g, "nn: add: not supported");
@@ -463,8 +485,9 @@ op_copy(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	size_t n;
 	int rc;
 
-	md_of(g, op->in[0], &a);
-	md_of(g, op->out, &c);
+	if (md_of(g, op->in[0], &a) != dnnl_success ||
+	    md_of(g, op->out, &c) != dnnl_success)
+		return bad_layout(g);
 	if ((attr = new_attr()) == NULL)
 		return nn_set_error(g, "nn: out of memory");
 	st = dnnl_reorder_primitive_desc_create(&pd, &a, s->engine, &c,
@@ -523,9 +546,11 @@ dnnl_compile(struct nn_graph *g, int threads)
 		    g->arena_bytes);
 		goto bad;
 	}
-	for (i = 0; i < g->nop; i++)
+	for (i = 0; i < g->nop; i++) {
+		s->cur = i;
 		if (make[g->op[i].kind](g, s, &g->op[i], &s->ops[i]) < 0)
 			goto bad;
+	}
 	sd[0] = (dnnl_dim_t)(s->scratch_bytes ? s->scratch_bytes : 1);
 	if (posix_memalign((void **)&s->scratch, 64, sd[0]) != 0) {
 		nn_set_error(g, "nn: out of memory for the scratchpad");
