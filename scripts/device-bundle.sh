@@ -7,14 +7,15 @@
 # It runs ldd on BUILD/dyno and every plugin under BUILD/plugins (and the
 # test programs under BUILD/tests, when built), and copies every library
 # whose name matches the list below (Lua 5.4, libyaml, liburing, hiredis,
-# libedf, Criterion and what Criterion itself pulls in).  CUDA's own
+# libedf, Criterion and what Criterion itself pulls in; oneDNN with the
+# OpenMP runtime and OpenCL loader it links, for nn and its tests).  CUDA's own
 # libraries are never copied: the machine has them.
 set -eu
 build=${1:?usage: scripts/device-bundle.sh BUILD_DIR}
 [ -x "$build/dyno" ] || { echo "device-bundle: no dyno binary in $build (build it first)" >&2; exit 1; }
 out=$build/device-bundle
 mkdir -p "$out"
-pattern='liblua5\.4|libyaml|liburing|libhiredis|libedf|libcriterion|libnanomsg|libnanopb|libgit2|libprotobuf-c|libboxfort'
+pattern='liblua5\.4|libyaml|liburing|libhiredis|libedf|libcriterion|libnanomsg|libnanopb|libgit2|libprotobuf-c|libboxfort|libdnnl|libgomp|libOpenCL'
 bins=$(find "$build/dyno" "$build/plugins" "$build/tests" -type f \( -name '*.so' -o -perm -u+x \) 2>/dev/null)
 
 for b in $bins; do

@@ -76,6 +76,7 @@ struct nn_graph {
 };
 
 extern const struct nn_backend nn_backend_dnnl;
+extern const struct nn_backend nn_backend_cuda;
 
 int	nn_set_error(struct nn_graph *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

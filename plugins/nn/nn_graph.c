@@ -60,7 +60,11 @@ const char *
 nn_unsupported(enum nn_device device, enum nn_dtype dtype)
 {
 	if (device == NN_CUDA)
+#ifdef NN_HAVE_CUDA
+		return nn_backend_cuda.unsupported(dtype);
+#else
 		return "device cuda: the nn engine has no CUDA backend yet";
+#endif
 	return nn_backend_dnnl.unsupported(dtype);
 }
 
@@ -73,7 +77,11 @@ nn_graph_new(enum nn_device device, enum nn_dtype dtype)
 		return NULL;
 	g->device = device;
 	g->dtype = dtype;
+#ifdef NN_HAVE_CUDA
+	g->be = device == NN_CPU ? &nn_backend_dnnl : &nn_backend_cuda;
+#else
 	g->be = device == NN_CPU ? &nn_backend_dnnl : NULL;
+#endif
 	return g;
 }
 
@@ -84,7 +92,7 @@ nn_graph_free(struct nn_graph *g)
 
 	if (g == NULL)
 		return;
-	if (g->be != NULL && g->compiled)
+	if (g->be != NULL && g->be_state != NULL)
 		g->be->release(g);
 	for (i = 0; i < g->nt; i++) {
 		free(g->t[i].name);
