@@ -8,7 +8,8 @@
 # Each measurement: one warm-up call, then calls until --seconds have
 # passed (at least --min-calls); windows/s = windows done / time taken.
 # dyno's figure is .metrics.windows_per_s.median of `dyno probe eegpt.infer
-# batch=B threads=T weights=FILE --json`.
+# batch=B threads=T weights=FILE --json` (with channels, samples and stride
+# from the weights' metadata).
 import argparse
 import json
 import os
@@ -106,10 +107,11 @@ def timed(fn, batch, seconds, min_calls):
             return batch * n / dt
 
 
-def run_dyno(a, weights, batch):
+def run_dyno(a, weights, m, batch):
     cmd = [a.dyno] + a.dyno_args.split() + [
         "probe", "eegpt.infer", "batch=%d" % batch, "threads=%d" % a.threads,
-        "weights=%s" % weights, "--max-time", "%gs" % a.seconds, "--json"]
+        "channels=%d" % m["chans"], "samples=%d" % m["times"],
+        "stride=%d" % m["patch_stride"], "weights=%s" % weights, "--max-time", "%gs" % a.seconds, "--json"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         return None, (r.stderr.strip().splitlines() or ["exit %d" % r.returncode])[-1]
@@ -205,7 +207,7 @@ def bench(a, tmp):
                     got[who] = timed(lambda: sess.run(None, {"x": x}), b,
                                      a.seconds, a.min_calls)
                 elif dyno_ok:
-                    got[who], err = run_dyno(a, weights, b)
+                    got[who], err = run_dyno(a, weights, m, b)
                     if err:
                         print("dyno: batch %d: %s" % (b, err))
             for who, v in got.items():
