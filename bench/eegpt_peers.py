@@ -5,15 +5,21 @@
 # alternated, ROUNDS times; prints each round and the median ratios with
 # their range.  Run through bench/eegpt-vs-peers.sh (make bench-eegpt).
 #   python bench/eegpt_peers.py --dyno ./dyno --batches 1,8 --threads 2
-# Each measurement: one warm-up call, then calls until --seconds have
-# passed (at least --min-calls); windows/s = windows done / time taken.
-# dyno's figure is .metrics.windows_per_s.median of `dyno probe eegpt.infer
-# batch=B threads=T weights=FILE --json`.
+# Every measurement runs in a process of its own (this script with
+# --worker), so no runtime's idle threads (ONNX Runtime's and OpenMP's spin
+# after their work) are left to compete with the next one on a small VM.
+# A measurement: one warm-up call, then calls until --seconds have passed
+# (at least --min-calls); windows/s = the median over the calls of
+# batch / call time.  dyno's figure is .metrics.windows_per_s.median (the
+# median of its samples) of `dyno probe eegpt.infer batch=B threads=T
+# weights=FILE --json`, with channels, samples, stride, dim, depth and heads
+# from the weights' metadata.
 import argparse
 import json
 import os
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -22,10 +28,13 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(os.path.dirname(HERE), "scripts")
+NEED = ("chans", "times", "patch_size", "patch_stride", "embed_dim", "depth",
+        "heads", "embed_num", "mlp_ratio", "eps")
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description="EEGPT: dyno against PyTorch "
+                                "and ONNX Runtime")
     p.add_argument("--dyno", default="", help="the dyno binary ('' = none)")
     p.add_argument("--dyno-args", default="", help="global dyno options")
     p.add_argument("--weights", default="",
@@ -37,6 +46,9 @@ def parse_args(argv):
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--min-calls", type=int, default=3)
     p.add_argument("--peers", default="torch,ort")
+    p.add_argument("--worker", choices=("torch", "ort", "onnx"),
+                   help=argparse.SUPPRESS)
+    p.add_argument("--onnx", default="", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     try:
         a.batches = [int(b) for b in a.batches.split(",")]
@@ -51,6 +63,29 @@ def parse_args(argv):
     return a
 
 
+def read_config(path):
+    """The model's configuration from the safetensors header (no torch)."""
+    try:
+        with open(path, "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            md = json.loads(f.read(n)).get("__metadata__") or {}
+    except (OSError, ValueError, struct.error) as e:
+        sys.exit("eegpt_peers: --weights %s: not a safetensors file (%s)"
+                 % (path, e))
+    miss = [k for k in NEED if k not in md]
+    if miss:
+        sys.exit("eegpt_peers: --weights %s: no %s in the safetensors "
+                 "metadata (make it with scripts/export-eegpt.py)"
+                 % (path, miss[0]))
+    m = {k: (float(md[k]) if k in ("mlp_ratio", "eps") else int(md[k]))
+         for k in NEED}
+    # braindecode zero-pads the end so the last patch fits.
+    rem = (m["times"] - m["patch_size"]) % m["patch_stride"]
+    padded = m["times"] + (m["patch_stride"] - rem if rem else 0)
+    m["n_patches"] = (padded - m["patch_size"]) // m["patch_stride"] + 1
+    return m
+
+
 def flops_per_window(m):
     """2 x multiply-adds of the encoder for one window (matmuls only)."""
     c, n, d, s = m["chans"], m["n_patches"], m["embed_dim"], m["embed_num"]
@@ -62,22 +97,14 @@ def flops_per_window(m):
     return patch + depth * n * (L * per_tok + attn)
 
 
-def load_model(path, threads):
+# --- the worker: one measurement (or the ONNX export) in its own process
+
+
+def load_model(path, m, threads):
     import torch
-    from safetensors import safe_open
     from safetensors.torch import load_file
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
-    with safe_open(path, "pt") as f:
-        md = f.metadata() or {}
-    need = ("chans", "times", "patch_size", "patch_stride", "embed_dim",
-            "depth", "heads", "embed_num", "mlp_ratio", "eps")
-    miss = [k for k in need if k not in md]
-    if miss:
-        sys.exit("eegpt_peers: %s: no %s in the safetensors metadata "
-                 "(make it with scripts/export-eegpt.py)" % (path, miss[0]))
-    m = {k: (float(md[k]) if k in ("mlp_ratio", "eps") else int(md[k]))
-         for k in need}
     from braindecode.models import EEGPT
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -89,34 +116,94 @@ def load_model(path, threads):
                       mlp_ratio=m["mlp_ratio"], layer_norm_eps=m["eps"],
                       chan_proj_type="none", return_encoder_output=True)
     model.load_state_dict(load_file(path), strict=True)
-    model.eval()
-    m["n_patches"] = model.n_patches
-    return model, m
+    return model.eval()
 
 
 def timed(fn, batch, seconds, min_calls):
+    """Median over calls of batch / call time, as dyno's median sample."""
     fn()
-    n = 0
+    rates = []
     t0 = time.perf_counter()
     while True:
+        t = time.perf_counter()
         fn()
-        n += 1
-        dt = time.perf_counter() - t0
-        if dt >= seconds and n >= min_calls:
-            return batch * n / dt
+        now = time.perf_counter()
+        rates.append(batch / (now - t))
+        if now - t0 >= seconds and len(rates) >= min_calls:
+            return statistics.median(rates)
 
 
-def run_dyno(a, weights, batch):
+def worker(a):
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    import numpy as np
+    m = read_config(a.weights)
+    b = a.batches[0]
+    x = np.random.default_rng(1).standard_normal(
+        (b, m["chans"], m["times"])).astype(np.float32)
+    if a.worker == "ort":
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = a.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        s = ort.InferenceSession(a.onnx, so,
+                                 providers=["CPUExecutionProvider"])
+        r = timed(lambda: s.run(None, {"x": x}), b, a.seconds, a.min_calls)
+        print(json.dumps({"windows_per_s": r, "version": ort.__version__}))
+        return 0
+    import torch
+    torch.set_grad_enabled(False)
+    model = load_model(a.weights, m, a.threads)
+    if a.worker == "onnx":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (torch.from_numpy(x),), a.onnx,
+                              input_names=["x"], output_names=["z"],
+                              opset_version=17,
+                              dynamic_axes={"x": {0: "batch"},
+                                            "z": {0: "batch"}}, dynamo=False)
+        return 0
+    xt = torch.from_numpy(x)
+    with torch.inference_mode():
+        r = timed(lambda: model(xt), b, a.seconds, a.min_calls)
+    print(json.dumps({"windows_per_s": r, "version": torch.__version__}))
+    return 0
+
+
+# --- the driver
+
+
+def run_peer(a, who, weights, onnx, batch):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", who,
+           "--weights", weights, "--onnx", onnx, "--batches", str(batch),
+           "--threads", str(a.threads), "--seconds", str(a.seconds),
+           "--min-calls", str(a.min_calls)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1]), None
+    except (ValueError, IndexError):
+        return None, "%s failed (exit %d): %s" % (
+            who, r.returncode, (r.stderr.strip().splitlines() or [""])[-1])
+
+
+def run_dyno(a, weights, m, batch):
     cmd = [a.dyno] + a.dyno_args.split() + [
         "probe", "eegpt.infer", "batch=%d" % batch, "threads=%d" % a.threads,
+        "channels=%d" % m["chans"], "samples=%d" % m["times"],
+        "stride=%d" % m["patch_stride"], "dim=%d" % m["embed_dim"],
+        "depth=%d" % m["depth"], "heads=%d" % m["heads"],
         "weights=%s" % weights, "--max-time", "%gs" % a.seconds, "--json"]
     r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        return None, (r.stderr.strip().splitlines() or ["exit %d" % r.returncode])[-1]
     try:
         j = json.loads(r.stdout)
+    except ValueError:
+        j = {}
+    if r.returncode != 0 or j.get("status") not in (None, "ok"):
+        why = j.get("message") or (r.stderr.strip().splitlines() or [""])[-1]
+        return None, "%s (exit %d)" % (why or j.get("status"), r.returncode)
+    try:
         return float(j["metrics"]["windows_per_s"]["median"]), None
-    except (ValueError, KeyError, TypeError) as e:
+    except (KeyError, TypeError) as e:
         return None, "no .metrics.windows_per_s.median in its JSON (%s)" % e
 
 
@@ -125,89 +212,66 @@ def spread(xs):
         statistics.median(xs), min(xs), max(xs), len(xs))
 
 
-def main(argv):
-    a = parse_args(argv)
-    tmp = tempfile.mkdtemp(prefix="dyno-eegpt-")
-    try:
-        return bench(a, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def bench(a, tmp):
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    import numpy as np
-    import torch
     weights = a.weights
     if not weights:
         weights = os.path.join(tmp, "spec")
-        subprocess.run([sys.executable, os.path.join(SCRIPTS, "export-eegpt.py"),
-                        "--out", weights, "--init", "dyno", "--seed", "0",
-                        "--no-output", "--no-values"], check=True, stdout=subprocess.DEVNULL)
+        r = subprocess.run([sys.executable,
+                            os.path.join(SCRIPTS, "export-eegpt.py"),
+                            "--out", weights, "--init", "dyno", "--seed", "0",
+                            "--no-output", "--no-values"],
+                           stdout=subprocess.DEVNULL)
+        if r.returncode != 0:
+            sys.exit("eegpt_peers: export-eegpt.py failed (exit %d)"
+                     % r.returncode)
         weights += ".safetensors"
     if not os.path.isfile(weights):
         sys.exit("eegpt_peers: --weights %s: no such file (expected a "
                  "safetensors file from scripts/export-eegpt.py)" % weights)
-    try:
-        model, m = load_model(weights, a.threads)
-    except (OSError, RuntimeError, ValueError) as e:
-        sys.exit("eegpt_peers: --weights %s: %s" % (weights,
-                 str(e).splitlines()[0]))
+    m = read_config(weights)
     gf = flops_per_window(m) / 1e9
-    sess = None
+    onnx = os.path.join(tmp, "eegpt.onnx")
     if "ort" in a.peers:
-        import onnxruntime as ort
-        onnx_path = os.path.join(tmp, "eegpt.onnx")
-        x0 = torch.zeros(1, m["chans"], m["times"])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model, (x0,), onnx_path, input_names=["x"],
-                              output_names=["z"], opset_version=17,
-                              dynamic_axes={"x": {0: "batch"},
-                                            "z": {0: "batch"}}, dynamo=False)
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = a.threads
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        sess = ort.InferenceSession(onnx_path, so,
-                                    providers=["CPUExecutionProvider"])
+        r = subprocess.run([sys.executable, os.path.abspath(__file__),
+                            "--worker", "onnx", "--weights", weights,
+                            "--onnx", onnx, "--batches", "1"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("eegpt_peers: ONNX export failed: %s"
+                     % (r.stderr.strip().splitlines() or [""])[-1])
     dyno_ok = False
     if a.dyno:
         r = subprocess.run([a.dyno] + a.dyno_args.split() +
                            ["describe", "eegpt.infer"], capture_output=True)
         dyno_ok = r.returncode == 0
     print("eegpt-vs-peers: %s (%d ch x %d samples, D %d, depth %d, %d heads, "
-          "N %d patches, %.2f GFLOP/window), threads %d, batches %s, "
-          "%d rounds, %gs each; torch %s, onnxruntime %s"
-          % (os.path.basename(weights), m["chans"], m["times"], m["embed_dim"],
-             m["depth"], m["heads"], m["n_patches"], gf, a.threads,
-             ",".join(map(str, a.batches)), a.rounds, a.seconds,
-             torch.__version__,
-             sess and __import__("onnxruntime").__version__ or "-"))
+          "stride %d, N %d patches, %.2f GFLOP/window), threads %d, "
+          "batches %s, %d rounds, %gs each, each run in its own process"
+          % (os.path.basename(weights), m["chans"], m["times"],
+             m["embed_dim"], m["depth"], m["heads"], m["patch_stride"],
+             m["n_patches"], gf, a.threads, ",".join(map(str, a.batches)),
+             a.rounds, a.seconds), flush=True)
     if not dyno_ok:
         print("dyno: not built (dyno describe eegpt.infer failed); "
-              "peers only")
-    ratios, rates = {}, {}
-    rng = np.random.default_rng(1)
+              "peers only", flush=True)
+    ratios, rates, versions = {}, {}, {}
     for rd in range(1, a.rounds + 1):
         for b in a.batches:
-            x = rng.standard_normal((b, m["chans"], m["times"])).astype(np.float32)
-            xt = torch.from_numpy(x)
             got = {}
             # Alternate who goes first from round to round.
             order = ["dyno"] + a.peers if rd % 2 else a.peers[::-1] + ["dyno"]
             for who in order:
-                if who == "torch":
-                    with torch.inference_mode():
-                        got[who] = timed(lambda: model(xt), b, a.seconds,
-                                         a.min_calls)
-                elif who == "ort":
-                    got[who] = timed(lambda: sess.run(None, {"x": x}), b,
-                                     a.seconds, a.min_calls)
-                elif dyno_ok:
-                    got[who], err = run_dyno(a, weights, b)
-                    if err:
-                        print("dyno: batch %d: %s" % (b, err))
+                if who == "dyno":
+                    if not dyno_ok:
+                        continue
+                    got[who], err = run_dyno(a, weights, m, b)
+                else:
+                    j, err = run_peer(a, who, weights, onnx, b)
+                    if j:
+                        got[who] = j["windows_per_s"]
+                        versions[who] = j["version"]
+                if err:
+                    print("%s: batch %d: %s" % (who, b, err))
             for who, v in got.items():
                 if v:
                     rates.setdefault((who, b), []).append(v)
@@ -225,12 +289,24 @@ def bench(a, tmp):
                 ratios.setdefault(("ort/torch", b), []).append(
                     got["ort"] / got["torch"])
             print(line, flush=True)
+    print("versions: " + ", ".join("%s %s" % kv for kv in sorted(versions.items())))
     for (who, b), xs in sorted(rates.items()):
         print("median %s batch %d: %.3f win/s (range %.3f-%.3f)"
               % (who, b, statistics.median(xs), min(xs), max(xs)))
     for (name, b), xs in sorted(ratios.items()):
         print("median %s batch %d: %s" % (name, b, spread(xs)))
     return 0
+
+
+def main(argv):
+    a = parse_args(argv)
+    if a.worker:
+        return worker(a)
+    tmp = tempfile.mkdtemp(prefix="dyno-eegpt-")
+    try:
+        return bench(a, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,17 @@
 #        (weights from dyno-init-v1, the generator plugins/nn also has)
 #   $PY scripts/export-eegpt.py --out /tmp/eegpt --onnx /tmp/eegpt.onnx
 # Writes PREFIX.safetensors, PREFIX.input.f32, PREFIX.output.f32 (raw
-# float32 little-endian, row-major; shapes in PREFIX.json and in the
-# safetensors metadata), PREFIX.values.txt (per tensor: FNV-1a 64 of its
+# float32 little-endian, row-major; shapes in PREFIX.json; the model's
+# configuration also in the safetensors metadata), PREFIX.values.txt (per tensor: FNV-1a 64 of its
 # bytes and its first values' bits, to compare generators bit for bit).
 # The input is dyno-init-v1 too: tensor name "input", --input-seed, bound 1.
 import argparse
 import json
 import os
-import struct
 import sys
 import warnings
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dyno_init  # noqa: E402
 
