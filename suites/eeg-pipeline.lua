@@ -8,11 +8,11 @@
 --                            the EEGPT encoder; AutoReject alone when
 --                            eegpt cannot run here)
 -- then the EEGPT encoder stage (eegpt.infer, eegpt.pipeline):
---   eegpt.device, eegpt.precision  the fastest that runs here
---   eegpt.batch_size  the largest batch (1, 2, 4, ...) whose host (and
---                     GPU) memory peak stays under -D eegpt_mem (1.5GB)
---                     and latency under -D eegpt_latency (1s per batch)
---   eegpt.threads     fewest threads within 10% of the best windows/s
+--   eegpt.device, eegpt.precision  the fastest that runs here, batch 1
+--   eegpt.threads     fewest threads within 10% of its best, batch 1
+--   eegpt.batch_size  then the largest batch (1, 2, 4, ...) whose host
+--                     (and GPU) memory peak stays under -D eegpt_mem
+--                     (1.5GB) and latency under -D eegpt_latency (1s)
 --   eegpt.windows_per_s  the encoder at that choice
 --   dyno run suites/eeg-pipeline.lua [-D quick=true] [-D max_threads=N]
 --     [-D eegpt_mem=1.5GB] [-D eegpt_latency=1s] [-D eegpt_model=small]
@@ -118,7 +118,7 @@ if dyno.param("eegpt_model", "spec") == "small" then
   model = { dim = 64, depth = 2, heads = 4 }
 end
 local eopts = quick and { min_time = "1ms", max_time = "1s" }
-  or { min_time = "2s", max_time = "20s" }
+  or { min_time = "2s", max_time = "10s" }
 local function enc(t)
   local p = { channels = base.channels }
   for k, v in pairs(model) do p[k] = v end
@@ -134,7 +134,9 @@ local function describe(r)
     dyno.units.format(r.metrics.host_mem_peak.median, "B"))
 end
 
--- Device x precision at batch 1, all threads: the fastest that runs.
+-- Device x precision x threads (cpu: 1, 2, 4, ... max_threads) at
+-- batch 1: the fastest device and precision that run; then the fewest
+-- threads within 10 % of their best windows/s.
 local cands = { { "cpu", "fp32" }, { "cpu", "bf16" } }
 if #(hw.gpus or {}) > 0 then
   for _, p in ipairs({ "fp32", "tf32", "fp16", "bf16" }) do
@@ -143,16 +145,22 @@ if #(hw.gpus or {}) > 0 then
 else
   dyno.log("eegpt cuda: skipped: the inventory lists no GPU")
 end
-local pick
+local runs, pick = {}, nil
 for _, c in ipairs(cands) do
-  local r = dyno.probe("eegpt.infer", enc({ device = c[1], precision = c[2],
-    batch = 1, threads = max_threads }), eopts)
-  if r.status == "ok" then
+  local t = c[1] == "cpu" and 1 or max_threads
+  while true do
+    local r = dyno.probe("eegpt.infer", enc({ device = c[1], precision = c[2],
+      batch = 1, threads = t }), eopts)
+    if r.status ~= "ok" then
+      dyno.log(string.format("eegpt %s %s: %s: %s", c[1], c[2], r.status,
+        r.message or ""))
+      break
+    end
     dyno.log("eegpt " .. describe(r))
+    runs[#runs + 1] = r
     if not pick or wps(r) > wps(pick) then pick = r end
-  else
-    dyno.log(string.format("eegpt %s %s: %s: %s", c[1], c[2], r.status,
-      r.message or ""))
+    if t >= max_threads then break end
+    t = math.min(t * 2, max_threads)
   end
 end
 if not pick then
@@ -161,6 +169,12 @@ if not pick then
   return
 end
 local dev, prec = pick.params.device, pick.params.precision
+local tpick = pick
+for _, x in ipairs(runs) do
+  if x.params.device == dev and x.params.precision == prec
+    and wps(x) >= 0.9 * wps(pick) then tpick = x break end
+end
+local threads = tpick.params.threads
 
 -- Within the limits: host memory (and GPU memory on cuda) and latency.
 local function within(r)
@@ -177,10 +191,11 @@ local function within(r)
   return true
 end
 
--- Batch: 1, 2, 4, ... while within the limits (quick: up to 2).
+-- Batch: 1, 2, 4, ... at those threads while within the limits (quick:
+-- up to 2).
 local max_batch = quick and 2 or 256
 local bat, over = nil, nil
-local b, r = 1, pick
+local b, r = 1, tpick
 while true do
   local ok, why = within(r)
   if not ok then over = string.format("batch %d: %s", b, why) break end
@@ -188,7 +203,7 @@ while true do
   if b >= max_batch then break end
   b = b * 2
   r = dyno.probe("eegpt.infer", enc({ device = dev, precision = prec,
-    batch = b, threads = max_threads }), eopts)
+    batch = b, threads = threads }), eopts)
   if r.status ~= "ok" then
     over = string.format("batch %d: %s", b, r.status) break
   end
@@ -201,61 +216,39 @@ if bat then
   batch_why = string.format("the largest batch with %s (%s%s)", lims,
     describe(bat), over and "; " .. over or "; the largest tried")
 else
-  bat = pick
+  bat = tpick
   batch_why = string.format("no batch meets %s (%s): 1, the smallest",
     lims, over)
   dyno.warn("eegpt: " .. batch_why)
 end
 local batch = bat.params.batch
 
--- Threads (cpu): 1, 2, 4, ... max_threads; the fewest within 10 % of
--- the best windows/s.
-local tbest, tres = bat, {}
-if dev == "cpu" then
-  local t = 1
-  while t < max_threads do
-    local rt = dyno.probe("eegpt.infer", enc({ device = dev, precision = prec,
-      batch = batch, threads = t }), eopts)
-    if rt.status == "ok" then
-      dyno.log("eegpt " .. describe(rt))
-      tres[#tres + 1] = rt
-      if wps(rt) > wps(tbest) then tbest = rt end
-    end
-    t = math.min(t * 2, max_threads)
-  end
-end
-tres[#tres + 1] = bat
-local tpick = tbest
-for _, x in ipairs(tres) do
-  if wps(x) >= 0.9 * wps(tbest) then tpick = x break end
-end
-
 dyno.tune.set("eegpt.device", dev, string.format(
-  "the fastest device and precision that ran eegpt.infer here at batch 1 "
-  .. "(%s)", describe(pick)), { from = pick })
-dyno.tune.set("eegpt.precision", prec, string.format(
-  "fastest at batch 1 on %s among those that ran (%s)", dev, describe(pick)),
+  "the device of the fastest eegpt.infer run at batch 1 (%s)", describe(pick)),
   { from = pick })
-dyno.tune.set("eegpt.batch_size", batch, batch_why, { from = bat })
+dyno.tune.set("eegpt.precision", prec, string.format(
+  "the precision of the fastest eegpt.infer run at batch 1 (%s)",
+  describe(pick)), { from = pick })
 if dev == "cpu" then
-  dyno.tune.set("eegpt.threads", tpick.params.threads, string.format(
-    "fewest threads within 10%% of the best windows/s at batch %d (%s; best "
-    .. "%.2f windows/s at %d)", batch, describe(tpick), wps(tbest),
-    tbest.params.threads), { from = tpick })
+  dyno.tune.set("eegpt.threads", threads, string.format(
+    "fewest threads within 10%% of the best windows/s at batch 1 (%s; best "
+    .. "%.2f windows/s at %d)", describe(tpick), wps(pick),
+    pick.params.threads), { from = tpick })
 else
   dyno.tune.skip("eegpt.threads", "the encoder runs on " .. dev)
 end
-dyno.tune.set("eegpt.windows_per_s", math.floor(wps(tpick) * 100 + 0.5) / 100,
-  string.format("eegpt.infer at the chosen device, precision, batch and "
-  .. "threads (%s)", describe(tpick)), { unit = "window/s", from = tpick })
+dyno.tune.set("eegpt.batch_size", batch, batch_why, { from = bat })
+dyno.tune.set("eegpt.windows_per_s", math.floor(wps(bat) * 100 + 0.5) / 100,
+  string.format("eegpt.infer at the chosen device, precision, threads and "
+  .. "batch (%s)", describe(bat)), { unit = "window/s", from = bat })
 
 -- The whole pipeline on the 5-minute 20-channel recording.
 local pp = with(model)
 pp.threads = ar_threads
-pp.encoder_threads = tpick.params.threads
+pp.encoder_threads = threads
 pp.device, pp.precision, pp.batch = dev, prec, batch
 local rp = dyno.probe("eegpt.pipeline", pp, quick
-  and { min_time = "1ms", max_time = "1s" } or { min_time = "1ms", max_time = "2min" })
+  and { min_time = "1ms", max_time = "1s" } or { min_time = "1ms", max_time = "30s" })
 if rp.status ~= "ok" then
   dyno.warn("eegpt.pipeline " .. rp.status .. ": " .. (rp.message or "")
     .. "; eeg.recordings_per_hour stays AutoReject's alone")
@@ -271,7 +264,7 @@ dyno.tune.set("eeg.recordings_per_hour", math.floor(m.recordings_per_hour.median
   string.format("one worker, AutoReject at %d thread(s) then the EEGPT "
   .. "encoder (%s %s batch %d, %d thread(s)%s): 3600 s / %s per 5-minute "
   .. "20-channel recording (read %s, autoreject %s, windowing %s, encoder %s "
-  .. "for %d windows)", ar_threads, dev, prec, batch, tpick.params.threads,
+  .. "for %d windows)", ar_threads, dev, prec, batch, threads,
   model.dim and ", the small test model" or "", s("duration"), s("read"),
   s("autoreject"), s("windowing"), s("encoder"), m.windows.median),
   { from = rp })

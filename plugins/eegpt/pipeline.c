@@ -27,7 +27,7 @@ struct pipe {
 	struct ar_fit_opts	 ar;
 	int			 rho[3];
 	size_t			 in_len, out_len;	/* per window */
-	float			*x;	/* one batch, for the last, short one */
+	float			*x;	/* one batch: the last, short one */
 	float			*y;	/* one batch of features */
 	char			 kept[64];	/* "K of N" epochs, last run */
 };
@@ -163,6 +163,14 @@ pipe_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	if (s->x == NULL || s->y == NULL) {
 		pipe_free(s);
 		return h->fail(ctx, "out of memory");
+	}
+	/* One unmeasured forward, as a worker warms up once: the first
+	** touches of the arena and the weights are no recording's cost. */
+	for (i = 0; i < eegpt_in_len(&s->m); i++)
+		s->x[i] = nn_init_value("input", seed, i, 1.0);
+	if (eegpt_forward(&s->m, s->x, s->y, err, sizeof(err)) < 0) {
+		pipe_free(s);
+		return h->fail(ctx, "%s", err);
 	}
 	snprintf(what, sizeof(what), "%lld parameters",
 	    (long long)nn_param_count(s->m.g));
