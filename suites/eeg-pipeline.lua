@@ -131,7 +131,8 @@ local function describe(r)
     .. "%s per batch, %s peak", r.params.device, r.params.precision,
     r.params.batch, r.params.threads, wps(r),
     dyno.units.format(r.metrics.latency.median, "s"),
-    dyno.units.format(r.metrics.host_mem_peak.median, "B"))
+    r.metrics.host_mem_peak
+      and dyno.units.format(r.metrics.host_mem_peak.median, "B") or "unknown")
 end
 
 -- Device x precision x threads (cpu: 1, 2, 4, ... max_threads) at

@@ -45,7 +45,7 @@ static const struct dyno_param pipeline_params[] = {
 };
 
 static const struct dyno_metric pipeline_metrics[] = {
-	{ .name = "recordings_per_hour", .unit = "recording/h",
+	{ .name = "recordings_per_hour", .unit = "",
 	  .better = DYNO_BETTER_HIGHER,
 	  .help = "recordings one such worker takes from file to features per hour (3600 / duration)" },
 	{ .name = "duration", .unit = "s", .better = DYNO_BETTER_LOWER,
@@ -58,7 +58,7 @@ static const struct dyno_metric pipeline_metrics[] = {
 	  .help = "joining the kept epochs and cutting windows (float32)" },
 	{ .name = "encoder", .unit = "s", .better = DYNO_BETTER_LOWER,
 	  .help = "the EEGPT encoder over every window, features out" },
-	{ .name = "windows", .unit = "window", .better = DYNO_BETTER_HIGHER,
+	{ .name = "windows", .unit = "", .better = DYNO_BETTER_HIGHER,
 	  .help = "windows per recording" },
 	{ .name = "windows_per_s", .unit = "window/s",
 	  .better = DYNO_BETTER_HIGHER,
