@@ -18,6 +18,7 @@
 #include "model.h"
 #include "nn.h"
 #include "pipeline.h"
+#include "windows.h"
 
 /* autoreject.fit's default rho grid; values >= channels are dropped. */
 static const int pipe_rho_grid[] = { 1, 4, 32 };
@@ -190,40 +191,6 @@ pipe_teardown(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	pipe_free(state);
 }
 
-/*
-** The kept epochs, in order, joined into one continuous signal per
-** channel and cut into windows of T samples, stride T; the rest (< T)
-** is dropped (braindecode's create_fixed_length_windows with
-** window_stride_samples = window_size_samples, drop_last_window=True).
-** Returns the windows (n x C x T floats) or NULL when out of memory.
-*/
-static float *
-pipe_windows(const struct ar_epochs *ep, size_t t, size_t *n)
-{
-	size_t c, w, k, e, i, m, nc = ep->n_ch, len = ep->n_times;
-	const double *src;
-	float *out, *p;
-
-	*n = ep->n_epochs * len / t;
-	if (*n == 0)
-		return NULL;
-	if ((out = malloc(*n * nc * t * sizeof(*out))) == NULL)
-		return NULL;
-	p = out;
-	for (w = 0; w < *n; w++)
-		for (c = 0; c < nc; c++)
-			for (k = 0; k < t; k += m) {
-				/* Sample w * t + k lies in epoch e at i. */
-				e = (w * t + k) / len;
-				i = (w * t + k) % len;
-				m = len - i < t - k ? len - i : t - k;
-				for (src = AR_ROW(ep, e, c) + i; src <
-				    AR_ROW(ep, e, c) + i + m; src++)
-					*p++ = (float)*src;
-			}
-	return out;
-}
-
 /* The encoder over n windows, batch by batch (the last one padded with
 ** zero windows whose features are not kept), into feat. */
 static int
@@ -283,7 +250,7 @@ pipe_one(const struct dyno_host *h, struct dyno_ctx *ctx, struct pipe *s,
 	}
 	snprintf(s->kept, sizeof(s->kept), "%zu of %zu", kept.n_epochs,
 	    in.ep.n_epochs);
-	win = pipe_windows(&kept, (size_t)s->m.cfg.samples, nwin);
+	win = eegpt_windows(&kept, (size_t)s->m.cfg.samples, nwin);
 	t1 = h->now_ns();
 	t[2] = (double)(t1 - t0) / 1e9;
 	if (win == NULL) {
