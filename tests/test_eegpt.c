@@ -338,3 +338,38 @@ Test(eegpt, small_fixture_bf16_or_skip)
 	eegpt_free(&m);
 	free(x), free(want), free(y);
 }
+
+/* The spec's model (20 x 2048, D 512, 8 blocks) against braindecode, on
+** weights the exporter made (98 MiB: not committed).  make check skips
+** it; to run it:
+**   .venv-nn/bin/python scripts/export-eegpt.py --out /tmp/spec --seed 3
+**   EEGPT_SPEC=/tmp/spec tests/test_eegpt */
+Test(eegpt, spec_against_braindecode)
+{
+	const char *prefix = getenv("EEGPT_SPEC");
+	struct eegpt_config c;
+	struct eegpt_model m;
+	char path[4096];
+	float *x, *want, *y;
+	double e;
+
+	if (prefix == NULL || prefix[0] == '\0')
+		cr_skip_test("EEGPT_SPEC not set (PREFIX of scripts/"
+		    "export-eegpt.py --out PREFIX, which needs torch and "
+		    "braindecode: scripts/install-ref-nn.sh)");
+	eegpt_config_spec(&c);
+	build(&m, &c, 2);
+	snprintf(path, sizeof(path), "%s.safetensors", prefix);
+	cr_assert_eq(nn_load_safetensors(m.g, path), 0, "%s", nn_error(m.g));
+	compile(&m);
+	snprintf(path, sizeof(path), "%s.input.f32", prefix);
+	x = read_f32(path, eegpt_in_len(&m));
+	snprintf(path, sizeof(path), "%s.output.f32", prefix);
+	want = read_f32(path, eegpt_out_len(&m));
+	y = forward(&m, x);
+	e = rel_err(y, want, eegpt_out_len(&m));
+	cr_log_info("spec model: relative error %g", e);
+	cr_expect_lt(e, 1e-4, "spec model: relative error %g", e);
+	eegpt_free(&m);
+	free(x), free(want), free(y);
+}
