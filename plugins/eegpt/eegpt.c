@@ -7,6 +7,7 @@
 #include <dyno/plugin.h>
 
 #include "heavy.h"
+#include "pipeline.h"
 #include "probes.h"
 
 const struct heavy_lib eegpt_heavy = {
@@ -83,7 +84,7 @@ static const struct dyno_probe eegpt_infer_probe = {
 };
 
 static const struct dyno_probe *const eegpt_probes[] = {
-	&eegpt_infer_probe, NULL
+	&eegpt_infer_probe, &eegpt_pipeline_probe, NULL
 };
 
 static int

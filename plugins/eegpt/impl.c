@@ -14,6 +14,10 @@
 #include "model.h"
 #include "nn.h"
 #include "probes.h"
+#ifdef EEGPT_PIPELINE
+#include "ar_api.h"
+#include "pipeline.h"
+#endif
 
 struct infer {
 	struct eegpt_model	 m;
@@ -189,13 +193,31 @@ const struct heavy_probe eegpt_infer_impl = {
 };
 
 static const struct heavy_probe *const eegpt_impl_probes[] = {
-	&eegpt_infer_impl, NULL
+	&eegpt_infer_impl,
+#ifdef EEGPT_PIPELINE
+	&eegpt_pipeline_impl,
+#endif
+	NULL
 };
+
+/* Runs in the probe's process: OpenBLAS (AutoReject's) single-threaded,
+** so that it never oversubscribes the cores with oneDNN's OpenMP. */
+static int
+eegpt_impl_init(const struct dyno_host *h, struct dyno_ctx *ctx)
+{
+	(void)h;
+	(void)ctx;
+#ifdef EEGPT_PIPELINE
+	ar_blas_single_thread();
+#endif
+	return DYNO_OK;
+}
 
 static const struct heavy_impl eegpt_impl = {
 	.size = sizeof(struct heavy_impl),
 	.abi = HEAVY_ABI,
 	.version = EEGPT_VERSION,
+	.init = eegpt_impl_init,
 	.probes = eegpt_impl_probes,
 };
 
