@@ -61,6 +61,8 @@ static const struct dyno_metric infer_metrics[] = {
 	  .help = "peak resident memory of the probe process from setup on (weights, arena, libraries)" },
 	{ .name = "flops", .unit = "FLOP/s", .better = DYNO_BETTER_HIGHER,
 	  .help = "the encoder's matmul floating-point operations per second" },
+	{ .name = "gpu_mem_peak", .unit = "B", .better = DYNO_BETTER_LOWER,
+	  .help = "device=cuda: device memory the compiled model holds (arena, weights, workspace, libraries; cudaMemGetInfo before and after compile)" },
 	{ NULL }
 };
 
@@ -104,7 +106,7 @@ static const struct dyno_plugin eegpt_plugin = {
 	.abi_minor = DYNO_ABI_MINOR,
 	.name = "eegpt",
 	.version = EEGPT_VERSION,
-	.summary = "EEGPT encoder inference on the nn engine (oneDNN on CPU)",
+	.summary = "EEGPT encoder inference on the nn engine (oneDNN on CPU, cuBLASLt/cuDNN on CUDA)",
 	.probes = eegpt_probes,
 	.init = eegpt_init,
 	.fini = eegpt_fini,

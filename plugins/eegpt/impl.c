@@ -11,6 +11,9 @@
 #include <dyno/plugin.h>
 
 #include "heavy.h"
+#ifdef NN_HAVE_CUDA
+#include "nn_cuda.h"
+#endif
 #include "model.h"
 #include "nn.h"
 #include "probes.h"
@@ -24,6 +27,7 @@ struct infer {
 	float			*x, *y;
 	double			 flops;		/* per forward */
 	int			 resets_hwm;	/* clear_refs worked */
+	int			 cuda;
 };
 
 /* Reset the kernel's peak-RSS mark, so the peak counts from here on
@@ -114,6 +118,17 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		    (long long)h->param_int(ctx, "seed"));
 		h->artifact(ctx, "weights", what);
 	}
+#ifdef NN_HAVE_CUDA
+	/* Before compile: graph=false launches each op per run instead of
+	** replaying the forward captured as a CUDA graph. */
+	if (dev == NN_CUDA && nn_cuda_options(s->m.g, 0,
+	    h->param_bool(ctx, "graph") ? 0 : NN_CUDA_EAGER) < 0) {
+		snprintf(err, sizeof(err), "%s", nn_error(s->m.g));
+		infer_free(s);
+		return h->fail(ctx, "%s", err);
+	}
+#endif
+	s->cuda = dev == NN_CUDA;
 	if (eegpt_compile(&s->m, (int)h->param_int(ctx, "threads"), err,
 	    sizeof(err)) < 0) {
 		infer_free(s);
@@ -141,7 +156,9 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	h->artifact(ctx, "model", what);
 	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(s->m.g));
 	h->artifact(ctx, "arena", what);
-	h->artifact(ctx, "engine", "oneDNN (CPU)");
+	h->artifact(ctx, "engine", s->cuda ? (h->param_bool(ctx, "graph") ?
+	    "cuBLASLt, cuDNN, own kernels (CUDA graph)" :
+	    "cuBLASLt, cuDNN, own kernels (eager)") : "oneDNN (CPU)");
 	*state = s;
 	return DYNO_OK;
 }
@@ -179,6 +196,11 @@ infer_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 	} while (!h->should_stop(ctx));
 	if (hwm_bytes() > 0)
 		h->record(ctx, "host_mem_peak", hwm_bytes());
+#ifdef NN_HAVE_CUDA
+	if (s->cuda)
+		h->record(ctx, "gpu_mem_peak",
+		    (double)nn_cuda_mem_bytes(s->m.g));
+#endif
 	if (!s->resets_hwm)
 		h->artifact(ctx, "host_mem_peak", "the whole process's "
 		    "(clear_refs refused)");
