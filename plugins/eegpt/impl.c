@@ -15,6 +15,7 @@
 #include "nn_cuda.h"
 #endif
 #include "model.h"
+#include "model_params.h"
 #include "nn.h"
 #include "probes.h"
 #ifdef EEGPT_PIPELINE
@@ -72,67 +73,22 @@ infer_free(struct infer *s)
 static int
 infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 {
-	struct eegpt_config c;
 	struct infer *s;
-	enum nn_device dev;
-	enum nn_dtype dt;
-	const char *why, *weights = h->param_str(ctx, "weights");
 	uint64_t seed;
 	char err[320], what[64];
 	size_t i, n;
+	int rc;
 
-	dev = strcmp(h->param_str(ctx, "device"), "cuda") == 0 ? NN_CUDA :
-	    NN_CPU;
-	if (nn_dtype_parse(h->param_str(ctx, "precision"), &dt) < 0)
-		return h->fail(ctx, "precision %s: unknown",
-		    h->param_str(ctx, "precision"));
-	if ((why = nn_unsupported(dev, dt)) != NULL)
-		return h->skip(ctx, "%s", why);
-	eegpt_config_spec(&c);
-	c.chans = (int)h->param_int(ctx, "channels");
-	c.samples = (int)h->param_int(ctx, "samples");
-	c.stride = (int)h->param_int(ctx, "stride");
-	c.dim = (int)h->param_int(ctx, "dim");
-	c.depth = (int)h->param_int(ctx, "depth");
-	c.heads = (int)h->param_int(ctx, "heads");
-	if (c.chans > c.chan_table)
-		c.chan_table = c.chans;	/* braindecode: max(62, C) rows */
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return h->fail(ctx, "out of memory");
 	s->resets_hwm = reset_hwm();
-	if (eegpt_build(&s->m, &c, (int)h->param_int(ctx, "batch"), dev, dt,
-	    err, sizeof(err)) < 0) {
+	s->cuda = strcmp(h->param_str(ctx, "device"), "cuda") == 0;
+	rc = eegpt_model_setup(h, ctx, (int)h->param_int(ctx, "channels"),
+	    (int)h->param_int(ctx, "samples"), (int)h->param_int(ctx, "threads"),
+	    (uint64_t)h->param_int(ctx, "seed"), &s->m);
+	if (rc != DYNO_OK) {
 		free(s);
-		return h->fail(ctx, "%s", err);
-	}
-	if (weights[0] != '\0') {
-		if (nn_load_safetensors(s->m.g, weights) < 0) {
-			snprintf(err, sizeof(err), "%s", nn_error(s->m.g));
-			infer_free(s);
-			return h->fail(ctx, "%s", err);
-		}
-		h->artifact(ctx, "weights", weights);
-	} else {
-		nn_init_seeded(s->m.g, (uint64_t)h->param_int(ctx, "seed"));
-		snprintf(what, sizeof(what), "dyno-init-v1 seed %lld",
-		    (long long)h->param_int(ctx, "seed"));
-		h->artifact(ctx, "weights", what);
-	}
-#ifdef NN_HAVE_CUDA
-	/* Before compile: graph=false launches each op per run instead of
-	** replaying the forward captured as a CUDA graph. */
-	if (dev == NN_CUDA && nn_cuda_options(s->m.g, 0,
-	    h->param_bool(ctx, "graph") ? 0 : NN_CUDA_EAGER) < 0) {
-		snprintf(err, sizeof(err), "%s", nn_error(s->m.g));
-		infer_free(s);
-		return h->fail(ctx, "%s", err);
-	}
-#endif
-	s->cuda = dev == NN_CUDA;
-	if (eegpt_compile(&s->m, (int)h->param_int(ctx, "threads"), err,
-	    sizeof(err)) < 0) {
-		infer_free(s);
-		return h->fail(ctx, "%s", err);
+		return rc;
 	}
 	n = eegpt_in_len(&s->m);
 	s->x = malloc(n * sizeof(*s->x));
@@ -150,15 +106,9 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		infer_free(s);
 		return h->fail(ctx, "%s", err);
 	}
-	s->flops = eegpt_flops(&c) * s->m.batch;
-	snprintf(what, sizeof(what), "%lld parameters",
-	    (long long)nn_param_count(s->m.g));
-	h->artifact(ctx, "model", what);
+	s->flops = eegpt_flops(&s->m.cfg) * s->m.batch;
 	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(s->m.g));
 	h->artifact(ctx, "arena", what);
-	h->artifact(ctx, "engine", s->cuda ? (h->param_bool(ctx, "graph") ?
-	    "cuBLASLt, cuDNN, own kernels (CUDA graph)" :
-	    "cuBLASLt, cuDNN, own kernels (eager)") : "oneDNN (CPU)");
 	*state = s;
 	return DYNO_OK;
 }

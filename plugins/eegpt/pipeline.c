@@ -16,6 +16,7 @@
 #include "ar_api.h"
 #include "heavy.h"
 #include "model.h"
+#include "model_params.h"
 #include "nn.h"
 #include "pipeline.h"
 #include "windows.h"
@@ -82,24 +83,13 @@ pipe_check_input(const struct dyno_host *h, struct dyno_ctx *ctx,
 static int
 pipe_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 {
-	struct eegpt_config c;
 	struct pipe *s;
-	enum nn_device dev;
-	enum nn_dtype dt;
-	const char *why, *weights = h->param_str(ctx, "weights");
 	uint64_t seed = (uint64_t)h->param_int(ctx, "seed");
 	int threads = (int)h->param_int(ctx, "encoder_threads");
 	size_t chans, i, n;
 	char err[320], what[96];
 	int rc;
 
-	dev = strcmp(h->param_str(ctx, "device"), "cuda") == 0 ? NN_CUDA :
-	    NN_CPU;
-	if (nn_dtype_parse(h->param_str(ctx, "precision"), &dt) < 0)
-		return h->fail(ctx, "precision %s: unknown",
-		    h->param_str(ctx, "precision"));
-	if ((why = nn_unsupported(dev, dt)) != NULL)
-		return h->skip(ctx, "%s", why);
 	if (seed > UINT32_MAX)
 		return h->fail(ctx, "seed=%llu: AutoReject's CV splits are "
 		    "NumPy's RandomState, which takes 0..4294967295",
@@ -125,37 +115,12 @@ pipe_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		.threads = (unsigned)h->param_int(ctx, "threads"),
 	};
 
-	eegpt_config_spec(&c);
-	c.chans = (int)chans;
-	c.samples = (int)h->param_int(ctx, "samples");
-	c.stride = (int)h->param_int(ctx, "stride");
-	c.dim = (int)h->param_int(ctx, "dim");
-	c.depth = (int)h->param_int(ctx, "depth");
-	c.heads = (int)h->param_int(ctx, "heads");
-	if (c.chans > c.chan_table)
-		c.chan_table = c.chans;	/* braindecode: max(62, C) rows */
-	if (eegpt_build(&s->m, &c, (int)h->param_int(ctx, "batch"), dev, dt,
-	    err, sizeof(err)) < 0) {
+	rc = eegpt_model_setup(h, ctx, (int)chans,
+	    (int)h->param_int(ctx, "samples"), threads > 0 ? threads :
+	    (int)h->param_int(ctx, "threads"), seed, &s->m);
+	if (rc != DYNO_OK) {
 		free(s);
-		return h->fail(ctx, "%s", err);
-	}
-	if (weights[0] != '\0') {
-		if (nn_load_safetensors(s->m.g, weights) < 0) {
-			snprintf(err, sizeof(err), "%s", nn_error(s->m.g));
-			pipe_free(s);
-			return h->fail(ctx, "%s", err);
-		}
-		h->artifact(ctx, "weights", weights);
-	} else {
-		nn_init_seeded(s->m.g, seed);
-		snprintf(what, sizeof(what), "dyno-init-v1 seed %llu",
-		    (unsigned long long)seed);
-		h->artifact(ctx, "weights", what);
-	}
-	if (eegpt_compile(&s->m, threads > 0 ? threads :
-	    (int)h->param_int(ctx, "threads"), err, sizeof(err)) < 0) {
-		pipe_free(s);
-		return h->fail(ctx, "%s", err);
+		return rc;
 	}
 	s->in_len = eegpt_in_len(&s->m) / (size_t)s->m.batch;
 	s->out_len = eegpt_out_len(&s->m) / (size_t)s->m.batch;
@@ -173,11 +138,8 @@ pipe_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		pipe_free(s);
 		return h->fail(ctx, "%s", err);
 	}
-	snprintf(what, sizeof(what), "%lld parameters",
-	    (long long)nn_param_count(s->m.g));
-	h->artifact(ctx, "model", what);
 	snprintf(what, sizeof(what), "%d channels x %d samples, no overlap",
-	    c.chans, c.samples);
+	    s->m.cfg.chans, s->m.cfg.samples);
 	h->artifact(ctx, "window", what);
 	*state = s;
 	return DYNO_OK;
