@@ -101,8 +101,10 @@ expect "pairs: exit 0" 0 timeout 120 $MPI --mca mpi_yield_when_idle 1 -np 4 $RUN
 jq_true "pairs: a ring of latency records, ok, from the lower rank" $D '
 	[.results[] | select(.id == "network.mpi_pingpong") | [.node.rank, .params.peer, .status]] | sort ==
 	[[0,1,"ok"],[1,2,"ok"],[2,3,"ok"],[3,0,"ok"]]'
-jq_true "pairs: 1000 latency samples each, in us or less" $D '
-	[.results[] | select(.id == "network.mpi_pingpong") | .metrics.latency | .n == 1000 and .median > 0 and .median < 1e-3] | all'
+# Only sane, not fast: four ranks oversubscribed on a loaded CI machine
+# wait for the CPU, not for the link (speed is the bench's to judge).
+jq_true "pairs: 1000 latency samples each, positive, under a second" $D '
+	[.results[] | select(.id == "network.mpi_pingpong") | .metrics.latency | .n == 1000 and .median > 0 and .median < 1] | all'
 jq_true "pairs: bandwidth records, 1 MiB messages" $D '
 	[.results[] | select(.id == "network.mpi_bandwidth") | .params.bytes == 1048576 and .metrics.bandwidth.median > 0] | length == 4'
 expect "pairs: report" 0 "$DYNO" report $D
