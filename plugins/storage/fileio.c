@@ -54,14 +54,18 @@ storage_fill(void *buf, size_t len, uint64_t off, uint64_t salt)
 }
 
 void
-storage_stamp(void *buf, size_t len, uint64_t off, uint64_t salt)
+storage_stamp(void *buf, size_t len, uint64_t off, uint64_t t_ns)
 {
 	unsigned char *p = buf;
+	size_t line = (size_t)((t_ns ^ off) & 7) << 6;
+	uint64_t sec = t_ns / 1000000000u, nsec = t_ns % 1000000000u;
 
-	for (size_t s = 0; s + 8 <= len; s += 512) {
-		uint64_t w = storage_word((off + s) / 8, salt);
+	for (size_t s = 0; s + 512 <= len; s += 512) {
+		uint64_t boff = off + s;
 
-		memcpy(p + s, &w, sizeof(w));
+		memcpy(p + s + line, &boff, sizeof(boff));
+		memcpy(p + s + 48, &sec, sizeof(sec));
+		memcpy(p + s + 56, &nsec, sizeof(nsec));
 	}
 }
 

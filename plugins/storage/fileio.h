@@ -44,13 +44,16 @@ void storage_fs_name(int fd, char *buf, size_t n);
 ** nothing repeats, and a reader can recompute what a writer wrote. */
 void storage_fill(void *buf, size_t len, uint64_t off, uint64_t salt);
 /*
-** Cheap per-write variation for a buffer already holding pattern data:
-** the first word of every 512-byte sector becomes the pattern word of its
-** file position, so no two written sectors are equal (no dedup, no
-** compression gain) at 1/64 of storage_fill's cost.  Used when `verify`
-** is off; fio's scramble_buffers does the same job.
+** Per write, what fio's default scramble_buffers does to its buffer: in
+** every 512-byte block, the block's file offset in one of its eight cache
+** lines (which one: the time xor the offset) and the time in the last 16
+** bytes of the first line.  No two writes carry the same data (no gain
+** for a deduplicating or compressing device), at fio's cost: two cache
+** lines per 512 bytes.  T_NS is the write's start (fio counts this work
+** in the write's latency, and so does the probe).  Used when `verify` is
+** off; verify writes storage_fill's full pattern.
 */
-void storage_stamp(void *buf, size_t len, uint64_t off, uint64_t salt);
+void storage_stamp(void *buf, size_t len, uint64_t off, uint64_t t_ns);
 /* Checks buf against the pattern; -1 when equal, else the index of the
 ** first differing byte. */
 int64_t storage_check(const void *buf, size_t len, uint64_t off,
