@@ -154,22 +154,29 @@ bind(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o, int arg,
 	return 0;
 }
 
-/* Create O's primitive from its descriptor and remember the scratchpad
-** it needs (one scratchpad, the largest, serves every primitive). */
-static int
-make_prim(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
-    const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
-    dnnl_primitive_desc_t *pdp)
+static dnnl_primitive_attr_t
+new_attr(void)
 {
-	dnnl_primitive_desc_t pd;
+	dnnl_primitive_attr_t a;
+
+	if (dnnl_primitive_attr_create(&a) != dnnl_success)
+		return NULL;
+	dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user);
+	return a;
+}
+
+/* Create O's primitive from PD and remember the scratchpad it needs
+** (one scratchpad, the largest, serves every primitive).  PD is kept for
+** the caller when PDP is not NULL, else destroyed. */
+static int
+adopt_pd(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
+    dnnl_primitive_desc_t pd, dnnl_primitive_desc_t *pdp)
+{
 	const dnnl_memory_desc_t *sp;
 	const char *impl = NULL;
 	dnnl_status_t st;
 	size_t n;
 
-	st = dnnl_primitive_desc_create(&pd, desc, attr, s->engine, NULL);
-	if (st != dnnl_success)
-		return fail(g, "primitive_desc_create", st);
 	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
 	o->impl = strdup(impl != NULL ? impl : "?");
 	sp = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
@@ -184,19 +191,32 @@ make_prim(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
 		dnnl_primitive_desc_destroy(pd);
 		return nn_set_error(g, "nn: out of memory");
 	}
-	*pdp = pd;
+	if (pdp != NULL)
+		*pdp = pd;
+	else
+		dnnl_primitive_desc_destroy(pd);
 	return 0;
 }
 
-static dnnl_primitive_attr_t
-new_attr(void)
+/* O's primitive from its descriptor, with ATTR (NULL: the default one,
+** a user scratchpad); PDP as adopt_pd's. */
+static int
+make_prim(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
+    const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
+    dnnl_primitive_desc_t *pdp)
 {
-	dnnl_primitive_attr_t a;
+	dnnl_primitive_attr_t own = NULL;
+	dnnl_primitive_desc_t pd;
+	dnnl_status_t st;
 
-	if (dnnl_primitive_attr_create(&a) != dnnl_success)
-		return NULL;
-	dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user);
-	return a;
+	if (attr == NULL && (attr = own = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	st = dnnl_primitive_desc_create(&pd, desc, attr, s->engine, NULL);
+	if (own != NULL)
+		dnnl_primitive_attr_destroy(own);
+	if (st != dnnl_success)
+		return fail(g, "primitive_desc_create", st);
+	return adopt_pd(g, s, o, pd, pdp);
 }
 
 /* Reorder SRC (fp32 at PTR) into the layout WANT; the new buffer is the
@@ -322,7 +342,6 @@ op_matmul(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_memory_desc_t a, b, c;
 	dnnl_matmul_desc_t desc;
 	dnnl_primitive_attr_t attr;
-	dnnl_primitive_desc_t pd;
 	int rc;
 
 	if (md_of(g, op->in[0], &a) != dnnl_success ||
@@ -335,7 +354,7 @@ op_matmul(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 		return nn_set_error(g, "nn: out of memory");
 	if (op->f != 1.0f)
 		dnnl_primitive_attr_set_output_scales(attr, 1, 0, &op->f);
-	rc = make_prim(g, s, o, &desc, attr, &pd);
+	rc = make_prim(g, s, o, &desc, attr, NULL);
 	dnnl_primitive_attr_destroy(attr);
 	if (rc < 0)
 		return -1;
@@ -345,7 +364,6 @@ op_matmul(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 		    data_of(g, s, op->in[1]));
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_DST, &c, data_of(g, s, op->out));
-	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
 
@@ -355,8 +373,6 @@ op_softmax(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 {
 	dnnl_memory_desc_t x;
 	dnnl_softmax_v2_desc_t desc;
-	dnnl_primitive_attr_t attr;
-	dnnl_primitive_desc_t pd;
 	int rc;
 
 	if (md_of(g, op->in[0], &x) != dnnl_success)
@@ -364,16 +380,11 @@ op_softmax(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	if (dnnl_softmax_v2_forward_desc_init(&desc, dnnl_forward_inference,
 	    dnnl_softmax_accurate, &x, &x, x.ndims - 1) != dnnl_success)
 		return nn_set_error(g, "nn: softmax: not supported");
-	if ((attr = new_attr()) == NULL)
-		return nn_set_error(g, "nn: out of memory");
-	rc = make_prim(g, s, o, &desc, attr, &pd);
-	dnnl_primitive_attr_destroy(attr);
-	if (rc < 0)
+	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
 	rc = bind(g, s, o, DNNL_ARG_SRC, &x, data_of(g, s, op->in[0]));
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_DST, &x, data_of(g, s, op->out));
-	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
 
@@ -384,8 +395,6 @@ op_layernorm(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_memory_desc_t x, y, p;
 	dnnl_dims_t pd1 = { nn_numel(g, op->in[1]) };
 	dnnl_layer_normalization_desc_t desc;
-	dnnl_primitive_attr_t attr;
-	dnnl_primitive_desc_t pd;
 	int rc;
 
 	if (md_rows(g, op->in[0], act_type(g), &x) != dnnl_success ||
@@ -396,11 +405,7 @@ op_layernorm(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	    dnnl_forward_inference, &x, NULL, op->f,
 	    dnnl_use_scale | dnnl_use_shift) != dnnl_success)
 		return nn_set_error(g, "nn: layernorm: not supported");
-	if ((attr = new_attr()) == NULL)
-		return nn_set_error(g, "nn: out of memory");
-	rc = make_prim(g, s, o, &desc, attr, &pd);
-	dnnl_primitive_attr_destroy(attr);
-	if (rc < 0)
+	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
 	rc = bind(g, s, o, DNNL_ARG_SRC, &x, data_of(g, s, op->in[0]));
 	if (rc == 0)
@@ -409,7 +414,6 @@ op_layernorm(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 		rc = bind(g, s, o, DNNL_ARG_SHIFT, &p, g->t[op->in[2]].host);
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_DST, &y, data_of(g, s, op->out));
-	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
 
@@ -419,8 +423,6 @@ op_gelu(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 {
 	dnnl_memory_desc_t x;
 	dnnl_eltwise_desc_t desc;
-	dnnl_primitive_attr_t attr;
-	dnnl_primitive_desc_t pd;
 	int rc;
 
 	if (md_of(g, op->in[0], &x) != dnnl_success)
@@ -428,16 +430,11 @@ op_gelu(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	if (dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference,
 	    dnnl_eltwise_gelu_erf, &x, 0.0f, 0.0f) != dnnl_success)
 		return nn_set_error(g, "nn: gelu: not supported");
-	if ((attr = new_attr()) == NULL)
-		return nn_set_error(g, "nn: out of memory");
-	rc = make_prim(g, s, o, &desc, attr, &pd);
-	dnnl_primitive_attr_destroy(attr);
-	if (rc < 0)
+	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
 	rc = bind(g, s, o, DNNL_ARG_SRC, &x, data_of(g, s, op->in[0]));
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_DST, &x, data_of(g, s, op->out));
-	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
 
@@ -447,8 +444,6 @@ op_add(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 {
 	dnnl_memory_desc_t a, b, c;
 	dnnl_binary_desc_t desc;
-	dnnl_primitive_attr_t attr;
-	dnnl_primitive_desc_t pd;
 	int rc;
 
 	if (md_of(g, op->in[0], &a) != dnnl_success ||
@@ -458,18 +453,13 @@ op_add(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	if (dnnl_binary_desc_init(&desc, dnnl_binary_add, &a, &b, &c) !=
 	    dnnl_success)
 		return nn_set_error(g, "nn: add: not supported");
-	if ((attr = new_attr()) == NULL)
-		return nn_set_error(g, "nn: out of memory");
-	rc = make_prim(g, s, o, &desc, attr, &pd);
-	dnnl_primitive_attr_destroy(attr);
-	if (rc < 0)
+	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
 	rc = bind(g, s, o, DNNL_ARG_SRC_0, &a, data_of(g, s, op->in[0]));
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_SRC_1, &b, data_of(g, s, op->in[1]));
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_DST, &c, data_of(g, s, op->out));
-	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
 
@@ -480,9 +470,7 @@ op_copy(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_memory_desc_t a, c;
 	dnnl_primitive_attr_t attr;
 	dnnl_primitive_desc_t pd;
-	const char *impl = NULL;
 	dnnl_status_t st;
-	size_t n;
 	int rc;
 
 	if (md_of(g, op->in[0], &a) != dnnl_success ||
@@ -495,18 +483,8 @@ op_copy(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_primitive_attr_destroy(attr);
 	if (st != dnnl_success)
 		return fail(g, "reorder", st);
-	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
-	o->impl = strdup(impl != NULL ? impl : "?");
-	n = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd,
-	    dnnl_query_scratchpad_md, 0));
-	if (n > s->scratch_bytes)
-		s->scratch_bytes = n;
-	st = dnnl_primitive_create(&o->prim, pd);
-	dnnl_primitive_desc_destroy(pd);
-	if (st != dnnl_success)
-		return fail(g, "reorder", st);
-	if (o->impl == NULL)
-		return nn_set_error(g, "nn: out of memory");
+	if (adopt_pd(g, s, o, pd, NULL) < 0)
+		return -1;
 	rc = bind(g, s, o, DNNL_ARG_FROM, &a, data_of(g, s, op->in[0]));
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_TO, &c, data_of(g, s, op->out));
