@@ -23,7 +23,7 @@
 
 enum nn_dtype { NN_F32, NN_TF32, NN_F16, NN_BF16 };
 enum nn_device { NN_CPU, NN_CUDA };
-enum nn_act { NN_ACT_NONE, NN_ACT_GELU_ERF };
+enum nn_act { NN_ACT_NONE, NN_ACT_GELU_ERF, NN_ACT_SILU };
 
 /* What a weight is, for seeded initialisation (dyno-init-v1). */
 enum nn_role {
@@ -94,6 +94,29 @@ int	nn_gelu(struct nn_graph *, int x);		/* erf GELU, in place */
 int	nn_add(struct nn_graph *, int a, int b, int out);
 /* Copy SRC into DST (same dims, any strides); DST is the result. */
 int	nn_copy(struct nn_graph *, int src, int dst);
+
+/*
+** Images.  A 4-D activation's dims are always the framework's logical
+** [N, C, H, W]; its strides are the layout the backend prefers (which
+** may be channels-last), so model code never computes strides for them:
+** it takes channel ranges with nn_slice(), and a concat is ops writing
+** into slices of one nn_empty() tensor (OUT), so neither costs a copy.
+*/
+/* T's elements [START, START + LEN) along AXIS, as a view. */
+int	nn_slice(struct nn_graph *, int t, int axis, int64_t start,
+	    int64_t len);
+/* y = act(conv(x, W) + b) (+ ACC when ACC >= 0, after the activation, as
+** a residual shortcut); W: [O, C, KH, KW], B: [O] or -1; square STRIDE
+** and zero padding PAD; into OUT (a view) when OUT >= 0. */
+int	nn_conv2d(struct nn_graph *, int x, int w, int b, int stride,
+	    int pad, enum nn_act, int acc, int out);
+/* Max over K x K windows (padding never wins). */
+int	nn_maxpool2d(struct nn_graph *, int x, int k, int stride, int pad,
+	    int out);
+/* Nearest-neighbour upsampling by 2 in H and W. */
+int	nn_upsample2x(struct nn_graph *, int x, int out);
+/* 2 x the multiply-accumulates of the convolutions, linears, matmuls. */
+double	nn_flops(const struct nn_graph *);
 
 int	nn_compile(struct nn_graph *, int threads);
 int	nn_run(struct nn_graph *);
