@@ -526,6 +526,12 @@ dnnl_compile(struct nn_graph *g, int threads)
 	}
 	for (i = 0; i < g->nop; i++) {
 		s->cur = i;
+		if ((size_t)g->op[i].kind >= sizeof(make) / sizeof(make[0]) ||
+		    make[g->op[i].kind] == NULL) {
+			nn_set_error(g, "nn: %s is not supported on the CPU "
+			    "yet", nn_op_name(g, i));
+			goto bad;
+		}
 		if (make[g->op[i].kind](g, s, &g->op[i], &s->ops[i]) < 0)
 			goto bad;
 	}
