@@ -552,6 +552,8 @@ stage_need(const struct nn_graph *g, const struct nn_op *op)
 		n += align64(stage_size(g, op->in[0]));
 	if (!is_nhwc(&g->t[op->out]))
 		n += align64(stage_size(g, op->out));
+	if (op->acc >= 0)	/* the binary-add form's shortcut */
+		n += align64(stage_size(g, op->out));
 	return n;
 }
 
@@ -600,6 +602,58 @@ staged(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o, int t,
 	return p;
 }
 
+/* A convolution's descriptor with OP's post-ops: the activation, then
+** the shortcut as a sum (BINARY 0) or as a binary add of Y (1). */
+static dnnl_status_t
+conv_pd(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    const dnnl_convolution_desc_t *desc, const dnnl_memory_desc_t *y,
+    int binary, dnnl_primitive_desc_t *pd)
+{
+	dnnl_primitive_attr_t attr;
+	dnnl_post_ops_t po = NULL;
+	dnnl_status_t st;
+
+	(void)g;
+	if ((attr = new_attr()) == NULL)
+		return dnnl_out_of_memory;
+	if (op->act != NN_ACT_NONE || op->acc >= 0) {
+		dnnl_post_ops_create(&po);
+		if (op->act == NN_ACT_SILU)
+			dnnl_post_ops_append_eltwise(po, 1.0f,
+			    dnnl_eltwise_swish, 1.0f, 0.0f);
+		else if (op->act == NN_ACT_GELU_ERF)
+			dnnl_post_ops_append_eltwise(po, 1.0f,
+			    dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
+		if (op->acc >= 0 && binary)
+			dnnl_post_ops_append_binary(po, dnnl_binary_add, y);
+		else if (op->acc >= 0)
+			dnnl_post_ops_append_sum(po, 1.0f);
+		dnnl_primitive_attr_set_post_ops(attr, po);
+	}
+	st = dnnl_primitive_desc_create(pd, desc, attr, s->engine, NULL);
+	if (po != NULL)
+		dnnl_post_ops_destroy(po);
+	dnnl_primitive_attr_destroy(attr);
+	return st;
+}
+
+static int
+is_ref(dnnl_primitive_desc_t pd)
+{
+	const char *impl = NULL;
+
+	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+	return impl == NULL || strncmp(impl, "ref:", 4) == 0;
+}
+
+/*
+** The shortcut goes in as a sum post-op (the output holds it first):
+** the only form brgemm takes.  Below AVX-512 (and under valgrind) oneDNN
+** 2.6 has no jit convolution with an eltwise then a sum, but has one with
+** an eltwise then a binary add: that form is taken there, reading the
+** shortcut from a stage slot (the output cannot be it: a jit conv keeps
+** partial sums in its output).
+*/
 static int
 op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
     struct dnnl_op *o)
@@ -611,26 +665,16 @@ op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_dims_t bd = { w->dims[0] };
 	dnnl_dims_t st = { op->stride, op->stride }, pad = { op->pad, op->pad };
 	dnnl_convolution_desc_t desc;
-	dnnl_primitive_attr_t attr;
-	dnnl_post_ops_t po = NULL;
-	dnnl_primitive_desc_t pd;
+	dnnl_primitive_desc_t pd, alt;
+	dnnl_status_t ds;
 	struct dnnl_op *r;
 	size_t off = 0;
-	void *px, *py, *packed;
-	int rc;
+	void *px, *py, *pa = NULL, *packed;
+	int rc, binary = 0;
 
 	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
 	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
 		return -1;
-	/* The shortcut is a sum post-op: it must be in the output first. */
-	if (op->acc >= 0 && (op->acc != op->out || py !=
-	    data_of(g, s, op->out))) {
-		if (md_of(g, op->acc, &am) != dnnl_success)
-			return bad_layout(g);
-		if ((r = sub_op(g, o, 0)) == NULL || make_reorder(g, s, r, &am,
-		    data_of(g, s, op->acc), &y, py) < 0)
-			return -1;
-	}
 	dnnl_memory_desc_init_by_tag(&wsrc, 4, wd, dnnl_f32, dnnl_oihw);
 	dnnl_memory_desc_init_by_tag(&wany, 4, wd, act_type(g),
 	    dnnl_format_tag_any);
@@ -639,28 +683,32 @@ op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	    dnnl_convolution_direct, &x, &wany, op->in[2] >= 0 ? &b : NULL, &y,
 	    st, pad, pad) != dnnl_success)
 		return fail(g, "convolution descriptor", dnnl_unimplemented);
-	if ((attr = new_attr()) == NULL)
-		return nn_set_error(g, "nn: out of memory");
-	if (op->act != NN_ACT_NONE || op->acc >= 0) {
-		dnnl_post_ops_create(&po);
-		if (op->act == NN_ACT_SILU)
-			dnnl_post_ops_append_eltwise(po, 1.0f,
-			    dnnl_eltwise_swish, 1.0f, 0.0f);
-		else if (op->act == NN_ACT_GELU_ERF)
-			dnnl_post_ops_append_eltwise(po, 1.0f,
-			    dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
-		if (op->acc >= 0)
-			dnnl_post_ops_append_sum(po, 1.0f);
-		dnnl_primitive_attr_set_post_ops(attr, po);
+	if ((ds = conv_pd(g, s, op, &desc, &y, 0, &pd)) != dnnl_success)
+		return fail(g, "primitive_desc_create", ds);
+	if (op->acc >= 0 && is_ref(pd) &&
+	    conv_pd(g, s, op, &desc, &y, 1, &alt) == dnnl_success) {
+		if (is_ref(alt))
+			dnnl_primitive_desc_destroy(alt);
+		else {
+			dnnl_primitive_desc_destroy(pd);
+			pd = alt;
+			binary = 1;
+		}
 	}
-	rc = make_prim(g, s, o, &desc, attr, &pd);
-	if (po != NULL)
-		dnnl_post_ops_destroy(po);
-	dnnl_primitive_attr_destroy(attr);
-	if (rc < 0)
+	if (adopt_pd(g, s, o, pd, &pd) < 0)
 		return -1;
+	rc = 0;
+	if (op->acc >= 0 && (binary || op->acc != op->out ||
+	    py != data_of(g, s, op->out))) {
+		pa = binary ? s->stage + off : py;
+		if (md_of(g, op->acc, &am) != dnnl_success)
+			rc = bad_layout(g);
+		else if ((r = sub_op(g, o, 0)) == NULL || make_reorder(g, s, r,
+		    &am, data_of(g, s, op->acc), &y, pa) < 0)
+			rc = -1;
+	}
 	wpd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-	packed = pack(g, s, &wsrc, w->host, wpd);
+	packed = rc == 0 ? pack(g, s, &wsrc, w->host, wpd) : NULL;
 	rc = packed == NULL ? -1 : 0;
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_SRC, &x, px);
@@ -670,6 +718,9 @@ op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 		rc = bind(g, s, o, DNNL_ARG_BIAS, &b, g->t[op->in[2]].host);
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_DST, &y, py);
+	if (rc == 0 && binary)
+		rc = bind(g, s, o, DNNL_ARG_ATTR_MULTIPLE_POST_OP(op->act !=
+		    NN_ACT_NONE) | DNNL_ARG_SRC_1, &y, pa);
 	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
