@@ -646,3 +646,98 @@ Test(nn_conv, flops)
 	cr_expect_eq(nn_flops(g), 2.0 * 2 * 32 * 5 * 5 * 16 * 9);
 	nn_graph_free(g);
 }
+
+/*
+** The detect head's shape: per level, a box and a class conv write into
+** a 4-D nn_view() of one dense [N, 7, A] output (its [N, C, H, W]
+** strides are fixed by the view), and a level's input reaches a linear
+** op too (dense rows): both keep their layout and stay right.
+*/
+Test(nn_conv, head_into_a_3d_output)
+{
+	enum { N = 2, CB = 4, CC = 3, A = 8 * 8 + 4 * 4 };
+	int64_t hs[2] = { 8, 4 }, cs[2] = { 6, 16 }, off = 0;
+	int64_t od[3] = { N, CB + CC, A };
+	float *x[2], *wb[2], *wc[2], *y = malloc(N * (CB + CC) * A *
+	    sizeof(*y));
+	double *wantb = malloc(N * CB * 64 * sizeof(double));
+	double *wantc = malloc(N * CC * 64 * sizeof(double));
+	struct nn_graph *g = nn_graph_new(NN_CPU, NN_F32);
+	float rows[N * 16 * 4];
+	int tx[2], to, l, lin = -1;
+	int64_t i, c, k;
+
+	to = nn_empty(g, 3, od);
+	for (l = 0; l < 2; l++) {
+		int64_t h = hs[l], xd[4] = { N, cs[l], h, h };
+		int64_t wbd[4] = { CB, cs[l], 1, 1 }, wcd[4] = { CC, cs[l], 3, 3 };
+		int64_t vd[4] = { N, CB, h, h }, vs[4] = { (CB + CC) * A, A, h, 1 };
+		int64_t cd[4] = { N, CC, h, h }, ld[2] = { 1, h };
+		char name[16];
+
+		x[l] = rand_buf(N * cs[l] * h * h);
+		wb[l] = rand_buf(CB * cs[l]);
+		wc[l] = rand_buf(CC * cs[l] * 9);
+		tx[l] = nn_input(g, 4, xd);
+		snprintf(name, sizeof(name), "b%d", l);
+		nn_conv2d(g, tx[l], weight(g, name, 4, wbd, wb[l]), -1, 1, 0,
+		    NN_ACT_NONE, -1, nn_view(g, to, 4, vd, vs, off));
+		snprintf(name, sizeof(name), "c%d", l);
+		nn_conv2d(g, tx[l], weight(g, name, 4, wcd, wc[l]), -1, 1, 1,
+		    NN_ACT_SILU, -1, nn_view(g, to, 4, cd, vs, off + CB * A));
+		if (l == 1) {
+			snprintf(name, sizeof(name), "l%d", l);
+			lin = nn_weight(g, name, 2, ld, NN_ROLE_WEIGHT, h);
+			for (k = 0; k < h; k++)
+				nn_weight_host(g, lin)[k] = 1;
+			lin = nn_linear(g, tx[l], lin, -1, NN_ACT_NONE, -1);
+			nn_output(g, lin);
+		}
+		off += h * h;
+	}
+	nn_output(g, to);
+	compile(g);
+	for (l = 0; l < 2; l++)
+		cr_assert_eq(nn_write(g, tx[l], x[l], N * cs[l] * hs[l] *
+		    hs[l]), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_run(g), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_read(g, to, y, N * (CB + CC) * A), 0, "%s",
+	    nn_error(g));
+	/* The linear (all-ones weight) sums each row of level 1's input. */
+	cr_assert_eq(nn_read(g, lin, rows, N * 16 * 4), 0, "%s", nn_error(g));
+	for (i = 0; i < N * 16 * 4; i++)
+		cr_expect_float_eq(rows[i], x[1][4 * i] + x[1][4 * i + 1] +
+		    x[1][4 * i + 2] + x[1][4 * i + 3], 1e-5, "row %lld",
+		    (long long)i);
+	for (off = 0, l = 0; l < 2; off += hs[l] * hs[l], l++) {
+		int64_t hw = hs[l] * hs[l];
+		struct conv b = { N, cs[l], hs[l], hs[l], CB, 1, 1, 0, 0, wb[l],
+		    NULL };
+		struct conv cc = { N, cs[l], hs[l], hs[l], CC, 3, 1, 1, 1,
+		    wc[l], NULL };
+		double *dx = to_double(x[l], N * cs[l] * hw);
+		double e = 0, m = 0;
+
+		conv_ref(&b, dx, cs[l], 0, NULL, wantb);
+		conv_ref(&cc, dx, cs[l], 0, NULL, wantc);
+		for (i = 0; i < N; i++)
+			for (c = 0; c < CB + CC; c++)
+				for (k = 0; k < hw; k++) {
+					double w = c < CB ? wantb[(i * CB + c) *
+					    hw + k] : wantc[(i * CC + c - CB) *
+					    hw + k];
+					double d = y[(i * (CB + CC) + c) * A +
+					    off + k] - w;
+
+					e = fabs(d) > e ? fabs(d) : e;
+					m = fabs(w) > m ? fabs(w) : m;
+				}
+		cr_expect_lt(e / m, TOL, "level %d: relative error %g", l,
+		    e / m);
+		free(dx);
+	}
+	nn_graph_free(g);
+	for (l = 0; l < 2; l++)
+		free(x[l]), free(wb[l]), free(wc[l]);
+	free(y), free(wantb), free(wantc);
+}
