@@ -376,12 +376,18 @@ conv(struct nn_graph *g, struct cu_state *s, int i)
 static int
 bind_convs(struct nn_graph *g, struct cu_state *s)
 {
-	size_t need = s->ws_bytes;
+	size_t need = s->ws_bytes, f32 = 0;
 	int i;
 
-	for (i = 0; i < g->nop; i++)
+	for (i = 0; i < g->nop; i++) {
 		if ((size_t)cu_conv_ws(&s->ops[i]) > need)
 			need = (size_t)cu_conv_ws(&s->ops[i]);
+		if (cu_conv_f32_bytes(g, &s->ops[i], i) > f32)
+			f32 = cu_conv_f32_bytes(g, &s->ops[i], i);
+	}
+	if (f32 > 0)
+		CU(cudaMalloc((void **)&s->cf32, f32),
+		    "cudaMalloc (convolutions' fp32 products)");
 	if (need > s->ws_bytes) {
 		CU(cudaFree(s->ws), "cudaFree (workspace)");
 		s->ws = NULL;
@@ -611,6 +617,8 @@ cu_release(struct nn_graph *g)
 		(void)cudaFree(s->ws);
 	if (s->tmp != NULL)
 		(void)cudaFree(s->tmp);
+	if (s->cf32 != NULL)
+		(void)cudaFree(s->cf32);
 	if (s->stage != NULL)
 		(void)cudaFree(s->stage);
 	if (s->stream != NULL)

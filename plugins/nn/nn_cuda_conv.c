@@ -11,10 +11,13 @@
 ** workspace is the backend's one (cuBLASLt's, grown to the largest plan's
 ** need): ops run one after another on one stream.
 **
-** Where no engine takes the whole chain, the next rung is tried: the
-** shortcut out of cuDNN's graph; then the convolution alone with the
-** bias, SiLU and shortcut in the backend's epilogue kernel; then the same
-** through dense copies of a strided input or output view.  fp16/bf16
+** Where no engine takes the whole chain, the next rung is tried: in
+** fp16/bf16 the convolution alone writing fp32, the bias, SiLU and
+** shortcut in the backend's epilogue kernel reading it (a shortcut added
+** to an already rounded SiLU output loses to cancellation: 2.5e-2 against
+** 5.9e-3 on the yolo fixture); the shortcut out of cuDNN's graph; the
+** convolution alone with the epilogue kernel; the same through dense
+** copies of a strided input or output view.  fp16/bf16
 ** inputs whose channels are not a multiple of 8 (the image: 3) go through
 ** a zero-padded copy, and their weights are padded to match, so tensor
 ** cores take them.  The op's impl says which rung it runs.
@@ -28,7 +31,12 @@
 
 enum { UID_X = 1, UID_W, UID_B, UID_R, UID_Y, UID_V0 = 10 };
 
-enum rung { RUNG_ALL, RUNG_NO_SHORTCUT, RUNG_CONV, RUNG_DENSE, RUNG_N };
+/* The ladder, tried in this order. */
+enum rung { RUNG_ALL, RUNG_CONV_F32, RUNG_NO_SHORTCUT, RUNG_CONV, RUNG_DENSE,
+    RUNG_N };
+
+#define FUSES_BIAS(r)	((r) == RUNG_ALL || (r) == RUNG_NO_SHORTCUT)
+#define FUSES_ADD(r)	((r) == RUNG_ALL)
 
 /* What makes two convs share a plan. */
 struct cu_ckey {
@@ -54,10 +62,11 @@ struct cu_conv {
 	void		*xsrc, *ydst;	/* the op's own input and output */
 	void		*xbuf, *ybuf;	/* padded or dense copies */
 	int		 xcopy, ycopy;
+	int		 f32out;	/* cuDNN writes fp32 into s->cf32 */
 	struct nnk_walk	 xw, yw;
 	/* The epilogue kernel's share. */
 	int		 ebias, esilu, eshort;
-	struct nnk_img	 yi, ri;
+	struct nnk_img	 yi, ri, fi;
 	void		*eb, *er;
 };
 
@@ -142,9 +151,9 @@ build(struct nn_graph *g, struct cu_state *s, const struct cu_ckey *k,
 	int nops = 0, left, fb, fs, fr;
 	float alpha = 1, beta = 0;
 
-	fb = k->bias && k->rung < RUNG_CONV;
-	fs = k->silu && k->rung < RUNG_CONV;
-	fr = k->shortcut && k->rung == RUNG_ALL;
+	fb = k->bias && FUSES_BIAS(k->rung);
+	fs = k->silu && FUSES_BIAS(k->rung);
+	fr = k->shortcut && FUSES_ADD(k->rung);
 	left = fb + fs + fr;
 	wd[0] = k->yd[1], wd[1] = k->xd[1], wd[2] = k->kr, wd[3] = k->ks;
 	nhwc(wd, ws);
@@ -155,7 +164,8 @@ build(struct nn_graph *g, struct cu_state *s, const struct cu_ckey *k,
 	pad2[0] = pad2[1] = k->pad;
 	if (!cu_dnn_tensor(s, gr, UID_X, dt, 4, k->xd, k->xs, k->ax, 0, &x) ||
 	    !cu_dnn_tensor(s, gr, UID_W, dt, 4, wd, ws, 16, 0, &w) ||
-	    !cu_dnn_tensor(s, gr, UID_Y, dt, 4, k->yd, k->ys, k->ay, 0, &y) ||
+	    !cu_dnn_tensor(s, gr, UID_Y, k->rung == RUNG_CONV_F32 ? f32 : dt,
+	    4, k->yd, k->ys, k->ay, 0, &y) ||
 	    (fb && !cu_dnn_tensor(s, gr, UID_B, dt, 4, bd, bs, 16, 0, &b)) ||
 	    (fr && !cu_dnn_tensor(s, gr, UID_R, dt, 4, k->yd, k->rs, k->ar, 0,
 	    &r)))
@@ -337,6 +347,8 @@ cu_op_conv(struct nn_graph *g, struct cu_state *s,
 	c->r = a->acc >= 0 ? cu_data_of(g, s, a->acc) : NULL;
 	for (k.rung = RUNG_ALL; k.rung < RUNG_N; k.rung++) {
 		if ((k.rung == RUNG_ALL && alias) ||
+		    (k.rung == RUNG_CONV_F32 && g->dtype != NN_F16 &&
+		    g->dtype != NN_BF16) ||
 		    (k.rung == RUNG_NO_SHORTCUT && a->acc < 0) ||
 		    (k.rung == RUNG_CONV && a->b < 0 && !a->silu &&
 		    a->acc < 0) ||
@@ -355,15 +367,19 @@ cu_op_conv(struct nn_graph *g, struct cu_state *s,
 		nhwc(y->dims, ys);
 		/* Padded or dense: the input through a buffer of its own. */
 		c->xcopy = pad8 || (k.rung == RUNG_DENSE && !is_nhwc(x));
-		c->ycopy = (k.rung == RUNG_DENSE && !is_nhwc(y)) || alias;
+		c->f32out = k.rung == RUNG_CONV_F32;
+		c->ycopy = !c->f32out && ((k.rung == RUNG_DENSE &&
+		    !is_nhwc(y)) || alias);
 		memcpy(k.xs, c->xcopy ? xs : x->strides, sizeof(k.xs));
-		memcpy(k.ys, c->ycopy ? ys : y->strides, sizeof(k.ys));
+		memcpy(k.ys, c->ycopy || c->f32out ? ys : y->strides,
+		    sizeof(k.ys));
 		if (a->acc >= 0)
 			memcpy(k.rs, g->t[a->acc].strides, sizeof(k.rs));
 		k.kr = w->dims[2];
 		k.ks = w->dims[3];
 		k.ax = c->xcopy ? 16 : cu_dnn_align(cu_data_of(g, s, a->x));
-		k.ay = c->ycopy ? 16 : cu_dnn_align(cu_data_of(g, s, a->y));
+		k.ay = c->ycopy || c->f32out ? 16 :
+		    cu_dnn_align(cu_data_of(g, s, a->y));
 		k.ar = a->acc >= 0 ? cu_dnn_align(c->r) : 16;
 		k.stride = a->stride;
 		k.pad = a->pad;
@@ -393,9 +409,9 @@ cu_op_conv(struct nn_graph *g, struct cu_state *s,
 	c->ydst = cu_data_of(g, s, a->y);
 	c->x = c->xcopy ? c->xbuf : c->xsrc;
 	c->y = c->ycopy ? c->ybuf : c->ydst;
-	c->ebias = a->b >= 0 && k.rung >= RUNG_CONV;
-	c->esilu = a->silu && k.rung >= RUNG_CONV;
-	c->eshort = a->acc >= 0 && k.rung >= RUNG_NO_SHORTCUT;
+	c->ebias = a->b >= 0 && !FUSES_BIAS(k.rung);
+	c->esilu = a->silu && !FUSES_BIAS(k.rung);
+	c->eshort = a->acc >= 0 && !FUSES_ADD(k.rung);
 	c->eb = c->ebias ? c->bias : NULL;
 	c->er = c->eshort ? c->r : NULL;
 	img_of(y, &c->yi);
@@ -403,22 +419,27 @@ cu_op_conv(struct nn_graph *g, struct cu_state *s,
 		memcpy(c->yi.s, ys, sizeof(ys));
 	if (a->acc >= 0)
 		img_of(&g->t[a->acc], &c->ri);
-	n = snprintf(o->impl, sizeof(o->impl), "cudnn:conv%s%s%s (engine %lld "
-	    "from %s)", k.rung < RUNG_CONV && a->b >= 0 ? "+bias" : "",
-	    k.rung < RUNG_CONV && a->silu ? "+silu" : "",
-	    k.rung == RUNG_ALL && a->acc >= 0 ? "+add" : "",
-	    (long long)c->plan->gr.engine, c->plan->gr.mode);
-	if (c->ebias || c->esilu || c->eshort)
+	/* The fp32 product, dense, to the epilogue (which always runs). */
+	memcpy(c->fi.dims, y->dims, sizeof(c->fi.dims));
+	memcpy(c->fi.s, ys, sizeof(ys));
+	n = snprintf(o->impl, sizeof(o->impl), "cudnn:conv%s%s%s%s (engine "
+	    "%lld from %s)", FUSES_BIAS(k.rung) && a->b >= 0 ? "+bias" : "",
+	    FUSES_BIAS(k.rung) && a->silu ? "+silu" : "",
+	    FUSES_ADD(k.rung) && a->acc >= 0 ? "+add" : "",
+	    c->f32out ? " to fp32" : "", (long long)c->plan->gr.engine,
+	    c->plan->gr.mode);
+	if (c->ebias || c->esilu || c->eshort || c->f32out)
 		n += snprintf(o->impl + n, sizeof(o->impl) - n,
-		    " + kernel:%s%s%s", c->ebias ? "bias" : "",
-		    c->esilu ? "+silu" : "", c->eshort ? "+add" : "");
+		    " + kernel:%s%s%s%s", c->ebias ? "bias" : "",
+		    c->esilu ? "+silu" : "", c->eshort ? "+add" : "",
+		    c->f32out ? " from fp32" : "");
 	if (pad8)
 		n += snprintf(o->impl + n, sizeof(o->impl) - n, ", input "
 		    "padded to %lld channels", (long long)cp);
 	if (k.rung == RUNG_DENSE)
 		n += snprintf(o->impl + n, sizeof(o->impl) - n, ", through "
 		    "dense copies");
-	else if (alias)
+	else if (c->ycopy)
 		snprintf(o->impl + n, sizeof(o->impl) - n, ", output through "
 		    "a copy (the shortcut is the output)");
 	return 0;
@@ -430,6 +451,13 @@ cu_conv_ws(const struct cu_op *o)
 	return o->conv != NULL ? o->conv->plan->gr.ws : 0;
 }
 
+size_t
+cu_conv_f32_bytes(const struct nn_graph *g, const struct cu_op *o, int op)
+{
+	return o->conv != NULL && o->conv->f32out ?
+	    (size_t)nn_numel(g, g->op[op].out) * sizeof(float) : 0;
+}
+
 int
 cu_conv_bind(struct nn_graph *g, struct cu_state *s, struct cu_op *o)
 {
@@ -438,12 +466,14 @@ cu_conv_bind(struct nn_graph *g, struct cu_state *s, struct cu_op *o)
 	void *ptrs[5];
 	int n = 0;
 
+	if (c->f32out)
+		c->y = s->cf32;
 	uids[n] = UID_X, ptrs[n++] = c->x;
 	uids[n] = UID_W, ptrs[n++] = c->w;
 	uids[n] = UID_Y, ptrs[n++] = c->y;
-	if (c->plan->key.bias && c->plan->key.rung < RUNG_CONV)
+	if (c->plan->key.bias && FUSES_BIAS(c->plan->key.rung))
 		uids[n] = UID_B, ptrs[n++] = c->bias;
-	if (c->plan->key.shortcut && c->plan->key.rung == RUNG_ALL)
+	if (c->plan->key.shortcut && FUSES_ADD(c->plan->key.rung))
 		uids[n] = UID_R, ptrs[n++] = c->r;
 	if (!cu_dnn_pack(s, &c->packs, n, uids, ptrs, s->ws, &c->pack))
 		return nn_set_error(g, "nn: cuda: conv: %s", s->dnn->last);
@@ -458,9 +488,14 @@ cu_run_conv(struct nn_graph *g, struct cu_state *s, const struct cu_conv *c)
 		    "the copy kernel (conv input)");
 	if (cu_dnn_execute(g, s, c->plan->gr.plan, c->pack, "conv") < 0)
 		return -1;
-	if (c->ebias || c->esilu || c->eshort)
-		CU(nnk_epilogue(s->kt, c->y, &c->yi, c->eb, c->esilu, c->er,
-		    &c->ri, s->stream), "the conv epilogue kernel");
+	if (c->f32out)
+		CU(nnk_epilogue(s->kt, c->ydst, &c->yi, (const float *)c->y,
+		    &c->fi, c->eb, c->esilu, c->er, &c->ri, s->stream),
+		    "the conv epilogue kernel");
+	else if (c->ebias || c->esilu || c->eshort)
+		CU(nnk_epilogue(s->kt, c->y, &c->yi, NULL, NULL, c->eb,
+		    c->esilu, c->er, &c->ri, s->stream),
+		    "the conv epilogue kernel");
 	if (c->ycopy)
 		CU(nnk_walk(s->kt, c->ybuf, NULL, c->ydst, &c->yw, s->stream),
 		    "the copy kernel (conv output)");

@@ -89,6 +89,7 @@ struct cu_state {
 	struct cu_dnn		*dnn;		/* cuDNN, once tried */
 	struct cu_cplan		*cplans;	/* conv plans, one per shape */
 	size_t			 ws_bytes;	/* s->ws's size */
+	float			*cf32;		/* convs' fp32 products */
 	char			 note[160];	/* why SDPA was left out */
 	char			 eager_why[256];	/* why no CUDA graph */
 	cudaGraph_t		 graph;
@@ -146,6 +147,9 @@ void		 cu_dnn_free(struct cu_state *);
 int		 cu_op_conv(struct nn_graph *, struct cu_state *,
 		    const struct cu_conv_args *, struct cu_op *);
 int64_t		 cu_conv_ws(const struct cu_op *);
+/* The fp32 scratch op OP's conv writes into (s->cf32), or 0. */
+size_t		 cu_conv_f32_bytes(const struct nn_graph *,
+		    const struct cu_op *, int op);
 int		 cu_conv_bind(struct nn_graph *, struct cu_state *,
 		    struct cu_op *);
 int		 cu_run_conv(struct nn_graph *, struct cu_state *,

@@ -340,8 +340,8 @@ upsample_kernel(const T *x, struct nnk_img xi, T *y, struct nnk_img yi,
 
 template <typename T>
 __global__ static void
-epilogue_kernel(T *y, struct nnk_img yi, const T *bias, int silu,
-    const T *r, struct nnk_img ri, int64_t n)
+epilogue_kernel(T *y, struct nnk_img yi, const float *src, struct nnk_img si,
+    const T *bias, int silu, const T *r, struct nnk_img ri, int64_t n)
 {
 	for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
 	    i += (int64_t)gridDim.x * blockDim.x) {
@@ -351,7 +351,10 @@ epilogue_kernel(T *y, struct nnk_img yi, const T *bias, int silu,
 		img_index(yi, i, ix);
 		o = ix[0] * yi.s[0] + ix[1] * yi.s[1] + ix[2] * yi.s[2] +
 		    ix[3] * yi.s[3];
-		v = ld(y, o) + (bias != NULL ? ld(bias, ix[1]) : 0.0f);
+		v = src != NULL ? src[ix[0] * si.s[0] + ix[1] * si.s[1] +
+		    ix[2] * si.s[2] + ix[3] * si.s[3]] : ld(y, o);
+		if (bias != NULL)
+			v += ld(bias, ix[1]);
 		if (silu)
 			v = v / (1.0f + expf(-v));
 		if (r != NULL)
@@ -392,14 +395,14 @@ nnk_upsample2x(enum nnk_type type, const void *x, const struct nnk_img *xi,
 
 extern "C" cudaError_t
 nnk_epilogue(enum nnk_type type, void *y, const struct nnk_img *yi,
-    const void *bias, int silu, const void *r, const struct nnk_img *ri,
-    cudaStream_t s)
+    const float *src, const struct nnk_img *si, const void *bias, int silu,
+    const void *r, const struct nnk_img *ri, cudaStream_t s)
 {
 	int64_t n = img_numel(yi);
 	struct nnk_img none = { { 1, 1, 1, 1 }, { 0, 0, 0, 0 } };
 
 	NNK_DISPATCH(type, (epilogue_kernel<T><<<blocks(n, NNK_TB), NNK_TB, 0,
-	    s>>>((T *)y, *yi, (const T *)bias, silu, (const T *)r,
-	    ri != NULL ? *ri : none, n)));
+	    s>>>((T *)y, *yi, src, si != NULL ? *si : none, (const T *)bias,
+	    silu, (const T *)r, ri != NULL ? *ri : none, n)));
 	return cudaGetLastError();
 }

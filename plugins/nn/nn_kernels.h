@@ -80,11 +80,12 @@ cudaError_t nnk_maxpool(enum nnk_type, const void *x, const struct nnk_img *,
 /* Nearest-neighbour, 2x in H and W. */
 cudaError_t nnk_upsample2x(enum nnk_type, const void *x,
     const struct nnk_img *, void *y, const struct nnk_img *, cudaStream_t);
-/* In place, y = act(y + bias[c]) + r: BIAS (C values) and R may be NULL;
+/* y = act(src + bias[c]) + r, SRC fp32 through its own strides, or Y
+** itself in place when SRC is NULL; BIAS (C values) and R may be NULL;
 ** SILU: x sigmoid(x), else none.  What cuDNN does not fuse. */
 cudaError_t nnk_epilogue(enum nnk_type, void *y, const struct nnk_img *,
-    const void *bias, int silu, const void *r, const struct nnk_img *,
-    cudaStream_t);
+    const float *src, const struct nnk_img *, const void *bias, int silu,
+    const void *r, const struct nnk_img *, cudaStream_t);
 
 /* N fp32 values into TYPE (TO_TYPE), or TYPE into fp32 (!TO_TYPE). */
 cudaError_t nnk_convert(enum nnk_type, float *f32, void *typed,

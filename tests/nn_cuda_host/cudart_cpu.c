@@ -522,8 +522,9 @@ enum { I_POOL, I_UP, I_EPI };
 struct cpu_img {
 	int		 kind, t;
 	const void	*x, *b, *r;
+	const float	*src;
 	void		*y;
-	struct nnk_img	 xi, yi, ri;
+	struct nnk_img	 xi, yi, ri, si;
 	int		 k, stride, pad, silu;
 };
 
@@ -564,7 +565,8 @@ img_fn(void *arg)
 			    w / 2));
 			break;
 		default:
-			v = cpu_load(x->t, x->y, img_at(yi, n, c, h, w));
+			v = x->src != NULL ? x->src[img_at(&x->si, n, c, h,
+			    w)] : cpu_load(x->t, x->y, img_at(yi, n, c, h, w));
 			if (x->b != NULL)
 				v += cpu_load(x->t, x->b, c);
 			if (x->silu)
@@ -611,10 +613,11 @@ nnk_upsample2x(enum nnk_type t, const void *x, const struct nnk_img *xi,
 
 cudaError_t
 nnk_epilogue(enum nnk_type t, void *y, const struct nnk_img *yi,
-    const void *bias, int silu, const void *r, const struct nnk_img *ri,
-    cudaStream_t s)
+    const float *src, const struct nnk_img *si, const void *bias, int silu,
+    const void *r, const struct nnk_img *ri, cudaStream_t s)
 {
 	(void)s;
 	return img_submit((struct cpu_img){ .kind = I_EPI, .y = y, .b = bias,
-	    .r = r, .yi = *yi, .ri = r != NULL ? *ri : *yi, .silu = silu }, t);
+	    .r = r, .src = src, .yi = *yi, .ri = r != NULL ? *ri : *yi,
+	    .si = src != NULL ? *si : *yi, .silu = silu }, t);
 }
