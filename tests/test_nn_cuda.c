@@ -857,26 +857,52 @@ static const struct {
 	{ "conv shortcut in place", i_inplace, r_inplace },
 };
 
+/* Max |got - want| / max |want|, WANT in double. */
+static double
+rel_err_d(const float *got, const double *want, size_t n)
+{
+	double e = 0, m = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		double x = fabs(got[k] - want[k]);
+
+		if (!(x <= e))
+			e = isnan(x) ? INFINITY : x;
+		m = fmax(m, fabs(want[k]));
+	}
+	return m > 0 ? e / m : INFINITY;
+}
+
 /* Image case C on the GPU in every precision, with and without the
-** CUDA graph, against its double-precision reference. */
+** CUDA graph, against its double-precision reference and against the
+** CPU backend (oneDNN, fp32). */
 static void
 run_img_case(int c)
 {
 	static const enum nn_dtype dts[] = { NN_F32, NN_TF32, NN_F16, NN_BF16 };
-	float *in[NIN] = { NULL }, *got;
-	struct nn_graph *gpu;
+	float *in[NIN] = { NULL }, *got, *cpu_y = NULL;
+	struct nn_graph *gpu, *cpu;
 	struct rimg want = { { 0, 0, 0, 0 }, NULL };
 	struct io io;
 	char err[256];
 	double *w = NULL;
-	size_t n = 0, gn, k;
+	size_t n = 0, gn, cn = 0;
 	unsigned d;
 	int mode, i;
 
+	if ((cpu = make(img_cases[c].build, 0x1ace + c, NN_CPU, NN_F32, 0, &io,
+	    in, err, sizeof(err))) == NULL ||
+	    (cpu_y = read_out(cpu, &io, &cn)) == NULL) {
+		printf("FAIL: %s: the CPU backend: %s\n", img_cases[c].name,
+		    cpu == NULL ? err : nn_error(cpu));
+		failures++;
+	}
+	nn_graph_free(cpu);
 	for (d = 0; d < sizeof(dts) / sizeof(dts[0]); d++)
 		for (mode = 0; mode < 2; mode++) {
 			unsigned flags = mode ? NN_CUDA_EAGER : 0;
-			double tol = dts[d] == NN_F32 ? 1e-5 : 2e-2, e = 0, m = 0;
+			double tol = dts[d] == NN_F32 ? 1e-5 : 2e-2;
 
 			gpu = make(img_cases[c].build, 0x1ace + c, NN_CUDA,
 			    dts[d], flags, &io, in, err, sizeof(err));
@@ -891,6 +917,10 @@ run_img_case(int c)
 				w = want.p;
 				n = (size_t)(want.d[0] * want.d[1] * want.d[2] *
 				    want.d[3]);
+				if (cpu_y != NULL && cn == n)
+					printf("info: %s: the CPU backend against "
+					    "double: %.3g\n", img_cases[c].name,
+					    rel_err_d(cpu_y, w, n));
 			}
 			if ((got = read_out(gpu, &io, &gn)) == NULL ||
 			    gn != n) {
@@ -899,17 +929,16 @@ run_img_case(int c)
 				    got == NULL ? nn_error(gpu) : "size");
 				failures++;
 			} else {
-				for (k = 0; k < n; k++) {
-					double x = fabs(got[k] - w[k]);
-
-					if (!(x <= e))
-						e = isnan(x) ? INFINITY : x;
-					m = fmax(m, fabs(w[k]));
-				}
-				check(m > 0 && e / m < tol, "relative error "
-				    "against double", img_cases[c].name,
-				    nn_dtype_name(dts[d]), flags, m > 0 ?
-				    e / m : INFINITY);
+				check(rel_err_d(got, w, n) < tol, "relative "
+				    "error against double", img_cases[c].name,
+				    nn_dtype_name(dts[d]), flags,
+				    rel_err_d(got, w, n));
+				if (cpu_y != NULL && cn == n)
+					check(rel_err(got, cpu_y, n) < tol,
+					    "relative error against the CPU",
+					    img_cases[c].name,
+					    nn_dtype_name(dts[d]), flags,
+					    rel_err(got, cpu_y, n));
 			}
 			for (i = 0; mode == 0 && i < nn_op_count(gpu); i++)
 				if (strcmp(nn_op_name(gpu, i), "conv2d") == 0)
@@ -922,6 +951,7 @@ run_img_case(int c)
 			nn_graph_free(gpu);
 		}
 	free(want.p);
+	free(cpu_y);
 	for (i = 0; i < NIN; i++)
 		free(in[i]);
 }
