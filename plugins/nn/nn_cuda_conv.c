@@ -110,6 +110,7 @@ pointwise(struct cu_state *s, struct cu_dgraph *gr,
 	const struct cu_dnn_api *a = &s->dnn->api;
 	cudnnDataType_t prec = CUDNN_DATA_FLOAT;
 	cudnnBackendDescriptor_t pw;
+	double beta = 1;	/* SiLU: x sigmoid(1 x), not left to a default */
 
 	if (cu_dnn_make(s, gr, CUDNN_BACKEND_POINTWISE_DESCRIPTOR, &pw) !=
 	    CUDNN_STATUS_SUCCESS ||
@@ -117,6 +118,9 @@ pointwise(struct cu_state *s, struct cu_dgraph *gr,
 	    &mode) != CUDNN_STATUS_SUCCESS ||
 	    a->set(pw, CUDNN_ATTR_POINTWISE_MATH_PREC, CUDNN_TYPE_DATA_TYPE, 1,
 	    &prec) != CUDNN_STATUS_SUCCESS ||
+	    (mode == CUDNN_POINTWISE_SWISH_FWD && a->set(pw,
+	    CUDNN_ATTR_POINTWISE_SWISH_BETA, CUDNN_TYPE_DOUBLE, 1, &beta) !=
+	    CUDNN_STATUS_SUCCESS) ||
 	    a->finalize(pw) != CUDNN_STATUS_SUCCESS)
 		return cu_dnn_fail(s, "pointwise descriptor",
 		    CUDNN_STATUS_BAD_PARAM);

@@ -37,6 +37,7 @@ struct cpu_dnn {
 	struct cpu_dnn	*x, *w, *y, *b, *desc;
 	int64_t		 cstride[2], cpad[2], cpost[2], cdil[2];
 	int		 mode, spatial, conv_mode;
+	double		 swish_beta;	/* cuDNN's default: 1 */
 	struct cpu_dnn	*ops[CPU_MAXOPS], *graph;
 	int		 nops, heur;
 	int64_t		 uids[CPU_MAXPACK];
@@ -109,6 +110,7 @@ cudnnBackendCreateDescriptor(cudnnBackendDescriptorType_t type,
 	if (p == NULL)
 		return CUDNN_STATUS_ALLOC_FAILED;
 	p->type = type;
+	p->swish_beta = 1;
 	*d = p;
 	return CUDNN_STATUS_SUCCESS;
 }
@@ -184,7 +186,6 @@ cudnnBackendSetAttribute(cudnnBackendDescriptor_t desc,
 {
 	struct cpu_dnn *d = desc, *const *dv = v;
 
-	(void)type;
 	switch ((int)a) {
 	case CUDNN_ATTR_TENSOR_DATA_TYPE:
 		d->dt = *(const int *)v;
@@ -250,6 +251,11 @@ cudnnBackendSetAttribute(cudnnBackendDescriptor_t desc,
 			return CUDNN_STATUS_NOT_SUPPORTED;
 		break;
 	case CUDNN_ATTR_POINTWISE_MATH_PREC:
+		break;
+	case CUDNN_ATTR_POINTWISE_SWISH_BETA:
+		if (type != CUDNN_TYPE_DOUBLE || n != 1)
+			return CUDNN_STATUS_BAD_PARAM;
+		d->swish_beta = *(const double *)v;
 		break;
 	case CUDNN_ATTR_TENSOR_UNIQUE_ID:
 		d->uid = *(const int64_t *)v;
@@ -495,7 +501,7 @@ pointwise(const struct cpu_dnn *op, const void *x, const void *b, void *y)
 		if (op->desc->mode == CUDNN_POINTWISE_ADD)
 			v += get(op->b, b, o);
 		else
-			v = v / (1 + expf(-v));
+			v = v / (1 + expf(-(float)op->desc->swish_beta * v));
 		put(ty, y, o, v);
 	}
 }
