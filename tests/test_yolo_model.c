@@ -680,3 +680,54 @@ Test(yolo, fixture_head_dyno_init)
 {
 	against_fixture(NULL, FIX "tiny-dyno.head.f32", 1e-4);
 }
+
+/*
+** A full-width member of the family against ultralytics, on files
+** tests/yolo/exported.sh writes with scripts/export-yolo.py into
+** YOLO_EXPORT (a prefix; YOLO_EXPORT_SCALE, YOLO_EXPORT_IMGSZ): the
+** unfused and the fused (ultralytics' fuse()) state dicts give the head.
+*/
+Test(yolo, exported_unfused_and_fused)
+{
+	const char *pre = getenv("YOLO_EXPORT");
+	const char *scale = getenv("YOLO_EXPORT_SCALE");
+	const char *sz = getenv("YOLO_EXPORT_IMGSZ");
+	static const char *const kind[] = { ".safetensors",
+	    ".fused.safetensors" };
+	struct yolo_family *f;
+	char path[512], err[400];
+	float *x, *want, *y;
+	size_t k;
+
+	if (pre == NULL)
+		cr_skip_test("YOLO_EXPORT unset (tests/yolo/exported.sh sets it)");
+	f = family();
+	for (k = 0; k < 2; k++) {
+		struct yolo_model m;
+		double e;
+
+		build(&m, f, scale != NULL ? scale : "n", 1,
+		    sz != NULL ? atoi(sz) : 64);
+		snprintf(path, sizeof(path), "%s%s", pre, kind[k]);
+		cr_assert_eq(yolo_load(&m, path, err, sizeof(err)), 0, "%s",
+		    err);
+		cr_assert_eq(yolo_compile(&m, 0, err, sizeof(err)), 0, "%s",
+		    err);
+		snprintf(path, sizeof(path), "%s.input.f32", pre);
+		x = read_f32(path, yolo_in_len(&m));
+		snprintf(path, sizeof(path), "%s.head.f32", pre);
+		want = read_f32(path, yolo_out_len(&m));
+		y = malloc(yolo_out_len(&m) * sizeof(*y));
+		cr_assert_eq(yolo_forward(&m, x, y, err, sizeof(err)), 0, "%s",
+		    err);
+		e = rel_err(y, want, yolo_out_len(&m));
+		cr_log_info("%s%s: relative error %g", pre, kind[k], e);
+		cr_expect_lt(e, 1e-4, "%s%s: relative error %g", pre, kind[k],
+		    e);
+		free(x);
+		free(want);
+		free(y);
+		yolo_free(&m);
+	}
+	free(f);
+}
