@@ -481,6 +481,14 @@ video_dec_next(struct video_dec *d, int loop, AVFrame **frame, char *err,
 	}
 }
 
+void
+video_dec_rewind(struct video_dec *d)
+{
+	avcodec_flush_buffers(d->ctx);
+	d->next = 0;
+	d->drained = 0;
+}
+
 uint64_t
 video_dec_count(const struct video_dec *d)
 {

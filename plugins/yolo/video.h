@@ -73,6 +73,10 @@ struct video_dec *video_dec_open(const char *path, enum video_decoder which,
 int	video_dec_next(struct video_dec *d, int loop, AVFrame **frame,
 	    char *err, size_t errlen);
 
+/* Back to the stream's first packet, the decoder flushed (after a pass
+** that ended, or to drop what it holds). */
+void	video_dec_rewind(struct video_dec *d);
+
 /* Frames returned since open. */
 uint64_t video_dec_count(const struct video_dec *d);
 
