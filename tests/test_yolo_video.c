@@ -2,7 +2,7 @@
 ** frames decoded from the probe's own H.264 clip match the frames encoded
 ** (PSNR above PSNR_MIN on every frame, and below it against another
 ** frame, so the bound tells frames apart), 1 and N decoder threads give
-** the same frames, a looped stream repeats them, corrupt or missing
+** the same frames, a looped or rewound stream repeats them, corrupt or missing
 ** files are one-line errors naming the file, and BGR24 conversion is
 ** BT.601's. */
 #include "config.h"
@@ -164,6 +164,30 @@ Test(video, a_looped_stream_repeats_its_frames)
 		    "%s", err);
 		cr_assert_eq(frame_hash(f), once[i % clip.frames],
 		    "looped frame %d is not frame %d", i, i % clip.frames);
+	}
+	video_dec_close(d);
+	free(once);
+}
+
+Test(video, a_rewound_decoder_decodes_the_clip_again)
+{
+	struct video_dec *d;
+	uint64_t *once;
+	AVFrame *f;
+	char err[512];
+	int n, i, pass, rc;
+
+	once = decode_all(1, &n);
+	d = video_dec_open(path, VIDEO_DEC_CPU, 2, err, sizeof(err));
+	cr_assert_not_null(d, "%s", err);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; (rc = video_dec_next(d, 0, &f, err,
+		    sizeof(err))) == 1; i++)
+			cr_assert_eq(frame_hash(f), once[i],
+			    "pass %d frame %d", pass, i);
+		cr_assert_eq(rc, 0, "%s", err);
+		cr_assert_eq(i, n, "pass %d: %d frames", pass, i);
+		video_dec_rewind(d);
 	}
 	video_dec_close(d);
 	free(once);
