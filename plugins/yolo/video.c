@@ -3,6 +3,7 @@
 ** libx264, decoding with libavcodec (threads or NVDEC) and conversion to
 ** BGR24 with libswscale.
 */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -401,6 +402,18 @@ video_dec_open(const char *path, enum video_decoder which, int threads,
 		    path, which == VIDEO_DEC_NVDEC ? "h264_cuvid (NVDEC)" :
 		    "H.264");
 		return NULL;
+	}
+	/* libavcodec loads NVDEC's library when the decoder opens, and
+	** says only EPERM when it is not there: name it. */
+	if (which == VIDEO_DEC_NVDEC) {
+		void *lib = dlopen("libnvcuvid.so.1", RTLD_NOW | RTLD_LOCAL);
+
+		if (lib == NULL) {
+			snprintf(err, errlen, "%s: no libnvcuvid.so.1 (the NVIDIA "
+			    "driver's NVDEC library): %s", path, dlerror());
+			return NULL;
+		}
+		dlclose(lib);
 	}
 	if ((buf = slurp(path, &n, err, errlen)) == NULL)
 		return NULL;
