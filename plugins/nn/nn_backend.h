@@ -31,11 +31,18 @@ struct nn_tensor {
 	float		*host;
 	enum nn_role	 role;
 	int64_t		 fan_in;
+	/* Views made by nn_slice(): re-derived from SLICE_OF when the
+	** layout pass changes their root's strides; -1 otherwise. */
+	int		 slice_of;
+	int		 slice_axis;
+	int64_t		 slice_start;
+	int		 image;		/* root restrided channels-last */
 };
 
 enum nn_opkind {
 	NN_OP_LINEAR, NN_OP_MATMUL, NN_OP_SOFTMAX, NN_OP_LAYERNORM,
-	NN_OP_GELU, NN_OP_ADD, NN_OP_COPY
+	NN_OP_GELU, NN_OP_ADD, NN_OP_COPY,
+	NN_OP_CONV, NN_OP_MAXPOOL, NN_OP_UPSAMPLE
 };
 
 struct nn_op {
@@ -45,7 +52,14 @@ struct nn_op {
 	enum nn_act	 act;
 	int		 accumulate;	/* out += result (linear) */
 	float		 f;		/* matmul scale, layer norm eps */
+	/* Images: conv's shortcut (added after the activation; may be
+	** OUT itself) or -1; conv and pool geometry (square). */
+	int		 acc;
+	int		 k, stride, pad;
 };
+
+/* An op reads or writes at most these tensors: in[0..2], acc, out. */
+#define NN_OP_TENSORS 5
 
 struct nn_backend {
 	const char	*name;
@@ -82,6 +96,10 @@ int	nn_set_error(struct nn_graph *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Whether T is dense row-major (its strides are its dims'). */
 int	nn_is_dense(const struct nn_tensor *);
+/* Whether op I reads or writes a 4-D image tensor (conv, pool,
+** upsample), and its tensors as an array of NN_OP_TENSORS (-1 absent). */
+int	nn_op_image(const struct nn_op *);
+void	nn_op_tensors(const struct nn_op *, int *);
 size_t	nn_dtype_size(enum nn_dtype);
 
 #endif

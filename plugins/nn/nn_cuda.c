@@ -205,6 +205,8 @@ run_ops(struct nn_graph *g, struct cu_state *s)
 			    op->kind == NN_OP_ADD ? "the add kernel" :
 			    "the copy kernel");
 			break;
+		default:	/* image ops: refused at compile */
+			break;
 		}
 	}
 	return 0;
@@ -325,6 +327,11 @@ cu_compile(struct nn_graph *g, int threads)
 		enum nn_opkind k = g->op[i].kind;
 		int r;
 
+		if (nn_op_image(&g->op[i])) {
+			nn_set_error(g, "nn: %s is not supported on cuda yet",
+			    nn_op_name(g, i));
+			goto bad;
+		}
 		if (s->ops[i].fused)
 			continue;
 		if ((r = cu_sdpa_try(g, s, i)) < 0)

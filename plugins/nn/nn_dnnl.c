@@ -15,6 +15,11 @@ struct dnnl_op {
 	dnnl_exec_arg_t		 args[MAXARGS];
 	int			 nargs;
 	char			*impl;
+	/* Reorders run before and after it (image ops' operands moved
+	** through the stage buffer), owned here. */
+	struct dnnl_op		*pre[2];
+	int			 npre;
+	struct dnnl_op		*post;
 };
 
 struct dnnl_state {
@@ -23,6 +28,10 @@ struct dnnl_state {
 	unsigned char		*arena;
 	unsigned char		*scratch;
 	size_t			 scratch_bytes;
+	/* Dense channels-last copies of the image operands that are not
+	** (channel slices): one op's at a time. */
+	unsigned char		*stage;
+	size_t			 stage_bytes;
 	struct dnnl_op		*ops;
 	/* Memory objects bound to the arena, weights and scratchpad, freed
 	** at release; packed weights owned here. */
@@ -463,35 +472,282 @@ op_add(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	return rc;
 }
 
+/* O: a reorder from A at PA to C at PC. */
 static int
-op_copy(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
-    struct dnnl_op *o)
+make_reorder(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
+    const dnnl_memory_desc_t *a, void *pa, const dnnl_memory_desc_t *c,
+    void *pc)
 {
-	dnnl_memory_desc_t a, c;
 	dnnl_primitive_attr_t attr;
 	dnnl_primitive_desc_t pd;
 	dnnl_status_t st;
 	int rc;
 
-	if (md_of(g, op->in[0], &a) != dnnl_success ||
-	    md_of(g, op->out, &c) != dnnl_success)
-		return bad_layout(g);
 	if ((attr = new_attr()) == NULL)
 		return nn_set_error(g, "nn: out of memory");
-	st = dnnl_reorder_primitive_desc_create(&pd, &a, s->engine, &c,
+	st = dnnl_reorder_primitive_desc_create(&pd, a, s->engine, c,
 	    s->engine, attr);
 	dnnl_primitive_attr_destroy(attr);
 	if (st != dnnl_success)
 		return fail(g, "reorder", st);
 	if (adopt_pd(g, s, o, pd, NULL) < 0)
 		return -1;
-	rc = bind(g, s, o, DNNL_ARG_FROM, &a, data_of(g, s, op->in[0]));
+	rc = bind(g, s, o, DNNL_ARG_FROM, a, pa);
 	if (rc == 0)
-		rc = bind(g, s, o, DNNL_ARG_TO, &c, data_of(g, s, op->out));
+		rc = bind(g, s, o, DNNL_ARG_TO, c, pc);
+	return rc;
+}
+
+static int
+op_copy(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t a, c;
+
+	if (md_of(g, op->in[0], &a) != dnnl_success ||
+	    md_of(g, op->out, &c) != dnnl_success)
+		return bad_layout(g);
+	return make_reorder(g, s, o, &a, data_of(g, s, op->in[0]), &c,
+	    data_of(g, s, op->out));
+}
+
+/*
+** Images.  oneDNN 2.6 runs its brgemm convolutions (and AMX ones for
+** bf16) only on dense channels-last memory: a channel slice (C2f's
+** split half, a concat's part) has the whole tensor's pixel stride and
+** sends every convolution to ref:any, as nChw16c/nChw8c slices do.  So
+** an operand that is not dense NHWC moves through the stage buffer: a
+** reorder before the op (an input) or after it (the output).
+*/
+static int
+is_nhwc(const struct nn_tensor *t)
+{
+	return t->ndim == 4 && t->strides[1] == 1 &&
+	    t->strides[3] == t->dims[1] &&
+	    t->strides[2] == t->dims[3] * t->dims[1] &&
+	    (t->dims[0] == 1 || t->strides[0] == t->dims[2] * t->strides[2]);
+}
+
+static size_t
+stage_size(const struct nn_graph *g, int t)
+{
+	return (size_t)nn_numel(g, t) * nn_dtype_size(g->dtype);
+}
+
+static size_t
+align64(size_t n)
+{
+	return (n + 63) / 64 * 64;
+}
+
+/* The stage buffer one op needs (its input and output slots). */
+static size_t
+stage_need(const struct nn_graph *g, const struct nn_op *op)
+{
+	size_t n = 0;
+
+	if (!nn_op_image(op))
+		return 0;
+	if (!is_nhwc(&g->t[op->in[0]]))
+		n += align64(stage_size(g, op->in[0]));
+	if (!is_nhwc(&g->t[op->out]))
+		n += align64(stage_size(g, op->out));
+	return n;
+}
+
+static struct dnnl_op *
+sub_op(struct nn_graph *g, struct dnnl_op *o, int after)
+{
+	struct dnnl_op *n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		nn_set_error(g, "nn: out of memory");
+		return NULL;
+	}
+	if (after)
+		o->post = n;
+	else
+		o->pre[o->npre++] = n;
+	return n;
+}
+
+/* T as the dense channels-last MD: T's memory, or a stage slot at *OFF
+** that a reorder fills from T (IN) or empties into T. */
+static void *
+staged(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o, int t,
+    int in, size_t *off, dnnl_memory_desc_t *md)
+{
+	const struct nn_tensor *x = &g->t[t];
+	dnnl_dims_t dims = { x->dims[0], x->dims[1], x->dims[2], x->dims[3] };
+	dnnl_memory_desc_t tm;
+	struct dnnl_op *r;
+	void *p;
+
+	dnnl_memory_desc_init_by_tag(md, 4, dims, act_type(g), dnnl_nhwc);
+	if (is_nhwc(x))
+		return data_of(g, s, t);
+	p = s->stage + *off;
+	*off += align64(stage_size(g, t));
+	if (md_of(g, t, &tm) != dnnl_success) {
+		bad_layout(g);
+		return NULL;
+	}
+	if ((r = sub_op(g, o, !in)) == NULL)
+		return NULL;
+	if ((in ? make_reorder(g, s, r, &tm, data_of(g, s, t), md, p) :
+	    make_reorder(g, s, r, md, p, &tm, data_of(g, s, t))) < 0)
+		return NULL;
+	return p;
+}
+
+static int
+op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	const struct nn_tensor *w = &g->t[op->in[1]];
+	dnnl_memory_desc_t x, y, wsrc, wany, b, am;
+	const dnnl_memory_desc_t *wpd;
+	dnnl_dims_t wd = { w->dims[0], w->dims[1], w->dims[2], w->dims[3] };
+	dnnl_dims_t bd = { w->dims[0] };
+	dnnl_dims_t st = { op->stride, op->stride }, pad = { op->pad, op->pad };
+	dnnl_convolution_desc_t desc;
+	dnnl_primitive_attr_t attr;
+	dnnl_post_ops_t po = NULL;
+	dnnl_primitive_desc_t pd;
+	struct dnnl_op *r;
+	size_t off = 0;
+	void *px, *py, *packed;
+	int rc;
+
+	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
+	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
+		return -1;
+	/* The shortcut is a sum post-op: it must be in the output first. */
+	if (op->acc >= 0 && (op->acc != op->out || py !=
+	    data_of(g, s, op->out))) {
+		if (md_of(g, op->acc, &am) != dnnl_success)
+			return bad_layout(g);
+		if ((r = sub_op(g, o, 0)) == NULL || make_reorder(g, s, r, &am,
+		    data_of(g, s, op->acc), &y, py) < 0)
+			return -1;
+	}
+	dnnl_memory_desc_init_by_tag(&wsrc, 4, wd, dnnl_f32, dnnl_oihw);
+	dnnl_memory_desc_init_by_tag(&wany, 4, wd, act_type(g),
+	    dnnl_format_tag_any);
+	dnnl_memory_desc_init_by_tag(&b, 1, bd, dnnl_f32, dnnl_a);
+	if (dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
+	    dnnl_convolution_direct, &x, &wany, op->in[2] >= 0 ? &b : NULL, &y,
+	    st, pad, pad) != dnnl_success)
+		return fail(g, "convolution descriptor", dnnl_unimplemented);
+	if ((attr = new_attr()) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	if (op->act != NN_ACT_NONE || op->acc >= 0) {
+		dnnl_post_ops_create(&po);
+		if (op->act == NN_ACT_SILU)
+			dnnl_post_ops_append_eltwise(po, 1.0f,
+			    dnnl_eltwise_swish, 1.0f, 0.0f);
+		else if (op->act == NN_ACT_GELU_ERF)
+			dnnl_post_ops_append_eltwise(po, 1.0f,
+			    dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
+		if (op->acc >= 0)
+			dnnl_post_ops_append_sum(po, 1.0f);
+		dnnl_primitive_attr_set_post_ops(attr, po);
+	}
+	rc = make_prim(g, s, o, &desc, attr, &pd);
+	if (po != NULL)
+		dnnl_post_ops_destroy(po);
+	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
+	wpd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	packed = pack(g, s, &wsrc, w->host, wpd);
+	rc = packed == NULL ? -1 : 0;
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_SRC, &x, px);
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_WEIGHTS, wpd, packed);
+	if (rc == 0 && op->in[2] >= 0)
+		rc = bind(g, s, o, DNNL_ARG_BIAS, &b, g->t[op->in[2]].host);
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &y, py);
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
+static int
+op_maxpool(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t x, y;
+	dnnl_dims_t st = { op->stride, op->stride }, k = { op->k, op->k };
+	dnnl_dims_t pad = { op->pad, op->pad };
+	dnnl_pooling_desc_t desc;
+	size_t off = 0;
+	void *px, *py;
+	int rc;
+
+	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
+	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
+		return -1;
+	/* pooling_max never takes a padded element. */
+	if (dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference,
+	    dnnl_pooling_max, &x, &y, st, k, pad, pad) != dnnl_success)
+		return fail(g, "pooling descriptor", dnnl_unimplemented);
+	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
+		return -1;
+	rc = bind(g, s, o, DNNL_ARG_SRC, &x, px);
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &y, py);
+	return rc;
+}
+
+static int
+op_upsample(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	dnnl_memory_desc_t x, y;
+	dnnl_resampling_desc_t desc;
+	size_t off = 0;
+	void *px, *py;
+	int rc;
+
+	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
+	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
+		return -1;
+	/* Factor 2: output pixel o reads input o / 2, as torch's nearest. */
+	if (dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference,
+	    dnnl_resampling_nearest, NULL, &x, &y) != dnnl_success)
+		return fail(g, "resampling descriptor", dnnl_unimplemented);
+	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
+		return -1;
+	rc = bind(g, s, o, DNNL_ARG_SRC, &x, px);
+	if (rc == 0)
+		rc = bind(g, s, o, DNNL_ARG_DST, &y, py);
 	return rc;
 }
 
 static void dnnl_release(struct nn_graph *);
+
+static int
+add_scratch(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
+    const dnnl_memory_desc_t *sp)
+{
+	dnnl_memory_t m;
+
+	if (dnnl_memory_create(&m, sp, s->engine, s->scratch) !=
+	    dnnl_success || keep_mem(g, s, m) < 0)
+		return -1;
+	o->args[o->nargs].arg = DNNL_ARG_SCRATCHPAD;
+	o->args[o->nargs].memory = m;
+	o->nargs++;
+	return 0;
+}
+
+static dnnl_status_t
+exec(struct dnnl_state *s, const struct dnnl_op *o)
+{
+	return dnnl_primitive_execute(o->prim, s->stream, o->nargs, o->args);
+}
 
 static int
 dnnl_compile(struct nn_graph *g, int threads)
@@ -501,7 +757,8 @@ dnnl_compile(struct nn_graph *g, int threads)
 		[NN_OP_LINEAR] = op_linear, [NN_OP_MATMUL] = op_matmul,
 		[NN_OP_SOFTMAX] = op_softmax, [NN_OP_LAYERNORM] = op_layernorm,
 		[NN_OP_GELU] = op_gelu, [NN_OP_ADD] = op_add,
-		[NN_OP_COPY] = op_copy
+		[NN_OP_COPY] = op_copy, [NN_OP_CONV] = op_conv,
+		[NN_OP_MAXPOOL] = op_maxpool, [NN_OP_UPSAMPLE] = op_upsample
 	};
 	struct dnnl_state *s;
 	dnnl_memory_desc_t sp;
@@ -524,8 +781,23 @@ dnnl_compile(struct nn_graph *g, int threads)
 		    g->arena_bytes);
 		goto bad;
 	}
+	for (i = 0; i < g->nop; i++)
+		if (stage_need(g, &g->op[i]) > s->stage_bytes)
+			s->stage_bytes = stage_need(g, &g->op[i]);
+	if (s->stage_bytes > 0 &&
+	    posix_memalign((void **)&s->stage, 64, s->stage_bytes) != 0) {
+		nn_set_error(g, "nn: out of memory for a %zu-byte stage",
+		    s->stage_bytes);
+		goto bad;
+	}
 	for (i = 0; i < g->nop; i++) {
 		s->cur = i;
+		if ((size_t)g->op[i].kind >= sizeof(make) / sizeof(make[0]) ||
+		    make[g->op[i].kind] == NULL) {
+			nn_set_error(g, "nn: %s is not supported on the CPU "
+			    "yet", nn_op_name(g, i));
+			goto bad;
+		}
 		if (make[g->op[i].kind](g, s, &g->op[i], &s->ops[i]) < 0)
 			goto bad;
 	}
@@ -537,14 +809,13 @@ dnnl_compile(struct nn_graph *g, int threads)
 	dnnl_memory_desc_init_by_tag(&sp, 1, sd, dnnl_u8, dnnl_a);
 	for (i = 0; i < g->nop; i++) {
 		struct dnnl_op *o = &s->ops[i];
-		dnnl_memory_t m;
 
-		if (dnnl_memory_create(&m, &sp, s->engine, s->scratch) !=
-		    dnnl_success || keep_mem(g, s, m) < 0)
+		for (k = 0; k < o->npre; k++)
+			if (add_scratch(g, s, o->pre[k], &sp) < 0)
+				goto bad;
+		if (add_scratch(g, s, o, &sp) < 0 || (o->post != NULL &&
+		    add_scratch(g, s, o->post, &sp) < 0))
 			goto bad;
-		k = o->nargs++;
-		o->args[k].arg = DNNL_ARG_SCRATCHPAD;
-		o->args[k].memory = m;
 	}
 	return 0;
 bad:
@@ -561,8 +832,16 @@ dnnl_run(struct nn_graph *g)
 	int i;
 
 	for (i = 0; i < g->nop; i++) {
-		st = dnnl_primitive_execute(s->ops[i].prim, s->stream,
-		    s->ops[i].nargs, s->ops[i].args);
+		const struct dnnl_op *o = &s->ops[i];
+		int k;
+
+		st = dnnl_success;
+		for (k = 0; k < o->npre && st == dnnl_success; k++)
+			st = exec(s, o->pre[k]);
+		if (st == dnnl_success)
+			st = exec(s, o);
+		if (st == dnnl_success && o->post != NULL)
+			st = exec(s, o->post);
 		if (st != dnnl_success)
 			return nn_set_error(g, "nn: %s (op %d) failed "
 			    "(status %d)", nn_op_name(g, i), i, (int)st);
@@ -646,6 +925,18 @@ dnnl_impl(const struct nn_graph *g, int i)
 }
 
 static void
+free_op(struct dnnl_op *o, int owned)
+{
+	if (o == NULL)
+		return;
+	if (o->prim != NULL)
+		dnnl_primitive_destroy(o->prim);
+	free(o->impl);
+	if (owned)
+		free(o);
+}
+
+static void
 dnnl_release(struct nn_graph *g)
 {
 	struct dnnl_state *s = g->be_state;
@@ -655,9 +946,12 @@ dnnl_release(struct nn_graph *g)
 		return;
 	if (s->ops != NULL) {
 		for (i = 0; i < g->nop; i++) {
-			if (s->ops[i].prim != NULL)
-				dnnl_primitive_destroy(s->ops[i].prim);
-			free(s->ops[i].impl);
+			int k;
+
+			for (k = 0; k < s->ops[i].npre; k++)
+				free_op(s->ops[i].pre[k], 1);
+			free_op(s->ops[i].post, 1);
+			free_op(&s->ops[i], 0);
 		}
 	}
 	for (i = 0; i < s->nmem; i++)
@@ -673,6 +967,7 @@ dnnl_release(struct nn_graph *g)
 	free(s->ops);
 	free(s->arena);
 	free(s->scratch);
+	free(s->stage);
 	free(s);
 	g->be_state = NULL;
 }

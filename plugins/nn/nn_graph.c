@@ -183,6 +183,7 @@ new_tensor(struct nn_graph *g, enum nn_tkind kind, int ndim,
 	t->root = g->nt;
 	t->first = -1;
 	t->last = -1;
+	t->slice_of = -1;
 	t->bytes = (size_t)numel(ndim, dims) * nn_dtype_size(g->dtype);
 	return g->nt++;
 }
@@ -395,6 +396,7 @@ add_op(struct nn_graph *g, enum nn_opkind kind, int a, int b, int c, int out)
 	o->in[0] = a;
 	o->in[1] = b;
 	o->in[2] = c;
+	o->acc = -1;
 	o->out = out;
 	return out;
 }
@@ -559,6 +561,200 @@ nn_copy(struct nn_graph *g, int src, int dst)
 	return add_op(g, NN_OP_COPY, src, -1, -1, dst);
 }
 
+int
+nn_slice(struct nn_graph *g, int t, int axis, int64_t start, int64_t len)
+{
+	const struct nn_tensor *x;
+	int64_t dims[NN_MAXDIM];
+	int v;
+
+	if (check_args(g, "slice", 1, &t) < 0)
+		return -1;
+	x = &g->t[t];
+	if (axis < 0 || axis >= x->ndim)
+		return nn_set_error(g, "nn: slice: axis %d of a %d-D tensor",
+		    axis, x->ndim);
+	if (start < 0 || len < 1 || start + len > x->dims[axis])
+		return nn_set_error(g, "nn: slice: [%lld, %lld) of axis %d "
+		    "(size %lld) is not a non-empty range inside it",
+		    (long long)start, (long long)(start + len), axis,
+		    (long long)x->dims[axis]);
+	memcpy(dims, x->dims, x->ndim * sizeof(*dims));
+	dims[axis] = len;
+	if ((v = nn_view(g, t, x->ndim, dims, x->strides, x->offset +
+	    start * x->strides[axis])) < 0)
+		return -1;
+	g->t[v].slice_of = t;
+	g->t[v].slice_axis = axis;
+	g->t[v].slice_start = start;
+	return v;
+}
+
+/* Whether OUT (when >= 0) is an activation shaped [N, C, H, W]; makes
+** a new one when OUT < 0.  The result, or -1. */
+static int
+image_out(struct nn_graph *g, const char *op, int out, int64_t n, int64_t c,
+    int64_t h, int64_t w)
+{
+	int64_t dims[4] = { n, c, h, w };
+
+	if (out < 0)
+		return new_tensor(g, NN_T_ACT, 4, dims);
+	if (!valid(g, out) || g->t[g->t[out].root].kind == NN_T_WEIGHT ||
+	    g->t[out].ndim != 4 || memcmp(g->t[out].dims, dims,
+	    sizeof(dims)) != 0)
+		return nn_set_error(g, "nn: %s: output is not an activation "
+		    "[%lld, %lld, %lld, %lld]", op, (long long)n, (long long)c,
+		    (long long)h, (long long)w);
+	return out;
+}
+
+/* Whether X is a 4-D activation. */
+static int
+image_in(struct nn_graph *g, const char *op, int x)
+{
+	if (check_args(g, op, 1, &x) < 0)
+		return -1;
+	if (g->t[g->t[x].root].kind == NN_T_WEIGHT || g->t[x].ndim != 4)
+		return nn_set_error(g, "nn: %s: input is not a 4-D activation "
+		    "[N, C, H, W]", op);
+	return 0;
+}
+
+/* Output size of a K-window with STRIDE and PAD over N, or 0. */
+static int64_t
+window_out(int64_t n, int64_t k, int stride, int pad)
+{
+	if (n + 2 * pad < k)
+		return 0;
+	return (n + 2 * pad - k) / stride + 1;
+}
+
+int
+nn_conv2d(struct nn_graph *g, int x, int w, int b, int stride, int pad,
+    enum nn_act act, int acc, int out)
+{
+	const struct nn_tensor *tx, *tw;
+	int64_t oh, ow;
+	int r;
+
+	if (image_in(g, "conv2d", x) < 0 || check_args(g, "conv2d", 1,
+	    &w) < 0)
+		return -1;
+	tx = &g->t[x];
+	tw = &g->t[w];
+	if (tw->kind != NN_T_WEIGHT || tw->ndim != 4 ||
+	    tw->dims[1] != tx->dims[1])
+		return nn_set_error(g, "nn: conv2d: weight '%s' is not "
+		    "[O, %lld, KH, KW]", tw->name ? tw->name : "?",
+		    (long long)tx->dims[1]);
+	if (b >= 0 && (!valid(g, b) || g->t[b].kind != NN_T_WEIGHT ||
+	    nn_numel(g, b) != tw->dims[0]))
+		return nn_set_error(g, "nn: conv2d: bias does not fit '%s' "
+		    "(%lld values expected)", tw->name,
+		    (long long)tw->dims[0]);
+	if (stride < 1 || pad < 0)
+		return nn_set_error(g, "nn: conv2d: stride %d, pad %d (>= 1, "
+		    ">= 0 expected) for '%s'", stride, pad, tw->name);
+	oh = window_out(tx->dims[2], tw->dims[2], stride, pad);
+	ow = window_out(tx->dims[3], tw->dims[3], stride, pad);
+	if (oh < 1 || ow < 1)
+		return nn_set_error(g, "nn: conv2d: kernel of '%s' is larger "
+		    "than its padded %lldx%lld input", tw->name,
+		    (long long)tx->dims[2], (long long)tx->dims[3]);
+	if ((r = image_out(g, "conv2d", out, tx->dims[0], tw->dims[0], oh,
+	    ow)) < 0)
+		return -1;
+	if (acc >= 0 && (!valid(g, acc) || !same_dims(&g->t[acc],
+	    &g->t[r])))
+		return nn_set_error(g, "nn: conv2d: shortcut does not fit the "
+		    "output of '%s'", tw->name);
+	if (add_op(g, NN_OP_CONV, x, w, b, r) < 0)
+		return -1;
+	g->op[g->nop - 1].act = act;
+	g->op[g->nop - 1].acc = acc;
+	g->op[g->nop - 1].stride = stride;
+	g->op[g->nop - 1].pad = pad;
+	g->op[g->nop - 1].k = (int)tw->dims[2];
+	return r;
+}
+
+int
+nn_maxpool2d(struct nn_graph *g, int x, int k, int stride, int pad, int out)
+{
+	const struct nn_tensor *tx;
+	int64_t oh, ow;
+	int r;
+
+	if (image_in(g, "maxpool2d", x) < 0)
+		return -1;
+	tx = &g->t[x];
+	/* A window of padding only would have no maximum. */
+	if (k < 1 || stride < 1 || pad < 0 || 2 * pad > k)
+		return nn_set_error(g, "nn: maxpool2d: k %d, stride %d, pad %d "
+		    "(k, stride >= 1, 0 <= pad <= k/2 expected)", k, stride,
+		    pad);
+	oh = window_out(tx->dims[2], k, stride, pad);
+	ow = window_out(tx->dims[3], k, stride, pad);
+	if (oh < 1 || ow < 1)
+		return nn_set_error(g, "nn: maxpool2d: window %d is larger "
+		    "than its padded input", k);
+	if ((r = image_out(g, "maxpool2d", out, tx->dims[0], tx->dims[1], oh,
+	    ow)) < 0 || add_op(g, NN_OP_MAXPOOL, x, -1, -1, r) < 0)
+		return -1;
+	g->op[g->nop - 1].k = k;
+	g->op[g->nop - 1].stride = stride;
+	g->op[g->nop - 1].pad = pad;
+	return r;
+}
+
+int
+nn_upsample2x(struct nn_graph *g, int x, int out)
+{
+	const struct nn_tensor *tx;
+	int r;
+
+	if (image_in(g, "upsample2x", x) < 0)
+		return -1;
+	tx = &g->t[x];
+	if ((r = image_out(g, "upsample2x", out, tx->dims[0], tx->dims[1],
+	    2 * tx->dims[2], 2 * tx->dims[3])) < 0)
+		return -1;
+	return add_op(g, NN_OP_UPSAMPLE, x, -1, -1, r);
+}
+
+double
+nn_flops(const struct nn_graph *g)
+{
+	double f = 0;
+	int i;
+
+	for (i = 0; i < g->nop; i++) {
+		const struct nn_op *o = &g->op[i];
+		const struct nn_tensor *a = &g->t[o->in[0]];
+		const struct nn_tensor *w = &g->t[o->in[1]];
+
+		switch (o->kind) {
+		case NN_OP_CONV:
+			/* Each output element: C * KH * KW MACs. */
+			f += 2.0 * (double)nn_numel(g, o->out) *
+			    (double)(nn_numel(g, o->in[1]) / w->dims[0]);
+			break;
+		case NN_OP_LINEAR:
+			f += 2.0 * (double)nn_numel(g, o->in[0]) *
+			    (double)w->dims[0];
+			break;
+		case NN_OP_MATMUL:
+			f += 2.0 * (double)nn_numel(g, o->out) *
+			    (double)a->dims[a->ndim - 1];
+			break;
+		default:
+			break;
+		}
+	}
+	return f;
+}
+
 /* Each buffer's live range: the first and last op touching it. */
 static void
 liveness(struct nn_graph *g)
@@ -566,10 +762,10 @@ liveness(struct nn_graph *g)
 	int i, k;
 
 	for (i = 0; i < g->nop; i++) {
-		const struct nn_op *o = &g->op[i];
-		int ts[4] = { o->in[0], o->in[1], o->in[2], o->out };
+		int ts[NN_OP_TENSORS];
 
-		for (k = 0; k < 4; k++) {
+		nn_op_tensors(&g->op[i], ts);
+		for (k = 0; k < NN_OP_TENSORS; k++) {
 			struct nn_tensor *r;
 
 			if (ts[k] < 0)
@@ -651,6 +847,74 @@ plan_arena(struct nn_graph *g)
 }
 
 int
+nn_op_image(const struct nn_op *o)
+{
+	return o->kind == NN_OP_CONV || o->kind == NN_OP_MAXPOOL ||
+	    o->kind == NN_OP_UPSAMPLE;
+}
+
+void
+nn_op_tensors(const struct nn_op *o, int *ts)
+{
+	ts[0] = o->in[0];
+	ts[1] = o->in[1];
+	ts[2] = o->in[2];
+	ts[3] = o->acc;
+	ts[4] = o->out;
+}
+
+/*
+** The layout of images: every 4-D activation or input that an image op
+** touches is stored channels-last (NHWC; oneDNN's brgemm convolutions on
+** AVX-512 and AMX run only on it, its blocked nChw16c ones only without
+** the shortcut, and cuDNN's fp16 ones want it too), unless a view made
+** by nn_view() fixes its strides.  Channel slices of it stay views; they
+** are re-derived here from their source.
+*/
+static void
+layout(struct nn_graph *g)
+{
+	int i, k;
+
+	for (i = 0; i < g->nop; i++) {
+		int ts[NN_OP_TENSORS];
+
+		if (!nn_op_image(&g->op[i]))
+			continue;
+		nn_op_tensors(&g->op[i], ts);
+		for (k = 0; k < NN_OP_TENSORS; k++) {
+			struct nn_tensor *r;
+
+			if (ts[k] < 0)
+				continue;
+			r = &g->t[g->t[ts[k]].root];
+			if (r->ndim == 4 && r->kind != NN_T_WEIGHT)
+				r->image = 1;
+		}
+	}
+	for (i = 0; i < g->nt; i++)
+		if (g->t[i].kind == NN_T_VIEW && g->t[i].slice_of < 0)
+			g->t[g->t[i].root].image = 0;
+	for (i = 0; i < g->nt; i++) {
+		struct nn_tensor *t = &g->t[i];
+
+		if (t->kind != NN_T_VIEW && t->image) {
+			t->strides[1] = 1;
+			t->strides[3] = t->dims[1];
+			t->strides[2] = t->dims[3] * t->dims[1];
+			t->strides[0] = t->dims[2] * t->strides[2];
+		} else if (t->slice_of >= 0) {
+			const struct nn_tensor *src = &g->t[t->slice_of];
+
+			memcpy(t->strides, src->strides,
+			    t->ndim * sizeof(*t->strides));
+			t->offset = src->offset + t->slice_start *
+			    src->strides[t->slice_axis];
+		}
+	}
+}
+
+int
 nn_compile(struct nn_graph *g, int threads)
 {
 	if (g->err[0] != '\0')
@@ -660,6 +924,7 @@ nn_compile(struct nn_graph *g, int threads)
 	if (g->be == NULL || nn_unsupported(g->device, g->dtype) != NULL)
 		return nn_set_error(g, "nn: %s",
 		    nn_unsupported(g->device, g->dtype));
+	layout(g);
 	liveness(g);
 	if (plan_arena(g) < 0)
 		return -1;
@@ -677,32 +942,75 @@ nn_run(struct nn_graph *g)
 	return g->be->run(g);
 }
 
+/* Whether T may be written or read as N values: dense, or a whole
+** image buffer in its own layout (1), else -1. */
 static int
 io_check(struct nn_graph *g, int t, size_t n)
 {
 	if (!g->compiled)
 		return nn_set_error(g, "nn: write/read before compile");
 	if (!valid(g, t) || g->t[t].kind == NN_T_WEIGHT ||
-	    !nn_is_dense(&g->t[t]) || (size_t)nn_numel(g, t) != n)
+	    (!nn_is_dense(&g->t[t]) && !g->t[t].image) ||
+	    (size_t)nn_numel(g, t) != n)
 		return nn_set_error(g, "nn: write/read of %zu values does not "
 		    "fit the tensor", n);
-	return 0;
+	return nn_is_dense(&g->t[t]) ? 0 : 1;
+}
+
+/* Between the caller's [N, C, H, W] order (LOGICAL) and an image's
+** channels-last storage (STORED). */
+static void
+permute(const struct nn_tensor *t, float *logical, float *stored,
+    int to_stored)
+{
+	int64_t n, c, h, w, i = 0;
+
+	for (n = 0; n < t->dims[0]; n++)
+		for (c = 0; c < t->dims[1]; c++)
+			for (h = 0; h < t->dims[2]; h++)
+				for (w = 0; w < t->dims[3]; w++, i++) {
+					int64_t o = n * t->strides[0] +
+					    c * t->strides[1] +
+					    h * t->strides[2] +
+					    w * t->strides[3];
+
+					if (to_stored)
+						stored[o] = logical[i];
+					else
+						logical[i] = stored[o];
+				}
 }
 
 int
 nn_write(struct nn_graph *g, int t, const float *src, size_t n)
 {
-	if (io_check(g, t, n) < 0)
-		return -1;
-	return g->be->write(g, t, src, n);
+	float *tmp;
+	int rc;
+
+	if ((rc = io_check(g, t, n)) <= 0)
+		return rc < 0 ? -1 : g->be->write(g, t, src, n);
+	if ((tmp = malloc(n * sizeof(*tmp))) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	permute(&g->t[t], (float *)src, tmp, 1);
+	rc = g->be->write(g, t, tmp, n);
+	free(tmp);
+	return rc;
 }
 
 int
 nn_read(struct nn_graph *g, int t, float *dst, size_t n)
 {
-	if (io_check(g, t, n) < 0)
-		return -1;
-	return g->be->read(g, t, dst, n);
+	float *tmp;
+	int rc;
+
+	if ((rc = io_check(g, t, n)) <= 0)
+		return rc < 0 ? -1 : g->be->read(g, t, dst, n);
+	if ((tmp = malloc(n * sizeof(*tmp))) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	rc = g->be->read(g, t, tmp, n);
+	permute(&g->t[t], dst, tmp, 0);
+	free(tmp);
+	return rc;
 }
 
 size_t
@@ -743,14 +1051,15 @@ nn_op_hot(const struct nn_graph *g, int i)
 	enum nn_opkind k = g->op[i].kind;
 
 	return k == NN_OP_LINEAR || k == NN_OP_MATMUL || k == NN_OP_SOFTMAX ||
-	    k == NN_OP_LAYERNORM;
+	    k == NN_OP_LAYERNORM || k == NN_OP_CONV;
 }
 
 const char *
 nn_op_name(const struct nn_graph *g, int i)
 {
 	static const char *names[] = { "linear", "matmul", "softmax",
-	    "layernorm", "gelu", "add", "copy" };
+	    "layernorm", "gelu", "add", "copy", "conv2d", "maxpool2d",
+	    "upsample2x" };
 
 	return names[g->op[i].kind];
 }
