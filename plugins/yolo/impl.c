@@ -19,6 +19,9 @@
 #include "model_params.h"
 #include "nn.h"
 #include "probes.h"
+#ifdef YOLO_PIPELINE
+#include "pipeline.h"
+#endif
 
 struct infer {
 	struct yolo_model	 m;
@@ -167,6 +170,9 @@ const struct heavy_probe yolo_infer_impl = {
 
 static const struct heavy_probe *const yolo_impl_probes[] = {
 	&yolo_infer_impl,
+#ifdef YOLO_PIPELINE
+	&yolo_pipeline_impl,
+#endif
 	NULL
 };
 
