@@ -604,3 +604,78 @@ Test(yolo, seeded_forward_is_finite_and_batch_independent)
 	yolo_free(&m2);
 	free(f);
 }
+
+/* --- the whole network against ultralytics (tests/fixtures/yolo) ------ */
+
+#define FIX YOLO_FIXTURE_DIR "/"
+
+static float *
+read_f32(const char *path, size_t n)
+{
+	float *p = malloc(n * sizeof(*p));
+	unsigned char b[4];
+	FILE *f = fopen(path, "rb");
+	size_t i;
+
+	cr_assert_not_null(f, "%s: missing (committed fixture)", path);
+	for (i = 0; i < n; i++) {
+		uint32_t u;
+
+		cr_assert_eq(fread(b, 1, 4, f), 4, "%s: short", path);
+		u = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+		memcpy(&p[i], &u, 4);
+	}
+	cr_assert_eq(fgetc(f), EOF, "%s: longer than %zu floats", path, n);
+	fclose(f);
+	return p;
+}
+
+/* The fixture's model (yolov8-tiny.yaml, scale t, batch 2, imgsz 64) on
+** WEIGHTS (NULL: dyno-init-v1 seed 7) against ultralytics' head HEAD. */
+static void
+against_fixture(const char *weights, const char *head, double tol)
+{
+	struct yolo_family *f = malloc(sizeof(*f));
+	struct yolo_model m;
+	float *x, *want, *y;
+	char err[400];
+	double e;
+
+	cr_assert_eq(yolo_family_load(FIX "yolov8-tiny.yaml", f, err,
+	    sizeof(err)), 0, "%s", err);
+	build(&m, f, "t", 2, 64);
+	cr_assert_eq(yolo_out_len(&m), 2u * 68 * 84);
+	cr_assert_eq(yolo_params(&m), 198724, "%lld parameters fused",
+	    (long long)yolo_params(&m));
+	if (weights != NULL)
+		cr_assert_eq(yolo_load(&m, weights, err, sizeof(err)), 0, "%s",
+		    err);
+	else
+		yolo_init_seeded(&m, 7);
+	cr_assert_eq(yolo_compile(&m, 1, err, sizeof(err)), 0, "%s", err);
+	x = read_f32(FIX "tiny-torch.input.f32", yolo_in_len(&m));
+	want = read_f32(head, yolo_out_len(&m));
+	y = malloc(yolo_out_len(&m) * sizeof(*y));
+	cr_assert_eq(yolo_forward(&m, x, y, err, sizeof(err)), 0, "%s", err);
+	e = rel_err(y, want, yolo_out_len(&m));
+	cr_log_info("%s: relative error %g", head, e);
+	cr_expect_lt(e, tol, "%s: relative error %g", head, e);
+	free(x);
+	free(want);
+	free(y);
+	yolo_free(&m);
+	free(f);
+}
+
+/* BN folded at load from ultralytics' unfused state dict. */
+Test(yolo, fixture_head_torch_weights)
+{
+	against_fixture(FIX "tiny-torch.safetensors", FIX "tiny-torch.head.f32",
+	    1e-4);
+}
+
+/* dyno-init-v1 rebuilt by the exporter under the same names. */
+Test(yolo, fixture_head_dyno_init)
+{
+	against_fixture(NULL, FIX "tiny-dyno.head.f32", 1e-4);
+}

@@ -64,4 +64,12 @@ void yolo_decode(const struct yolo_decoder *d, const float *head,
 size_t yolo_decode_candidates(struct yolo_decoder *d, const float *head,
 	    float conf, struct yolo_det *out);
 
+/*
+** cls.max(1) over nc rows of n values (sc[c * n + a]): each column's
+** largest value into best[a] and the first row that has it into bcls[a].
+** The scan of every class score is most of NMS's time: vectorised.
+*/
+void yolo_best_class(float *best, int *bcls, const float *sc, size_t n,
+	    int nc);
+
 #endif /* YOLO_DECODE_H */

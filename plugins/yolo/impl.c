@@ -20,6 +20,7 @@
 #include "nn.h"
 #include "probes.h"
 #ifdef YOLO_PIPELINE
+#include "nms_probe.h"
 #include "pipeline.h"
 #endif
 
@@ -170,6 +171,7 @@ const struct heavy_probe yolo_infer_impl = {
 
 static const struct heavy_probe *const yolo_impl_probes[] = {
 	&yolo_infer_impl,
+	&yolo_nms_impl,
 #ifdef YOLO_PIPELINE
 	&yolo_pipeline_impl,
 #endif

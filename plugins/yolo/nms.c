@@ -13,6 +13,7 @@
 #define NMS_RADIX_BITS 11
 #define NMS_RADIX (1u << NMS_RADIX_BITS)
 
+
 int
 yolo_nms_init(struct yolo_nms *w, size_t cap, int nc)
 {
@@ -63,22 +64,9 @@ size_t
 yolo_nms_select(struct yolo_nms *w, const float *pred, size_t n,
     const struct yolo_nms_cfg *cfg, struct yolo_det *out)
 {
-	const float *sc = pred + 4 * n;
 	size_t k = 0;
 
-	/* cls.max(1): the first class with the best score; rows outer so
-	** the reads run along memory. */
-	memcpy(w->best, sc, n * sizeof *w->best);
-	memset(w->bcls, 0, n * sizeof *w->bcls);
-	for (int c = 1; c < w->nc; c++) {
-		const float *row = sc + (size_t)c * n;
-
-		for (size_t a = 0; a < n; a++)
-			if (row[a] > w->best[a]) {
-				w->best[a] = row[a];
-				w->bcls[a] = c;
-			}
-	}
+	yolo_best_class(w->best, w->bcls, pred + 4 * n, n, w->nc);
 	for (size_t a = 0; a < n; a++) {
 		struct yolo_det *o;
 		float hw, hh;

@@ -45,6 +45,16 @@ printf 'scale: t\n' >>"$TMP/noscale.yaml"
 expect "a family YAML with its scale" 0 "$DYNO" $SP probe yolo.infer \
 	model="$TMP/noscale.yaml" imgsz=32 threads=1 $ONCE --json
 jq_true "ran" "$TMP/out" '.status == "ok"'
+# The committed fixture's family and unfused weights (BN folded at load).
+FIX=$TOP_SRCDIR/tests/fixtures/yolo
+{ cat "$FIX/yolov8-tiny.yaml"; echo "scale: t"; } >"$TMP/tiny.yaml"
+expect "the fixture's model and weights" 0 "$DYNO" $SP probe yolo.infer \
+	model="$TMP/tiny.yaml" imgsz=64 batch=2 threads=1 \
+	weights="$FIX/tiny-torch.safetensors" $ONCE --json
+jq_true "ran on the file's weights" "$TMP/out" \
+	".status == \"ok\" and .artifacts.weights == \"$FIX/tiny-torch.safetensors\" and (.artifacts.model | contains(\"198724 parameters\"))"
+failed "weights of another model" "tensor 'model.0.conv.weight': shape [8, 3, 3, 3] ([16, 3, 3, 3] expected)" \
+	imgsz=64 weights="$FIX/tiny-torch.safetensors"
 failed "missing weights file" "weights $TMP/none.safetensors: No such file" \
 	imgsz=64 weights="$TMP/none.safetensors"
 
