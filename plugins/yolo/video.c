@@ -28,6 +28,7 @@ struct video_dec {
 	AVPacket	**pkts;
 	size_t		  npkts;
 	size_t		  next;		/* the packet to send next */
+	size_t		  dry;		/* packets sent since the last frame */
 	int		  drained;	/* the end of the stream was sent */
 	uint64_t	  count;
 };
@@ -467,6 +468,7 @@ video_dec_next(struct video_dec *d, int loop, AVFrame **frame, char *err,
 				return dec_error(d, AVERROR_INVALIDDATA, err,
 				    errlen);
 			d->count++;
+			d->dry = 0;
 			*frame = d->frame;
 			return 1;
 		}
@@ -491,6 +493,15 @@ video_dec_next(struct video_dec *d, int loop, AVFrame **frame, char *err,
 			return dec_error(d, rc, err, errlen);
 		if (rc == 0)
 			d->next++;
+		/* A looped stream without a decodable frame would spin; a
+		** frame thread holds a packet each, reordering 16 more. */
+		if (rc == 0 && ++d->dry > d->npkts +
+		    (size_t)d->ctx->thread_count + 64) {
+			snprintf(err, errlen, "%s: no frame decoded from %zu "
+			    "packets; expected a raw H.264 (Annex-B) stream",
+			    d->path, d->dry);
+			return -1;
+		}
 	}
 }
 
