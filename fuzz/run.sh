@@ -53,8 +53,22 @@ nn=$src/plugins/nn
 build fuzz_safetensors -I"$nn" "$src/fuzz/fuzz_safetensors.c" \
 	"$nn/safetensors.c" $jansson_libs
 
+# yolo.pipeline's clip reader (libavcodec parses and decodes; the target
+# checks that video.c ends every input in frames or a one-line error).
+targets="threshold units serve_http rundoc ar_raw safetensors"
+if pkg-config --exists libavcodec libavutil libswscale; then
+	yolo=$src/plugins/yolo
+	# shellcheck disable=SC2046
+	build fuzz_h264 -I"$yolo" $(pkg-config --cflags libavcodec) \
+		"$src/fuzz/fuzz_h264.c" "$yolo/video.c" \
+		$(pkg-config --libs libavcodec libavutil libswscale)
+	targets="$targets h264"
+else
+	echo "fuzz: fuzz_h264 skipped (no libavcodec-dev, libswscale-dev)"
+fi
+
 failed=0
-for t in threshold units serve_http rundoc ar_raw safetensors; do
+for t in $targets; do
 	# New inputs go to the working corpus (first directory), never into
 	# the seeds in the source tree.
 	mkdir -p "$out/corpus/$t" "$out/crashes/$t"
@@ -69,6 +83,8 @@ for t in threshold units serve_http rundoc ar_raw safetensors; do
 	[ "$t" = ar_raw ] && max_len=4096
 	# A header naming a few tensors, and their bytes.
 	[ "$t" = safetensors ] && max_len=4096
+	# A few small coded frames (the seed is a 32x32 clip).
+	[ "$t" = h264 ] && max_len=16384
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$out/build/fuzz_$t" -max_total_time="$seconds" -max_len="$max_len" \

@@ -17,7 +17,11 @@ libdnnl-dev
 gnuplot-nox chromium fonts-dejavu-core prometheus perl
 hyperfine
 libopenmpi-dev openmpi-bin slurm-wlm
+libavcodec-dev libavutil-dev libswscale-dev
 "
+# libavcodec-dev libavutil-dev libswscale-dev: yolo.pipeline encodes its
+# own H.264 clip (libavcodec's libx264, which Debian's libavcodec59 has),
+# decodes it with decode_threads and converts frames to BGR (libswscale).
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then

@@ -19,6 +19,10 @@
 #include "model_params.h"
 #include "nn.h"
 #include "probes.h"
+#ifdef YOLO_PIPELINE
+#include "nms_probe.h"
+#include "pipeline.h"
+#endif
 
 struct infer {
 	struct yolo_model	 m;
@@ -200,6 +204,10 @@ const struct heavy_probe yolo_infer_impl = {
 
 static const struct heavy_probe *const yolo_impl_probes[] = {
 	&yolo_infer_impl,
+	&yolo_nms_impl,
+#ifdef YOLO_PIPELINE
+	&yolo_pipeline_impl,
+#endif
 	NULL
 };
 

@@ -7,6 +7,8 @@
 #include <dyno/plugin.h>
 
 #include "heavy.h"
+#include "nms_probe.h"
+#include "pipeline.h"
 #include "probes.h"
 
 const struct heavy_lib yolo_heavy = {
@@ -60,7 +62,7 @@ static const struct dyno_probe yolo_infer_probe = {
 };
 
 static const struct dyno_probe *const yolo_probes[] = {
-	&yolo_infer_probe, NULL
+	&yolo_infer_probe, &yolo_pipeline_probe, &yolo_nms_probe, NULL
 };
 
 static int
