@@ -385,6 +385,13 @@ fleet_attach(struct fleet *f, struct suite *s, const json_t *inventory,
 	    "node_rank", f->w.node_rank, "node_size", f->w.node_size);
 	enqueue_json(f, FLEET_TAG_HELLO, hello);
 	json_decref(hello);
+	/* Every rank starts its suite at once, so ranks that share a node
+	** measure at the same time (the instances dyno tune --fleet's
+	** capacity plan counts).  Before the fleet thread: no other MPI
+	** call is under way. */
+	if (f->t->barrier(f->o.timeout_ns) < 0)
+		fprintf(stderr, "dyno: fleet: rank %d: not every rank started "
+		    "within the fleet timeout; going on\n", f->w.rank);
 	if (pthread_create(&f->thread, NULL, f->w.rank == 0 ? root_thread :
 	    rank_thread, f) != 0)
 		return dyno_err_set(err, DYNO_EIO, "fleet: cannot start the "

@@ -111,6 +111,42 @@ expect "pairs: report" 0 "$DYNO" report $D
 contains "pairs: latency matrix" "$TMP/out" "### Node pairs: MPI latency (median, one way)"
 contains "pairs: matrix row of rank 3" "$TMP/out" "| 3 | "
 
+# dyno tune --fleet: a tune per fingerprint group, the fleet-wide keys and
+# the capacity plan for a target (tests/fleet/tune.lua: fleettest.spin).
+TUNE="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet tune --suite $TOP_SRCDIR/tests/fleet/tune.lua --fleet-timeout 10s"
+expect "tune: -D target needs --fleet" 2 $TUNE -D target=work.items_per_s=100
+one_line "tune: -D target needs --fleet: one line" "$TMP/err"
+contains "tune: says --fleet" "$TMP/err" "dyno tune --fleet"
+expect "tune: -D target without a number" 2 $TUNE --fleet -D target=work.items_per_s
+contains "tune: says what a target is" "$TMP/err" "expected KEY=NUMBER"
+mkdir -p tune
+expect "tune --fleet: exit 0" 0 timeout 120 $MPI -np 4 $TUNE --fleet \
+	-o tune/dyno-tuned.yaml --tune-json tune/fleet.json -D target=work.items_per_s=1e12
+T=tune/dyno-tuned.fleet.json
+jq_true "tune --fleet: the fleet document beside -o" $T '.fleet.nodes | length == 4 and all(.tune.tune.work.items_per_s > 0)'
+FP=$(jq -r '.fleet.groups[0].fingerprint' $T)
+G=tune/dyno-tuned.$FP.yaml
+[ -f "$G" ] && ok "tune --fleet: the group's tune $G" || ko "tune --fleet: no $G"
+expect "tune --fleet: the group's tune is for this machine" 0 "$DYNO" tune --check "$G"
+contains "tune --fleet: the group's reason names the median rank" "$G" "the median of the group's 4 ranks"
+jq_true "tune --fleet: fleet-wide keys every group has" tune/fleet.json '.tune.work.batch == 64'
+if jq -e --slurpfile d $T '
+	.tune.capacity["g" + $d[0].fleet.groups[0].fingerprint] as $c |
+	$c.instances_per_node == 4 and $c.nodes == 1 and
+	($c.node_throughput - ([$d[0].fleet.nodes[].tune.tune.work.items_per_s] | add) | fabs) < 1' \
+	tune/fleet.json >/dev/null; then ok "tune --fleet: node throughput = the sum of the node's 4 ranks"
+else ko "tune --fleet: node throughput = the sum of the node's 4 ranks"; fi
+jq_true "tune --fleet: nodes needed = ceil(target / node throughput)" tune/fleet.json '
+	.tune.capacity | to_entries[] | select(.key | startswith("g")) | .value |
+	.nodes_needed == ((1e12 / .node_throughput) | ceil)'
+jq_true "tune --fleet: the target not met, nodes to add" tune/fleet.json '
+	.tune.capacity.meets_target == false and .tune.capacity.add_nodes >= 1'
+jq_true "tune --fleet: efficiency not measured, and why" tune/fleet.json '
+	.dyno.skipped | to_entries | any(.key | endswith("scaling_efficiency"))'
+jq_true "tune --fleet: the plan says the instances overlapped" tune/fleet.json '
+	[.why | to_entries[] | select(.key | endswith("instances_per_node")) |
+	.value.reason | test("overlapped [0-9]+%")] == [true]'
+
 # A killed rank: lost, with the record it had sent; the others complete.
 rm -f f.json f.jsonl
 timeout 120 $MPI --enable-recovery -np 3 $RUN --out f.json : \
