@@ -29,7 +29,7 @@ SPID=$!
 for _ in $(seq 50); do grep -q listening "$W/serve.out" && break; sleep 0.1; done
 PORT=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$W/serve.out")
 P="peer=$DYNO_NETNS_NET.1:$PORT"
-RUN="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet run $TOP_SRCDIR/tests/fleet/short.lua --fleet --fleet-timeout 10s --out $W/f.json --fleet-pairs ring"
+RUN="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet run $TOP_SRCDIR/tests/fleet/short.lua --fleet --fleet-timeout 60s --min-time 20ms --max-time 300ms --out $W/f.json --fleet-pairs ring"
 
 echo "# fleet-netns bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $ROUNDS rounds"
 echo "round  mpi_rtt_us  tcp_rtt_us  lat_ratio  mpi_MB/s  tcp_MB/s  bw_ratio"

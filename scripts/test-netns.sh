@@ -44,6 +44,11 @@ stop() {
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case $ns in "$P"[0-9]*) ip netns del "$ns" ;; esac
 	done
+	# A namespace outlives its deletion while a process is in it: its
+	# veth's host end goes here, at once.
+	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{ print $2 }' | sed 's/@.*//'); do
+		case $l in "${P}h"[0-9]*) ip link del "$l" 2>/dev/null || true ;; esac
+	done
 	ip link del "${P}br" 2>/dev/null || true
 	echo "test-netns: stopped"
 }
