@@ -50,19 +50,36 @@ SPID=$!
 PORT=$(listening_port serve.out)
 [ -n "$PORT" ] && ok "dyno serve in $A" || { ko "dyno serve in $A printed no port"; finish; exit 1; }
 P="peer=$DYNO_NETNS_NET.1:$PORT"
-expect "tcp_rr from $B" 0 ip netns exec "$B" "$DYNO" probe network.tcp_rr $P duration=1s --json
-cp "$TMP/out" rr.json
-expect "tcp_stream to $B" 0 ip netns exec "$B" "$DYNO" probe network.tcp_stream $P duration=1s direction=recv --json
-cp "$TMP/out" stream.json
 # Agreement within a factor of 4 either way: MPI adds its own protocol
-# to TCP's, and the VM's load moves both (docs/fleet.md has the bench).
-if jq -e -n --slurpfile f f.json --slurpfile rr rr.json --slurpfile st stream.json '
+# to TCP's.  Up to three tries, each a fresh fleet run and fresh probes:
+# ranks that wait for a CPU another test holds (make -j2 check) measure
+# the scheduler, not the link (one bench round beside a starting make
+# check: MPI's round trip 6.3 ms against TCP's 6.1 us; docs/fleet.md).
+# A link 4x off every time still fails.
+agree() {
+	jq -e -n --slurpfile f f.json --slurpfile rr rr.json --slurpfile st stream.json '
 	($f[0].results[] | select(.id == "network.mpi_pingpong") | .metrics.latency.median * 2) as $mpi |
 	($rr[0].metrics.latency.median) as $tcp | ($mpi / $tcp) as $r |
 	($f[0].results[] | select(.id == "network.mpi_bandwidth") | .metrics.bandwidth.median) as $mb |
 	($st[0].metrics.throughput.median) as $tb | ($mb / $tb) as $q |
 	"round trip: MPI \($mpi) s, TCP \($tcp) s, ratio \($r); bandwidth: MPI \($mb) B/s, TCP \($tb) B/s, ratio \($q)" | stderr |
-	$r > 0.25 and $r < 4 and $q > 0.25 and $q < 4' >/dev/null 2>ratios; then
-	ok "MPI and TCP agree on the link within 4x: $(tr -d '"' <ratios)"
-else ko "MPI and TCP agree on the link within 4x: $(tr -d '"' <ratios)"; fi
+	$r > 0.25 and $r < 4 and $q > 0.25 and $q < 4' >/dev/null 2>ratios
+}
+verdict=no
+for try in 1 2 3; do
+	if [ "$try" -gt 1 ]; then
+		rm -f f.json f.jsonl f.jsonl.nodes
+		# shellcheck disable=SC2046
+		timeout 120 $("$NETNS" mpi) --allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 \
+			-np 1 ip netns exec "$A" $RUN : -np 1 ip netns exec "$B" $RUN >/dev/null 2>&1
+	fi
+	ip netns exec "$B" "$DYNO" probe network.tcp_rr $P duration=1s --json >rr.json 2>/dev/null
+	ip netns exec "$B" "$DYNO" probe network.tcp_stream $P duration=1s direction=recv --json >stream.json 2>/dev/null
+	if agree; then verdict=yes; break; fi
+	echo "# try $try: $(tr -d '"' <ratios)"
+done
+jq_true "tcp_rr from $B, ok" rr.json '.status == "ok"'
+jq_true "tcp_stream to $B, ok" stream.json '.status == "ok"'
+if [ "$verdict" = yes ]; then ok "MPI and TCP agree on the link within 4x (try $try): $(tr -d '"' <ratios)"
+else ko "MPI and TCP agree on the link within 4x, in none of 3 tries: $(tr -d '"' <ratios)"; fi
 finish
