@@ -51,18 +51,20 @@ PORT=$(listening_port serve.out)
 [ -n "$PORT" ] && ok "dyno serve in $A" || { ko "dyno serve in $A printed no port"; finish; exit 1; }
 P="peer=$DYNO_NETNS_NET.1:$PORT"
 # Agreement within a factor of 4 either way: MPI adds its own protocol
-# to TCP's.  Up to three tries, each a fresh fleet run and fresh probes:
-# ranks that wait for a CPU another test holds (make -j2 check) measure
-# the scheduler, not the link (one bench round beside a starting make
-# check: MPI's round trip 6.3 ms against TCP's 6.1 us; docs/fleet.md).
-# A link 4x off every time still fails.
+# to TCP's.  The round trips compared are the fastest of each (MPI's
+# 1,000, TCP's second of them): two ranks that poll for their messages
+# and wait for a CPU another test holds (make -j2 check) measure the
+# scheduler in their median, 8 to 16 ms against TCP's 6 us, but some
+# round trips still go through untouched.  Bandwidth: the medians.  Up
+# to three tries, each a fresh fleet run and fresh probes; a link 4x off
+# every time still fails.
 agree() {
 	jq -e -n --slurpfile f f.json --slurpfile rr rr.json --slurpfile st stream.json '
-	($f[0].results[] | select(.id == "network.mpi_pingpong") | .metrics.latency.median * 2) as $mpi |
-	($rr[0].metrics.latency.median) as $tcp | ($mpi / $tcp) as $r |
+	($f[0].results[] | select(.id == "network.mpi_pingpong") | .metrics.latency.min * 2) as $mpi |
+	($rr[0].metrics.latency.min) as $tcp | ($mpi / $tcp) as $r |
 	($f[0].results[] | select(.id == "network.mpi_bandwidth") | .metrics.bandwidth.median) as $mb |
 	($st[0].metrics.throughput.median) as $tb | ($mb / $tb) as $q |
-	"round trip: MPI \($mpi) s, TCP \($tcp) s, ratio \($r); bandwidth: MPI \($mb) B/s, TCP \($tb) B/s, ratio \($q)" | stderr |
+	"fastest round trip: MPI \($mpi) s, TCP \($tcp) s, ratio \($r); bandwidth: MPI \($mb) B/s, TCP \($tb) B/s, ratio \($q)" | stderr |
 	$r > 0.25 and $r < 4 and $q > 0.25 and $q < 4' >/dev/null 2>ratios
 }
 verdict=no
