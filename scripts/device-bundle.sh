@@ -46,7 +46,10 @@ cat >"$out/run.sh" <<'RUN'
 # run.sh - made by scripts/device-bundle.sh; on the GPU machine, from the
 # repository root: check-gpu, bench-gpu and bench-gpu-torch as the Makefile's
 # recipes run them, each one's exit status noted, all of them run.
-#   sh BUILD/device-bundle/run.sh [check-gpu] [bench-gpu] [bench-gpu-torch]
+#   sh BUILD/device-bundle/run.sh [check-gpu] [bench-gpu] [bench-gpu-models]
+#	[bench-gpu-torch]
+# (bench-gpu-models: dyno's eegpt.infer and yolo.infer in the issues' cases;
+# TORCH=FILE, gpu-torch.py's output from the same machine, adds the ratios.)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$here")
@@ -60,7 +63,7 @@ if ls "$top"/.whl/*.whl >/dev/null 2>&1; then
 fi
 export DYNO="$build/dyno" TOP_BUILDDIR="$build" TOP_SRCDIR="$top"
 rc=0
-for t in ${*:-check-gpu bench-gpu bench-gpu-torch}; do
+for t in ${*:-check-gpu bench-gpu bench-gpu-models bench-gpu-torch}; do
 	echo "== run.sh: $t"
 	case $t in
 	check-gpu)
@@ -78,8 +81,10 @@ for t in ${*:-check-gpu bench-gpu bench-gpu-torch}; do
 		sh "$top/bench/gpu-vs-torch.sh" || rc=1 ;;
 	bench-gpu-torch)
 		python3 "$top/bench/gpu-torch.py" ${GPU_TORCH_ARGS:-} || rc=1 ;;
+	bench-gpu-models)
+		sh "$top/bench/models-gpu.sh" || rc=1 ;;
 	*)
-		echo "run.sh: $t: expected check-gpu, bench-gpu or bench-gpu-torch"
+		echo "run.sh: $t: expected check-gpu, bench-gpu, bench-gpu-torch or bench-gpu-models"
 		rc=1 ;;
 	esac
 done

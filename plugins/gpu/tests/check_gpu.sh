@@ -89,6 +89,22 @@ expect "bad device index fails (exit 2)" 2 "$DYNO" probe gpu.copy device=$n --js
 jq_true "bad device: failed, names it" "$TMP/out" \
 	".status == \"failed\" and (.message | startswith(\"no CUDA device $n: this machine has $n\"))"
 
+# The model probes on the device through the nn engine's CUDA backend
+# (tests/test_nn_cuda checks its numbers op by op): each precision runs,
+# outputs are finite (the probes fail otherwise) and device memory is held.
+for p in fp32 tf32 fp16 bf16; do
+	ok_probe "eegpt.infer cuda $p" eegpt.infer device=cuda precision=$p batch=4
+	jq_true "eegpt.infer cuda $p: windows/s, gpu_mem_peak" "$TMP/out" \
+		'.metrics.windows_per_s.median > 0 and .metrics.gpu_mem_peak.median > 0'
+	ok_probe "yolo.infer cuda $p" yolo.infer model=yolov8n device=cuda precision=$p batch=2
+	jq_true "yolo.infer cuda $p: fps, gpu_mem_peak" "$TMP/out" \
+		'.metrics.fps.median > 0 and .metrics.gpu_mem_peak.median > 0'
+	jq -r '.artifacts.kernels // empty' "$TMP/out" | head -c 600; echo
+done
+ok_probe "yolo.infer cuda eager" yolo.infer model=yolov8n device=cuda precision=fp16 graph=false
+ok_probe "yolo.pipeline cuda" yolo.pipeline device=cuda precision=fp16 frames=30
+jq -c '{decoder: .artifacts.decoder, nvdec: .artifacts.nvdec, bound_by: .artifacts.bound_by}' "$TMP/out" 2>/dev/null
+
 # A suite sees the GPU; the tune sets the gpu keys.
 cat >"$TMP/has.lua" <<'LUA'
 assert(dyno.has("gpu.copy"), "dyno.has(gpu.copy) should be true with a GPU")
