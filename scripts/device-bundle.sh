@@ -10,6 +10,15 @@
 # libedf, Criterion and what Criterion itself pulls in; oneDNN with the
 # OpenMP runtime and OpenCL loader it links, for nn and its tests).  CUDA's own
 # libraries are never copied: the machine has them.
+# It also writes BUILD/device-bundle/run.sh, the script to run there from the
+# repository root: make check-gpu's tests, make bench-gpu's and make
+# bench-gpu-torch's scripts, run directly (the build's Makefile holds this
+# machine's absolute paths, and copied timestamps would make it rebuild),
+# with the bundle on LD_LIBRARY_PATH and any wheels carried in .whl/
+# installed to /tmp/site (the machine's python3 has torch, not braindecode
+# or ultralytics: carry their wheels for gpu-torch.py's EEGPT and YOLO cases,
+# or those cases say skipped).  Carry BUILD (or BUILD/dyno, BUILD/plugins,
+# BUILD/tests and BUILD/Makefile), its device-bundle/ and .whl/: 64 MiB in all.
 set -eu
 build=${1:?usage: scripts/device-bundle.sh BUILD_DIR}
 [ -x "$build/dyno" ] || { echo "device-bundle: no dyno binary in $build (build it first)" >&2; exit 1; }
@@ -26,6 +35,50 @@ done | sort -u | while read -r name path; do
 	cp -L "$path" "$out/$name"
 	echo "device-bundle: $name <- $path" >&2
 done
-n=$(find "$out" -type f | wc -l)
-echo "device-bundle: $n libraries in $out" >&2
+cat >"$out/run.sh" <<'RUN'
+#!/bin/sh
+# run.sh - made by scripts/device-bundle.sh; on the GPU machine, from the
+# repository root: check-gpu, bench-gpu and bench-gpu-torch as the Makefile's
+# recipes run them, each one's exit status noted, all of them run.
+#   sh BUILD/device-bundle/run.sh [check-gpu] [bench-gpu] [bench-gpu-torch]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(dirname "$here")
+export LD_LIBRARY_PATH="$here${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+rel=$(sed -n 's/^top_srcdir = //p' "$build/Makefile" 2>/dev/null)
+top=$(cd "$build/${rel:-.}" && pwd)
+if ls "$top"/.whl/*.whl >/dev/null 2>&1; then
+	python3 -m pip install -q --no-index --no-deps --no-compile \
+		--no-cache-dir --upgrade --target /tmp/site "$top"/.whl/*.whl &&
+		export PYTHONPATH="/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
+fi
+export DYNO="$build/dyno" TOP_BUILDDIR="$build" TOP_SRCDIR="$top"
+rc=0
+for t in ${*:-check-gpu bench-gpu bench-gpu-torch}; do
+	echo "== run.sh: $t"
+	case $t in
+	check-gpu)
+		for p in $(sed -n 's/^NN_CUDA_TESTS = //p' "$build/Makefile"); do
+			if [ ! -x "$build/$p" ]; then
+				echo "run.sh: $build/$p: not built (make $p before carrying)"
+				rc=1; continue
+			fi
+			"$build/$p"; r=$?
+			[ $r = 0 ] || [ $r = 77 ] || { echo "run.sh: $p: exit $r"; rc=1; }
+		done
+		sh "$top/plugins/gpu/tests/check_gpu.sh"; r=$?
+		[ $r = 0 ] || [ $r = 77 ] || rc=1 ;;
+	bench-gpu)
+		sh "$top/bench/gpu-vs-torch.sh" || rc=1 ;;
+	bench-gpu-torch)
+		python3 "$top/bench/gpu-torch.py" ${GPU_TORCH_ARGS:-} || rc=1 ;;
+	*)
+		echo "run.sh: $t: expected check-gpu, bench-gpu or bench-gpu-torch"
+		rc=1 ;;
+	esac
+done
+exit $rc
+RUN
+n=$(find "$out" -type f -name '*.so*' | wc -l)
+echo "device-bundle: $n libraries and run.sh in $out" >&2
 echo "export LD_LIBRARY_PATH=\"$(cd "$out" && pwd)\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\""

@@ -1,10 +1,13 @@
 #!/bin/sh
-# install-ref-nn.sh - install the Python reference for the EEGPT encoder
-# (braindecode's EEGPT on PyTorch, ONNX and ONNX Runtime, safetensors) into a
-# virtual environment: the exporter (scripts/export-eegpt.py) and the peers
-# bench (bench/eegpt-vs-peers.sh) run from it.
+# install-ref-nn.sh - install the Python references for the nn workloads
+# (braindecode's EEGPT and ultralytics' YOLOv8 on PyTorch, ONNX and ONNX
+# Runtime, safetensors) into a virtual environment: the exporters
+# (scripts/export-eegpt.py, scripts/export-yolo.py) and the peers benches
+# (bench/eegpt-vs-peers.sh, bench/yolo-vs-peers.sh) run from it.
 # Not needed to build or test dyno: the tests that use it skip without it,
-# and the committed fixture in tests/fixtures/eegpt/ always runs.
+# and the committed fixtures in tests/fixtures/{eegpt,yolo}/ always run.
+# ultralytics builds any YOLOv8 scale from its packaged YAML with random
+# weights; nothing here downloads weights.
 #   sh scripts/install-ref-nn.sh [VENV]      (default: .venv-nn)
 # then: PYTHON=.venv-nn/bin/python sh bench/eegpt-vs-peers.sh
 # torch comes from PyPI (its Linux wheel brings the CUDA runtime packages,
@@ -15,11 +18,14 @@ PY=${PYTHON:-python3}
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet torch braindecode==1.8.0 onnx \
-	onnxruntime safetensors numpy
+	onnxruntime safetensors numpy ultralytics==8.4.190
 "$VENV/bin/python" -c '
-import torch, braindecode, onnx, onnxruntime, safetensors, numpy
+import os; os.environ.setdefault("YOLO_VERBOSE", "False")
+import torch, braindecode, onnx, onnxruntime, safetensors, numpy, ultralytics
 from braindecode.models import EEGPT
+from ultralytics.nn.tasks import DetectionModel
 print("install-ref-nn:", "torch", torch.__version__, "| braindecode",
       braindecode.__version__, "(EEGPT present) | onnx", onnx.__version__,
       "| onnxruntime", onnxruntime.__version__, "| safetensors",
-      safetensors.__version__, "| numpy", numpy.__version__)'
+      safetensors.__version__, "| numpy", numpy.__version__,
+      "| ultralytics", ultralytics.__version__)'

@@ -467,3 +467,277 @@ Test(nn_conv, c2f_subgraph)
 	free(x), free(w1), free(b1), free(w2), free(b2), free(y), free(dcat);
 	free(t1), free(t2), free(t3), free(acc), free(want), free(dx);
 }
+
+/* yolov8n's convolutions at 640 x 640, batch 1: C, O, K, stride, input
+** size, whether a shortcut is added (C2f's bottlenecks). */
+static const int yolov8n_convs[][6] = {
+	{ 3, 16, 3, 2, 640, 0 }, { 16, 32, 3, 2, 320, 0 },
+	{ 32, 32, 1, 1, 160, 0 }, { 16, 16, 3, 1, 160, 1 },
+	{ 48, 32, 1, 1, 160, 0 }, { 32, 64, 3, 2, 160, 0 },
+	{ 64, 64, 1, 1, 80, 0 }, { 32, 32, 3, 1, 80, 1 },
+	{ 128, 64, 1, 1, 80, 0 }, { 64, 128, 3, 2, 80, 0 },
+	{ 128, 128, 1, 1, 40, 0 }, { 64, 64, 3, 1, 40, 1 },
+	{ 256, 128, 1, 1, 40, 0 }, { 128, 256, 3, 2, 40, 0 },
+	{ 256, 256, 1, 1, 20, 0 }, { 128, 128, 3, 1, 20, 1 },
+	{ 384, 256, 1, 1, 20, 0 }, { 256, 128, 1, 1, 20, 0 },
+	{ 512, 256, 1, 1, 20, 0 }, { 384, 128, 1, 1, 40, 0 },
+	{ 64, 64, 3, 1, 40, 0 }, { 192, 128, 1, 1, 40, 0 },
+	{ 192, 64, 1, 1, 80, 0 }, { 32, 32, 3, 1, 80, 0 },
+	{ 96, 64, 1, 1, 80, 0 }, { 64, 64, 3, 2, 80, 0 },
+	{ 128, 128, 3, 2, 40, 0 }, { 384, 256, 1, 1, 20, 0 },
+	{ 128, 128, 3, 1, 20, 0 },
+	/* Detect: box and class branches per level. */
+	{ 64, 64, 3, 1, 80, 0 }, { 64, 80, 3, 1, 80, 0 },
+	{ 80, 80, 3, 1, 80, 0 }, { 64, 64, 1, 1, 80, 0 },
+	{ 80, 80, 1, 1, 80, 0 }, { 128, 64, 3, 1, 40, 0 },
+	{ 128, 80, 3, 1, 40, 0 }, { 64, 64, 3, 1, 40, 0 },
+	{ 80, 80, 3, 1, 40, 0 }, { 256, 64, 3, 1, 20, 0 },
+	{ 256, 80, 3, 1, 20, 0 }, { 64, 64, 3, 1, 20, 0 },
+	{ 80, 80, 3, 1, 20, 0 }
+};
+
+static void
+yolov8n_impls(enum nn_dtype dt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(yolov8n_convs) / sizeof(yolov8n_convs[0]);
+	    i++) {
+		const int *c = yolov8n_convs[i];
+		int64_t hw = c[4], ohw = (hw + 2 * (c[2] / 2) - c[2]) / c[3] + 1;
+		int64_t xd[4] = { 1, c[0], hw, hw }, wd[4] = { c[1], c[0], c[2],
+		    c[2] }, bd[1] = { c[1] }, yd[4] = { 1, c[1], ohw, ohw };
+		struct nn_graph *g = nn_graph_new(NN_CPU, dt);
+		int x, a = -1, y;
+
+		x = nn_input(g, 4, xd);
+		if (c[5])
+			a = nn_input(g, 4, yd);
+		y = nn_conv2d(g, x, nn_weight(g, "w", 4, wd, NN_ROLE_WEIGHT,
+		    c[0] * c[2] * c[2]), nn_weight(g, "b", 1, bd,
+		    NN_ROLE_BIAS, 1), c[3], c[2] / 2, NN_ACT_SILU, a, -1);
+		nn_output(g, y);
+		/* compile() fails on a ref: implementation. */
+		compile(g);
+		nn_graph_free(g);
+	}
+}
+
+Test(nn_conv, yolov8n_convs_are_not_ref)
+{
+	yolov8n_impls(NN_F32);
+}
+
+Test(nn_conv, yolov8n_convs_are_not_ref_bf16_or_skip)
+{
+	const char *why = nn_unsupported(NN_CPU, NN_BF16);
+
+	if (why != NULL)
+		cr_skip_test("%s", why);
+	yolov8n_impls(NN_BF16);
+}
+
+/* SPPF's pool and the neck's upsample: not ref either, on 20 x 20. */
+Test(nn_conv, sppf_pool_and_upsample_are_not_ref)
+{
+	int64_t xd[4] = { 1, 128, 20, 20 };
+	struct nn_graph *g = nn_graph_new(NN_CPU, NN_F32);
+	int x, i;
+
+	x = nn_input(g, 4, xd);
+	nn_output(g, nn_maxpool2d(g, x, 5, 1, 2, -1));
+	nn_output(g, nn_upsample2x(g, x, -1));
+	cr_assert_eq(nn_compile(g, 2), 0, "%s", nn_error(g));
+	for (i = 0; i < nn_op_count(g); i++)
+		cr_expect(strncmp(nn_op_impl(g, i), "ref:", 4) != 0,
+		    "%s: %s", nn_op_name(g, i), nn_op_impl(g, i));
+	nn_graph_free(g);
+}
+
+Test(nn_conv, bf16_conv_or_skip)
+{
+	struct conv v = { 1, 32, 12, 12, 32, 3, 1, 1, 1, NULL, NULL };
+	int64_t n = 32 * 144, xd[4] = { 1, 32, 12, 12 };
+	int64_t wd[4] = { 32, 32, 3, 3 }, bd[1] = { 32 };
+	float *x = rand_buf(n), *w = rand_buf(32 * 32 * 9), *b = rand_buf(32);
+	float *y = malloc(n * sizeof(*y));
+	double *dx = to_double(x, n), *want = malloc(n * sizeof(*want));
+	const char *why = nn_unsupported(NN_CPU, NN_BF16);
+	struct nn_graph *g;
+	int tx, ty;
+
+	if (why != NULL) {
+		free(x), free(w), free(b), free(y), free(dx), free(want);
+		cr_skip_test("%s", why);
+	}
+	g = nn_graph_new(NN_CPU, NN_BF16);
+	v.wt = w, v.b = b;
+	tx = nn_input(g, 4, xd);
+	ty = nn_conv2d(g, tx, weight(g, "w", 4, wd, w), weight(g, "b", 1, bd,
+	    b), 1, 1, NN_ACT_SILU, -1, -1);
+	nn_output(g, ty);
+	compile(g);
+	cr_assert_eq(nn_write(g, tx, x, n), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_run(g), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_read(g, ty, y, n), 0, "%s", nn_error(g));
+	conv_ref(&v, dx, 32, 0, NULL, want);
+	/* bf16 keeps 8 bits of mantissa; 288 products per output. */
+	cr_expect_lt(rel_err_ch(y, 32, 0, want, 1, 32, 144), 2e-2,
+	    "bf16 conv: %g", rel_err_ch(y, 32, 0, want, 1, 32, 144));
+	nn_graph_free(g);
+	free(x), free(w), free(b), free(y), free(dx), free(want);
+}
+
+/* Bad shapes: one-line errors naming what was expected. */
+Test(nn_conv, errors_name_the_input)
+{
+	int64_t xd[4] = { 1, 8, 6, 6 }, wd[4] = { 4, 3, 3, 3 };
+	int64_t od[4] = { 1, 4, 5, 5 };
+	struct nn_graph *g;
+	int x;
+
+	g = nn_graph_new(NN_CPU, NN_F32);
+	x = nn_input(g, 4, xd);
+	cr_expect_eq(nn_conv2d(g, x, nn_weight(g, "m.0.conv.weight", 4, wd,
+	    NN_ROLE_WEIGHT, 27), -1, 1, 1, NN_ACT_SILU, -1, -1), -1);
+	cr_expect(strstr(nn_error(g), "'m.0.conv.weight' is not [O, 8, KH, "
+	    "KW]") != NULL, "%s", nn_error(g));
+	cr_expect_eq(nn_compile(g, 1), -1);
+	nn_graph_free(g);
+
+	g = nn_graph_new(NN_CPU, NN_F32);
+	x = nn_input(g, 4, xd);
+	cr_expect_eq(nn_slice(g, x, 1, 6, 4), -1);
+	cr_expect(strstr(nn_error(g), "[6, 10) of axis 1 (size 8)") != NULL,
+	    "%s", nn_error(g));
+	nn_graph_free(g);
+
+	g = nn_graph_new(NN_CPU, NN_F32);
+	x = nn_input(g, 4, xd);
+	cr_expect_eq(nn_maxpool2d(g, x, 5, 1, 3, -1), -1);
+	cr_expect(strstr(nn_error(g), "pad 3") != NULL, "%s", nn_error(g));
+	nn_graph_free(g);
+
+	g = nn_graph_new(NN_CPU, NN_F32);
+	x = nn_input(g, 4, xd);
+	cr_expect_eq(nn_upsample2x(g, x, nn_empty(g, 4, od)), -1);
+	cr_expect(strstr(nn_error(g), "output is not an activation [1, 8, "
+	    "12, 12]") != NULL, "%s", nn_error(g));
+	nn_graph_free(g);
+
+	g = nn_graph_new(NN_CPU, NN_F32);
+	cr_expect_eq(nn_maxpool2d(g, nn_input(g, 3, xd), 2, 2, 0, -1), -1);
+	cr_expect(strstr(nn_error(g), "not a 4-D activation") != NULL, "%s",
+	    nn_error(g));
+	nn_graph_free(g);
+}
+
+/* nn_flops counts 2 x the MACs of convolutions (and linears). */
+Test(nn_conv, flops)
+{
+	int64_t xd[4] = { 2, 16, 10, 10 }, wd[4] = { 32, 16, 3, 3 };
+	struct nn_graph *g = nn_graph_new(NN_CPU, NN_F32);
+	int x = nn_input(g, 4, xd);
+
+	nn_conv2d(g, x, nn_weight(g, "w", 4, wd, NN_ROLE_WEIGHT, 144), -1, 2,
+	    1, NN_ACT_NONE, -1, -1);
+	nn_maxpool2d(g, x, 5, 1, 2, -1);
+	/* Output 2 x 32 x 5 x 5, 16 x 3 x 3 MACs each. */
+	cr_expect_eq(nn_flops(g), 2.0 * 2 * 32 * 5 * 5 * 16 * 9);
+	nn_graph_free(g);
+}
+
+/*
+** The detect head's shape: per level, a box and a class conv write into
+** a 4-D nn_view() of one dense [N, 7, A] output (its [N, C, H, W]
+** strides are fixed by the view), and a level's input reaches a linear
+** op too (dense rows): both keep their layout and stay right.
+*/
+Test(nn_conv, head_into_a_3d_output)
+{
+	enum { N = 2, CB = 4, CC = 3, A = 8 * 8 + 4 * 4 };
+	int64_t hs[2] = { 8, 4 }, cs[2] = { 6, 16 }, off = 0;
+	int64_t od[3] = { N, CB + CC, A };
+	float *x[2], *wb[2], *wc[2], *y = malloc(N * (CB + CC) * A *
+	    sizeof(*y));
+	double *wantb = malloc(N * CB * 64 * sizeof(double));
+	double *wantc = malloc(N * CC * 64 * sizeof(double));
+	struct nn_graph *g = nn_graph_new(NN_CPU, NN_F32);
+	float rows[N * 16 * 4];
+	int tx[2], to, l, lin = -1;
+	int64_t i, c, k;
+
+	to = nn_empty(g, 3, od);
+	for (l = 0; l < 2; l++) {
+		int64_t h = hs[l], xd[4] = { N, cs[l], h, h };
+		int64_t wbd[4] = { CB, cs[l], 1, 1 }, wcd[4] = { CC, cs[l], 3, 3 };
+		int64_t vd[4] = { N, CB, h, h }, vs[4] = { (CB + CC) * A, A, h, 1 };
+		int64_t cd[4] = { N, CC, h, h }, ld[2] = { 1, h };
+		char name[16];
+
+		x[l] = rand_buf(N * cs[l] * h * h);
+		wb[l] = rand_buf(CB * cs[l]);
+		wc[l] = rand_buf(CC * cs[l] * 9);
+		tx[l] = nn_input(g, 4, xd);
+		snprintf(name, sizeof(name), "b%d", l);
+		nn_conv2d(g, tx[l], weight(g, name, 4, wbd, wb[l]), -1, 1, 0,
+		    NN_ACT_NONE, -1, nn_view(g, to, 4, vd, vs, off));
+		snprintf(name, sizeof(name), "c%d", l);
+		nn_conv2d(g, tx[l], weight(g, name, 4, wcd, wc[l]), -1, 1, 1,
+		    NN_ACT_SILU, -1, nn_view(g, to, 4, cd, vs, off + CB * A));
+		if (l == 1) {
+			snprintf(name, sizeof(name), "l%d", l);
+			lin = nn_weight(g, name, 2, ld, NN_ROLE_WEIGHT, h);
+			for (k = 0; k < h; k++)
+				nn_weight_host(g, lin)[k] = 1;
+			lin = nn_linear(g, tx[l], lin, -1, NN_ACT_NONE, -1);
+			nn_output(g, lin);
+		}
+		off += h * h;
+	}
+	nn_output(g, to);
+	compile(g);
+	for (l = 0; l < 2; l++)
+		cr_assert_eq(nn_write(g, tx[l], x[l], N * cs[l] * hs[l] *
+		    hs[l]), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_run(g), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_read(g, to, y, N * (CB + CC) * A), 0, "%s",
+	    nn_error(g));
+	/* The linear (all-ones weight) sums each row of level 1's input. */
+	cr_assert_eq(nn_read(g, lin, rows, N * 16 * 4), 0, "%s", nn_error(g));
+	for (i = 0; i < N * 16 * 4; i++)
+		cr_expect_float_eq(rows[i], x[1][4 * i] + x[1][4 * i + 1] +
+		    x[1][4 * i + 2] + x[1][4 * i + 3], 1e-5, "row %lld",
+		    (long long)i);
+	for (off = 0, l = 0; l < 2; off += hs[l] * hs[l], l++) {
+		int64_t hw = hs[l] * hs[l];
+		struct conv b = { N, cs[l], hs[l], hs[l], CB, 1, 1, 0, 0, wb[l],
+		    NULL };
+		struct conv cc = { N, cs[l], hs[l], hs[l], CC, 3, 1, 1, 1,
+		    wc[l], NULL };
+		double *dx = to_double(x[l], N * cs[l] * hw);
+		double e = 0, m = 0;
+
+		conv_ref(&b, dx, cs[l], 0, NULL, wantb);
+		conv_ref(&cc, dx, cs[l], 0, NULL, wantc);
+		for (i = 0; i < N; i++)
+			for (c = 0; c < CB + CC; c++)
+				for (k = 0; k < hw; k++) {
+					double w = c < CB ? wantb[(i * CB + c) *
+					    hw + k] : wantc[(i * CC + c - CB) *
+					    hw + k];
+					double d = y[(i * (CB + CC) + c) * A +
+					    off + k] - w;
+
+					e = fabs(d) > e ? fabs(d) : e;
+					m = fabs(w) > m ? fabs(w) : m;
+				}
+		cr_expect_lt(e / m, TOL, "level %d: relative error %g", l,
+		    e / m);
+		free(dx);
+	}
+	nn_graph_free(g);
+	for (l = 0; l < 2; l++)
+		free(x[l]), free(wb[l]), free(wc[l]);
+	free(y), free(wantb), free(wantc);
+}

@@ -292,6 +292,7 @@ add(struct sfile *s, const char *name, int ndim, const int64_t *dims,
 		n *= s->dims[s->n][i] = dims[i];
 	s->data[s->n] = malloc((n + 1) * sizeof(float));
 	memcpy(s->data[s->n], v, n * sizeof(float));
+	s->data[s->n][n] = 0;	/* a shifted copy reads one past */
 	s->n++;
 }
 

@@ -100,14 +100,21 @@ int	nn_copy(struct nn_graph *, int src, int dst);
 ** [N, C, H, W]; its strides are the layout the backend prefers (which
 ** may be channels-last), so model code never computes strides for them:
 ** it takes channel ranges with nn_slice(), and a concat is ops writing
-** into slices of one nn_empty() tensor (OUT), so neither costs a copy.
+** into slices of one nn_empty() tensor (OUT).  The layout is chosen at
+** nn_compile() (channels-last for every 4-D tensor an image op touches,
+** unless an nn_view() of it or a dense-row op fixes [N, C, H, W]);
+** nn_write() and nn_read() always take [N, C, H, W] order.  On oneDNN
+** 2.6 a channel slice costs a copy after all (its convolutions run only
+** on dense NHWC), done inside the op.
 */
-/* T's elements [START, START + LEN) along AXIS, as a view. */
+/* T's elements [START, START + LEN) along AXIS, as a view (of any
+** tensor, views included). */
 int	nn_slice(struct nn_graph *, int t, int axis, int64_t start,
 	    int64_t len);
 /* y = act(conv(x, W) + b) (+ ACC when ACC >= 0, after the activation, as
-** a residual shortcut); W: [O, C, KH, KW], B: [O] or -1; square STRIDE
-** and zero padding PAD; into OUT (a view) when OUT >= 0. */
+** a residual shortcut; ACC may be OUT itself); W: [O, C, KH, KW], B: [O]
+** or -1; square STRIDE and zero padding PAD; into OUT (a view, not
+** overlapping X) when OUT >= 0. */
 int	nn_conv2d(struct nn_graph *, int x, int w, int b, int stride,
 	    int pad, enum nn_act, int acc, int out);
 /* Max over K x K windows (padding never wins). */

@@ -20,6 +20,12 @@ struct dnnl_op {
 	struct dnnl_op		*pre[2];
 	int			 npre;
 	struct dnnl_op		*post;
+	/* An image op on a batch runs image by image (oneDNN 2.6's brgemm
+	** convolutions run 3-5x slower per image at N = 8 than at N = 1 on
+	** this AVX-512 VM): an argument with a STEP moves by it per image. */
+	int			 nimg;
+	size_t			 step[MAXARGS];
+	unsigned char		*base[MAXARGS];
 };
 
 struct dnnl_state {
@@ -552,6 +558,8 @@ stage_need(const struct nn_graph *g, const struct nn_op *op)
 		n += align64(stage_size(g, op->in[0]));
 	if (!is_nhwc(&g->t[op->out]))
 		n += align64(stage_size(g, op->out));
+	if (op->acc >= 0)	/* the binary-add form's shortcut */
+		n += align64(stage_size(g, op->out));
 	return n;
 }
 
@@ -600,47 +608,20 @@ staged(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o, int t,
 	return p;
 }
 
-static int
-op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
-    struct dnnl_op *o)
+/* A convolution's descriptor with OP's post-ops: the activation, then
+** the shortcut as a sum (BINARY 0) or as a binary add of Y (1). */
+static dnnl_status_t
+conv_pd(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    const dnnl_convolution_desc_t *desc, const dnnl_memory_desc_t *y,
+    int binary, dnnl_primitive_desc_t *pd)
 {
-	const struct nn_tensor *w = &g->t[op->in[1]];
-	dnnl_memory_desc_t x, y, wsrc, wany, b, am;
-	const dnnl_memory_desc_t *wpd;
-	dnnl_dims_t wd = { w->dims[0], w->dims[1], w->dims[2], w->dims[3] };
-	dnnl_dims_t bd = { w->dims[0] };
-	dnnl_dims_t st = { op->stride, op->stride }, pad = { op->pad, op->pad };
-	dnnl_convolution_desc_t desc;
 	dnnl_primitive_attr_t attr;
 	dnnl_post_ops_t po = NULL;
-	dnnl_primitive_desc_t pd;
-	struct dnnl_op *r;
-	size_t off = 0;
-	void *px, *py, *packed;
-	int rc;
+	dnnl_status_t st;
 
-	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
-	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
-		return -1;
-	/* The shortcut is a sum post-op: it must be in the output first. */
-	if (op->acc >= 0 && (op->acc != op->out || py !=
-	    data_of(g, s, op->out))) {
-		if (md_of(g, op->acc, &am) != dnnl_success)
-			return bad_layout(g);
-		if ((r = sub_op(g, o, 0)) == NULL || make_reorder(g, s, r, &am,
-		    data_of(g, s, op->acc), &y, py) < 0)
-			return -1;
-	}
-	dnnl_memory_desc_init_by_tag(&wsrc, 4, wd, dnnl_f32, dnnl_oihw);
-	dnnl_memory_desc_init_by_tag(&wany, 4, wd, act_type(g),
-	    dnnl_format_tag_any);
-	dnnl_memory_desc_init_by_tag(&b, 1, bd, dnnl_f32, dnnl_a);
-	if (dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
-	    dnnl_convolution_direct, &x, &wany, op->in[2] >= 0 ? &b : NULL, &y,
-	    st, pad, pad) != dnnl_success)
-		return fail(g, "convolution descriptor", dnnl_unimplemented);
+	(void)g;
 	if ((attr = new_attr()) == NULL)
-		return nn_set_error(g, "nn: out of memory");
+		return dnnl_out_of_memory;
 	if (op->act != NN_ACT_NONE || op->acc >= 0) {
 		dnnl_post_ops_create(&po);
 		if (op->act == NN_ACT_SILU)
@@ -649,27 +630,133 @@ op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 		else if (op->act == NN_ACT_GELU_ERF)
 			dnnl_post_ops_append_eltwise(po, 1.0f,
 			    dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
-		if (op->acc >= 0)
+		if (op->acc >= 0 && binary)
+			dnnl_post_ops_append_binary(po, dnnl_binary_add, y);
+		else if (op->acc >= 0)
 			dnnl_post_ops_append_sum(po, 1.0f);
 		dnnl_primitive_attr_set_post_ops(attr, po);
 	}
-	rc = make_prim(g, s, o, &desc, attr, &pd);
+	st = dnnl_primitive_desc_create(pd, desc, attr, s->engine, NULL);
 	if (po != NULL)
 		dnnl_post_ops_destroy(po);
 	dnnl_primitive_attr_destroy(attr);
-	if (rc < 0)
+	return st;
+}
+
+static int
+is_ref(dnnl_primitive_desc_t pd)
+{
+	const char *impl = NULL;
+
+	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+	return impl == NULL || strncmp(impl, "ref:", 4) == 0;
+}
+
+/*
+** The shortcut goes in as a sum post-op (the output holds it first):
+** the only form brgemm takes.  Below AVX-512 (and under valgrind) oneDNN
+** 2.6 has no jit convolution with an eltwise then a sum, but has one with
+** an eltwise then a binary add: that form is taken there, reading the
+** shortcut from a stage slot (the output cannot be it: a jit conv keeps
+** partial sums in its output).
+*/
+/* FULL's one image, for an op run image by image (O->nimg > 1). */
+static const dnnl_memory_desc_t *
+one_image(const struct dnnl_op *o, const dnnl_memory_desc_t *full,
+    dnnl_memory_desc_t *one)
+{
+	dnnl_dims_t d = { 1, full->dims[1], full->dims[2], full->dims[3] };
+
+	if (o->nimg <= 1)
+		return full;
+	dnnl_memory_desc_init_by_tag(one, 4, d, full->data_type, dnnl_nhwc);
+	return one;
+}
+
+/* Bind ARG to image 0 of a dense NHWC batch at PTR (MD: one image). */
+static int
+bind_img(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
+    int arg, const dnnl_memory_desc_t *md, void *ptr)
+{
+	if (bind(g, s, o, arg, md, ptr) < 0)
 		return -1;
+	if (o->nimg > 1) {
+		o->step[o->nargs - 1] = dnnl_memory_desc_get_size(md);
+		o->base[o->nargs - 1] = ptr;
+	}
+	return 0;
+}
+
+static int
+op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    struct dnnl_op *o)
+{
+	const struct nn_tensor *w = &g->t[op->in[1]];
+	dnnl_memory_desc_t x, y, x1s, y1s, wsrc, wany, b, am;
+	const dnnl_memory_desc_t *wpd, *x1, *y1;
+	dnnl_dims_t wd = { w->dims[0], w->dims[1], w->dims[2], w->dims[3] };
+	dnnl_dims_t bd = { w->dims[0] };
+	dnnl_dims_t st = { op->stride, op->stride }, pad = { op->pad, op->pad };
+	dnnl_convolution_desc_t desc;
+	dnnl_primitive_desc_t pd, alt;
+	dnnl_status_t ds;
+	struct dnnl_op *r;
+	size_t off = 0;
+	void *px, *py, *pa = NULL, *packed;
+	int rc, binary = 0;
+
+	o->nimg = (int)g->t[op->in[0]].dims[0];
+	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
+	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
+		return -1;
+	x1 = one_image(o, &x, &x1s);
+	y1 = one_image(o, &y, &y1s);
+	dnnl_memory_desc_init_by_tag(&wsrc, 4, wd, dnnl_f32, dnnl_oihw);
+	dnnl_memory_desc_init_by_tag(&wany, 4, wd, act_type(g),
+	    dnnl_format_tag_any);
+	dnnl_memory_desc_init_by_tag(&b, 1, bd, dnnl_f32, dnnl_a);
+	if (dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
+	    dnnl_convolution_direct, x1, &wany, op->in[2] >= 0 ? &b : NULL, y1,
+	    st, pad, pad) != dnnl_success)
+		return fail(g, "convolution descriptor", dnnl_unimplemented);
+	if ((ds = conv_pd(g, s, op, &desc, y1, 0, &pd)) != dnnl_success)
+		return fail(g, "primitive_desc_create", ds);
+	if (op->acc >= 0 && is_ref(pd) &&
+	    conv_pd(g, s, op, &desc, y1, 1, &alt) == dnnl_success) {
+		if (is_ref(alt))
+			dnnl_primitive_desc_destroy(alt);
+		else {
+			dnnl_primitive_desc_destroy(pd);
+			pd = alt;
+			binary = 1;
+		}
+	}
+	if (adopt_pd(g, s, o, pd, &pd) < 0)
+		return -1;
+	rc = 0;
+	if (op->acc >= 0 && (binary || op->acc != op->out ||
+	    py != data_of(g, s, op->out))) {
+		pa = binary ? s->stage + off : py;
+		if (md_of(g, op->acc, &am) != dnnl_success)
+			rc = bad_layout(g);
+		else if ((r = sub_op(g, o, 0)) == NULL || make_reorder(g, s, r,
+		    &am, data_of(g, s, op->acc), &y, pa) < 0)
+			rc = -1;
+	}
 	wpd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-	packed = pack(g, s, &wsrc, w->host, wpd);
+	packed = rc == 0 ? pack(g, s, &wsrc, w->host, wpd) : NULL;
 	rc = packed == NULL ? -1 : 0;
 	if (rc == 0)
-		rc = bind(g, s, o, DNNL_ARG_SRC, &x, px);
+		rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, px);
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_WEIGHTS, wpd, packed);
 	if (rc == 0 && op->in[2] >= 0)
 		rc = bind(g, s, o, DNNL_ARG_BIAS, &b, g->t[op->in[2]].host);
 	if (rc == 0)
-		rc = bind(g, s, o, DNNL_ARG_DST, &y, py);
+		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, py);
+	if (rc == 0 && binary)
+		rc = bind_img(g, s, o, DNNL_ARG_ATTR_MULTIPLE_POST_OP(op->act !=
+		    NN_ACT_NONE) | DNNL_ARG_SRC_1, y1, pa);
 	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
@@ -678,7 +765,8 @@ static int
 op_maxpool(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
     struct dnnl_op *o)
 {
-	dnnl_memory_desc_t x, y;
+	dnnl_memory_desc_t x, y, x1s, y1s;
+	const dnnl_memory_desc_t *x1, *y1;
 	dnnl_dims_t st = { op->stride, op->stride }, k = { op->k, op->k };
 	dnnl_dims_t pad = { op->pad, op->pad };
 	dnnl_pooling_desc_t desc;
@@ -686,18 +774,21 @@ op_maxpool(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	void *px, *py;
 	int rc;
 
+	o->nimg = (int)g->t[op->in[0]].dims[0];
 	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
 	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
 		return -1;
+	x1 = one_image(o, &x, &x1s);
+	y1 = one_image(o, &y, &y1s);
 	/* pooling_max never takes a padded element. */
 	if (dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference,
-	    dnnl_pooling_max, &x, &y, st, k, pad, pad) != dnnl_success)
+	    dnnl_pooling_max, x1, y1, st, k, pad, pad) != dnnl_success)
 		return fail(g, "pooling descriptor", dnnl_unimplemented);
 	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
-	rc = bind(g, s, o, DNNL_ARG_SRC, &x, px);
+	rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, px);
 	if (rc == 0)
-		rc = bind(g, s, o, DNNL_ARG_DST, &y, py);
+		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, py);
 	return rc;
 }
 
@@ -705,24 +796,28 @@ static int
 op_upsample(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
     struct dnnl_op *o)
 {
-	dnnl_memory_desc_t x, y;
+	dnnl_memory_desc_t x, y, x1s, y1s;
+	const dnnl_memory_desc_t *x1, *y1;
 	dnnl_resampling_desc_t desc;
 	size_t off = 0;
 	void *px, *py;
 	int rc;
 
+	o->nimg = (int)g->t[op->in[0]].dims[0];
 	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
 	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
 		return -1;
+	x1 = one_image(o, &x, &x1s);
+	y1 = one_image(o, &y, &y1s);
 	/* Factor 2: output pixel o reads input o / 2, as torch's nearest. */
 	if (dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference,
-	    dnnl_resampling_nearest, NULL, &x, &y) != dnnl_success)
+	    dnnl_resampling_nearest, NULL, x1, y1) != dnnl_success)
 		return fail(g, "resampling descriptor", dnnl_unimplemented);
 	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
-	rc = bind(g, s, o, DNNL_ARG_SRC, &x, px);
+	rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, px);
 	if (rc == 0)
-		rc = bind(g, s, o, DNNL_ARG_DST, &y, py);
+		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, py);
 	return rc;
 }
 
@@ -746,7 +841,21 @@ add_scratch(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
 static dnnl_status_t
 exec(struct dnnl_state *s, const struct dnnl_op *o)
 {
-	return dnnl_primitive_execute(o->prim, s->stream, o->nargs, o->args);
+	dnnl_status_t st = dnnl_success;
+	int i, k;
+
+	if (o->nimg <= 1)
+		return dnnl_primitive_execute(o->prim, s->stream, o->nargs,
+		    o->args);
+	for (i = 0; i < o->nimg && st == dnnl_success; i++) {
+		for (k = 0; k < o->nargs; k++)
+			if (o->step[k] != 0)
+				dnnl_memory_set_data_handle(o->args[k].memory,
+				    o->base[k] + (size_t)i * o->step[k]);
+		st = dnnl_primitive_execute(o->prim, s->stream, o->nargs,
+		    o->args);
+	}
+	return st;
 }
 
 static int

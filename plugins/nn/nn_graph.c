@@ -868,7 +868,8 @@ nn_op_tensors(const struct nn_op *o, int *ts)
 ** touches is stored channels-last (NHWC; oneDNN's brgemm convolutions on
 ** AVX-512 and AMX run only on it, its blocked nChw16c ones only without
 ** the shortcut, and cuDNN's fp16 ones want it too), unless a view made
-** by nn_view() fixes its strides.  Channel slices of it stay views; they
+** by nn_view() fixes its strides or an op that reads dense rows uses it:
+** those keep [N, C, H, W] and the backend copies for the image ops.  Channel slices of it stay views; they
 ** are re-derived here from their source.
 */
 static void
@@ -892,9 +893,23 @@ layout(struct nn_graph *g)
 				r->image = 1;
 		}
 	}
+	/* nn_view()'s strides are the caller's; linear, softmax, layer norm
+	** and GELU read rows of a dense tensor. */
 	for (i = 0; i < g->nt; i++)
 		if (g->t[i].kind == NN_T_VIEW && g->t[i].slice_of < 0)
 			g->t[g->t[i].root].image = 0;
+	for (i = 0; i < g->nop; i++) {
+		int ts[NN_OP_TENSORS];
+		enum nn_opkind o = g->op[i].kind;
+
+		if (o != NN_OP_LINEAR && o != NN_OP_SOFTMAX &&
+		    o != NN_OP_LAYERNORM && o != NN_OP_GELU)
+			continue;
+		nn_op_tensors(&g->op[i], ts);
+		for (k = 0; k < NN_OP_TENSORS; k++)
+			if (ts[k] >= 0)
+				g->t[g->t[ts[k]].root].image = 0;
+	}
 	for (i = 0; i < g->nt; i++) {
 		struct nn_tensor *t = &g->t[i];
 

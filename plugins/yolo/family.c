@@ -313,7 +313,6 @@ read_family(struct reader *r, const yaml_node_t *root)
 {
 	struct yolo_family *f = r->f;
 	const yaml_node_t *scales = NULL, *backbone = NULL, *head = NULL;
-	const yaml_node_t *last;
 	yaml_node_pair_t *p;
 	int i, seen_nc = 0;
 
@@ -371,9 +370,8 @@ read_family(struct reader *r, const yaml_node_t *root)
 		if (f->layers[i].module == YOLO_DETECT)
 			return fail(r, NULL, "layer %d: Detect is not the "
 			    "last layer", i);
-	last = head;
 	if (f->layers[f->nlayers - 1].module != YOLO_DETECT)
-		return fail(r, last, "the last layer is not Detect");
+		return fail(r, head, "the last layer is not Detect");
 	if (f->scale[0] != '\0' && yolo_family_scale(f, f->scale) == NULL)
 		return fail(r, NULL, "scale %s: not one of scales", f->scale);
 	return 0;

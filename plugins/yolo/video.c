@@ -3,6 +3,7 @@
 ** libx264, decoding with libavcodec (threads or NVDEC) and conversion to
 ** BGR24 with libswscale.
 */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@ struct video_dec {
 	AVPacket	**pkts;
 	size_t		  npkts;
 	size_t		  next;		/* the packet to send next */
+	size_t		  dry;		/* packets sent since the last frame */
 	int		  drained;	/* the end of the stream was sent */
 	uint64_t	  count;
 };
@@ -402,6 +404,18 @@ video_dec_open(const char *path, enum video_decoder which, int threads,
 		    "H.264");
 		return NULL;
 	}
+	/* libavcodec loads NVDEC's library when the decoder opens, and
+	** says only EPERM when it is not there: name it. */
+	if (which == VIDEO_DEC_NVDEC) {
+		void *lib = dlopen("libnvcuvid.so.1", RTLD_NOW | RTLD_LOCAL);
+
+		if (lib == NULL) {
+			snprintf(err, errlen, "%s: no libnvcuvid.so.1 (the NVIDIA "
+			    "driver's NVDEC library): %s", path, dlerror());
+			return NULL;
+		}
+		dlclose(lib);
+	}
 	if ((buf = slurp(path, &n, err, errlen)) == NULL)
 		return NULL;
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
@@ -454,6 +468,7 @@ video_dec_next(struct video_dec *d, int loop, AVFrame **frame, char *err,
 				return dec_error(d, AVERROR_INVALIDDATA, err,
 				    errlen);
 			d->count++;
+			d->dry = 0;
 			*frame = d->frame;
 			return 1;
 		}
@@ -478,6 +493,15 @@ video_dec_next(struct video_dec *d, int loop, AVFrame **frame, char *err,
 			return dec_error(d, rc, err, errlen);
 		if (rc == 0)
 			d->next++;
+		/* A looped stream without a decodable frame would spin; a
+		** frame thread holds a packet each, reordering 16 more. */
+		if (rc == 0 && ++d->dry > d->npkts +
+		    (size_t)d->ctx->thread_count + 64) {
+			snprintf(err, errlen, "%s: no frame decoded from %zu "
+			    "packets; expected a raw H.264 (Annex-B) stream",
+			    d->path, d->dry);
+			return -1;
+		}
 	}
 }
 
