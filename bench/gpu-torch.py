@@ -104,9 +104,11 @@ def build_yolo(model, imgsz):
     return m, (3, imgsz, imgsz), "images"
 
 
-def time_case(a, fn, x):
+def time_case(a, fn, x, out):
     """(median, min, max) seconds per call: CUDA events around blocks of
-    graph replays (or eager calls)."""
+    graph replays (or eager calls).  A forward that cannot be captured
+    (a host sync inside) is timed eager, with out["graphs"] false and
+    out["graph_error"] saying why."""
     import torch
     s = torch.cuda.Stream()
     s.wait_stream(torch.cuda.current_stream())
@@ -115,14 +117,17 @@ def time_case(a, fn, x):
             fn(x)
     torch.cuda.current_stream().wait_stream(s)
     torch.cuda.synchronize()
-    if a.no_graphs:
-        step = lambda: fn(x)  # noqa: E731
-    else:
-        g = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(g):
-            fn(x)
-        step = g.replay
-        step()
+    step = lambda: fn(x)  # noqa: E731
+    if out["graphs"]:
+        try:
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g):
+                fn(x)
+            g.replay()
+            step = g.replay
+        except RuntimeError as e:
+            torch.cuda.synchronize()
+            out.update(graphs=False, graph_error=str(e).splitlines()[0])
     torch.cuda.synchronize()
     per = []
     for _ in range(a.blocks):
@@ -172,7 +177,7 @@ def run_case(a, name):
             out.update(status="dry-ok", output_shape=list(y.shape),
                        batch=batch, dtype=str(dtype).replace("torch.", ""))
             return out
-        med, lo, hi = time_case(a, model, x)
+        med, lo, hi = time_case(a, model, x, out)
     out.update(status="ok", ms_per_batch=med * 1e3,
                ms_range=[lo * 1e3, hi * 1e3],
                per_s=batch / med, unit=unit + "/s",

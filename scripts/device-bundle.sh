@@ -16,9 +16,15 @@
 # machine's absolute paths, and copied timestamps would make it rebuild),
 # with the bundle on LD_LIBRARY_PATH and any wheels carried in .whl/
 # installed to /tmp/site (the machine's python3 has torch, not braindecode
-# or ultralytics: carry their wheels for gpu-torch.py's EEGPT and YOLO cases,
-# or those cases say skipped).  Carry BUILD (or BUILD/dyno, BUILD/plugins,
-# BUILD/tests and BUILD/Makefile), its device-bundle/ and .whl/: 64 MiB in all.
+# or ultralytics: scripts/device-wheels.sh fetches their wheels, 13 MB, for
+# gpu-torch.py's EEGPT and YOLO cases, which say skipped without them).
+# A call carries 64 MiB at most: the bundle alone is about 40 MB (libdnnl),
+# the tracked tree 5 MB, dyno with its plugins and test programs about 10 MB,
+# the wheels 13 MB.  So carry BUILD's dyno, plugins, tests, Makefile and
+# device-bundle for "sh BUILD/device-bundle/run.sh check-gpu bench-gpu", and
+# .whl/ alone (gpu-torch.py needs no build) in a call of its own:
+#   python3 -m pip install -q --no-index --no-deps --target /tmp/site \
+#     .whl/*.whl && PYTHONPATH=/tmp/site python3 bench/gpu-torch.py
 set -eu
 build=${1:?usage: scripts/device-bundle.sh BUILD_DIR}
 [ -x "$build/dyno" ] || { echo "device-bundle: no dyno binary in $build (build it first)" >&2; exit 1; }

@@ -19,7 +19,6 @@
 # v = (x+1)/2 where x is the bound-1 draw, i.e. exactly u = (z>>40)*2^-24.
 import argparse
 import json
-import math
 import os
 import sys
 import warnings
@@ -161,7 +160,6 @@ def torch_weights(model, a):
 def dyno_weights(model, seed):
     """dyno-init-v1: every conv weight and bias U(+-1/sqrt(fan_in)) by name,
     BN at identity; DFL's fixed arange weight stays."""
-    import numpy as np
     import torch
     from torch import nn
     with torch.no_grad():
@@ -244,7 +242,8 @@ def model_main(a, argv):
     det = model.model[-1]
     nc = det.nc
     nparams = sum(p.numel() for p in model.parameters())
-    if a.yaml == "yolov8.yaml" and nc == 80 and a.scale in PARAMS \
+    if os.path.basename(a.yaml) == "yolov8.yaml" and nc == 80 \
+            and a.scale in PARAMS \
             and nparams != PARAMS[a.scale]:
         sys.exit("export-yolo: yolov8%s has %d parameters, expected %d"
                  % (a.scale, nparams, PARAMS[a.scale]))
@@ -271,7 +270,8 @@ def model_main(a, argv):
     fused = copy.deepcopy(model).fuse(verbose=False)
     nfused = sum(p.numel() for p in fused.parameters())
     meta["parameters_fused"] = nfused
-    if a.yaml == "yolov8.yaml" and nc == 80 and a.scale in FUSED_PARAMS \
+    if os.path.basename(a.yaml) == "yolov8.yaml" and nc == 80 \
+            and a.scale in FUSED_PARAMS \
             and nfused != FUSED_PARAMS[a.scale]:
         sys.exit("export-yolo: fused yolov8%s has %d parameters, expected %d"
                  % (a.scale, nfused, FUSED_PARAMS[a.scale]))
@@ -330,7 +330,6 @@ def model_main(a, argv):
 
 def export_onnx(fused, a, meta):
     import copy
-    import numpy as np
     import torch
     m = copy.deepcopy(fused).eval()
     det = m.model[-1]

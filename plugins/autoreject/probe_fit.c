@@ -22,11 +22,10 @@
 #include "synth.h"
 #include "thresholds.h"
 
-#define FIT_MAX_RHO 16
 
 struct fit_state {
 	struct ar_input in;
-	int rho[FIT_MAX_RHO];
+	int rho[AR_MAX_RHO];
 	struct ar_fit_opts opts;
 	double *clean;
 };
@@ -39,38 +38,6 @@ fit_state_free(struct fit_state *st)
 	ar_input_free(&st->in);
 	free(st->clean);
 	free(st);
-}
-
-/* "1,4,32" into rho[], dropping values >= q (as the issue asks: the
-** default grid must work for any channel count).  Returns the count, 0
-** when none is left, -1 on a malformed list (err says why). */
-static int
-parse_rho(const char *s, size_t q, int *rho, char *err, size_t errlen)
-{
-	int n = 0;
-	const char *p = s;
-
-	while (*p) {
-		char *end;
-		long v = strtol(p, &end, 10);
-
-		if (end == p || v < 1 || v > 100000 ||
-		    (*end != ',' && *end != '\0')) {
-			snprintf(err, errlen, "n_interpolate '%s': expected a "
-				 "comma-separated list of positive integers", s);
-			return -1;
-		}
-		if ((size_t)v < q) {
-			if (n == FIT_MAX_RHO) {
-				snprintf(err, errlen, "n_interpolate '%s': at "
-					 "most %d values", s, FIT_MAX_RHO);
-				return -1;
-			}
-			rho[n++] = (int)v;
-		}
-		p = *end == ',' ? end + 1 : end;
-	}
-	return n;
 }
 
 static int
@@ -95,12 +62,8 @@ fit_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		fit_state_free(st);
 		return h->fail(ctx, "%s", err);
 	}
-	n = parse_rho(ni, st->in.ep.n_ch, st->rho, err, sizeof(err));
+	n = ar_parse_rho(ni, st->in.ep.n_ch, st->rho, err, sizeof(err));
 	if (n <= 0) {
-		if (n == 0)
-			snprintf(err, sizeof(err), "n_interpolate '%s': every "
-				 "value is >= the %zu channels; expected at "
-				 "least one below", ni, st->in.ep.n_ch);
 		fit_state_free(st);
 		return h->fail(ctx, "%s", err);
 	}

@@ -2,6 +2,7 @@
 ** probe_params.c - from the probes' input parameters to epochs.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <dyno/plugin.h>
@@ -81,4 +82,37 @@ ar_input_from_params(const struct dyno_host *h, struct dyno_ctx *ctx,
 	}
 	snprintf(in->what, sizeof(in->what), "%s", path);
 	return DYNO_OK;
+}
+
+int
+ar_parse_rho(const char *s, size_t n_ch, int *rho, char *err, size_t errlen)
+{
+	int n = 0;
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (end == p || v < 1 || v > 100000 ||
+		    (*end != ',' && *end != '\0')) {
+			snprintf(err, errlen, "n_interpolate '%s': expected a "
+				 "comma-separated list of positive integers", s);
+			return -1;
+		}
+		if ((size_t)v < n_ch) {
+			if (n == AR_MAX_RHO) {
+				snprintf(err, errlen, "n_interpolate '%s': at "
+					 "most %d values", s, AR_MAX_RHO);
+				return -1;
+			}
+			rho[n++] = (int)v;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (n == 0)
+		snprintf(err, errlen, "n_interpolate '%s': every value is >= "
+			 "the %zu channels; expected at least one below", s,
+			 n_ch);
+	return n;
 }

@@ -44,6 +44,18 @@
 	  .min = "1", .max = "64",                                         \
 	  .help = "threads over channels, folds and epochs (results do not depend on it)" }
 
+/* The rho grid: channels to interpolate per epoch. */
+#define AR_MAX_RHO 16
+#define AR_RHO_PARAM                                                       \
+	{ .name = "n_interpolate", .type = DYNO_PARAM_STRING, .def = "1,4,32", \
+	  .help = "AutoReject's rho grid: channels to interpolate per epoch (values >= channels dropped)" }
+
+/* "1,4,32" into RHO[AR_MAX_RHO], dropping values >= N_CH (so the default
+** grid works for any channel count).  Returns the count; <= 0 with ERR
+** set when the list is malformed or nothing is left. */
+int	ar_parse_rho(const char *s, size_t n_ch, int *rho, char *err,
+	    size_t errlen);
+
 /* A loaded recording; truth is set (has_truth) for synthetic input. */
 struct ar_input {
 	struct ar_epochs ep;

@@ -19,8 +19,7 @@ const struct heavy_lib ar_heavy = {
 
 static const struct dyno_param fit_params[] = {
 	AR_INPUT_PARAMS,
-	{ .name = "n_interpolate", .type = DYNO_PARAM_STRING, .def = "1,4,32",
-	  .help = "rho grid: channels to interpolate per epoch (values >= channels dropped)" },
+	AR_RHO_PARAM,
 	{ .name = "consensus", .type = DYNO_PARAM_INT, .def = "11",
 	  .min = "2", .max = "101",
 	  .help = "points of the consensus grid over [0, 1] (fraction of channels)" },

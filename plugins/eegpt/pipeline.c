@@ -21,13 +21,10 @@
 #include "pipeline.h"
 #include "windows.h"
 
-/* autoreject.fit's default rho grid; values >= channels are dropped. */
-static const int pipe_rho_grid[] = { 1, 4, 32 };
-
 struct pipe {
 	struct eegpt_model	 m;
 	struct ar_fit_opts	 ar;
-	int			 rho[3];
+	int			 rho[AR_MAX_RHO];
 	size_t			 in_len, out_len;	/* per window */
 	float			*x;	/* one batch: the last, short one */
 	float			*y;	/* one batch of features */
@@ -86,8 +83,10 @@ pipe_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	struct pipe *s;
 	uint64_t seed = (uint64_t)h->param_int(ctx, "seed");
 	int threads = (int)h->param_int(ctx, "encoder_threads");
-	size_t chans, i, n;
+	const char *ni = h->param_str(ctx, "n_interpolate");
+	size_t chans, i;
 	char err[320], what[96];
+	int n;
 	int rc;
 
 	if (seed > UINT32_MAX)
@@ -101,12 +100,12 @@ pipe_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return h->fail(ctx, "out of memory");
-	for (i = n = 0; i < sizeof(pipe_rho_grid) / sizeof(*pipe_rho_grid);
-	    i++)
-		if ((size_t)pipe_rho_grid[i] < chans)
-			s->rho[n++] = pipe_rho_grid[i];
+	if ((n = ar_parse_rho(ni, chans, s->rho, err, sizeof(err))) <= 0) {
+		free(s);
+		return h->fail(ctx, "%s", err);
+	}
 	s->ar = (struct ar_fit_opts){
-		.n_interp = s->rho, .n_rho = n,
+		.n_interp = s->rho, .n_rho = (size_t)n,
 		.n_consensus = (size_t)h->param_int(ctx, "consensus"),
 		.cv = (size_t)h->param_int(ctx, "cv"),
 		.method = AR_BAYESIAN,

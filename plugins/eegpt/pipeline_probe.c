@@ -14,6 +14,7 @@
 ** `threads` are AutoReject's), then the encoder's as eegpt.infer's. */
 static const struct dyno_param pipeline_params[] = {
 	AR_INPUT_PARAMS,
+	AR_RHO_PARAM,
 	{ .name = "consensus", .type = DYNO_PARAM_INT, .def = "11",
 	  .min = "2", .max = "101",
 	  .help = "AutoReject: points of the consensus grid over [0, 1]" },

@@ -133,7 +133,8 @@ size_t	nn_arena_bytes(const struct nn_graph *);
 size_t	nn_weight_bytes(const struct nn_graph *);
 int	nn_op_count(const struct nn_graph *);
 /* The backend's implementation of op I ("brg:avx512_core", ...), and
-** whether the op is a hot one (matmul, softmax, layer norm). */
+** whether the op is a hot one (linear, matmul, softmax, layer norm,
+** conv). */
 const char *nn_op_impl(const struct nn_graph *, int i);
 int	nn_op_hot(const struct nn_graph *, int i);
 const char *nn_op_name(const struct nn_graph *, int i);

@@ -1,8 +1,10 @@
 /*
 ** nn_cuda.c - the CUDA backend: linear layers and batched matmuls through
-** cuBLASLt (bias in its epilogue, the residual through beta = 1), softmax,
-** LayerNorm, erf GELU, adds and strided copies in own kernels
-** (nn_kernels.cu), the whole forward captured once as a CUDA graph.
+** cuBLASLt (bias in its epilogue, the residual through beta = 1),
+** attention fused (nn_cuda_sdpa.c), convolutions through cuDNN's graph
+** (nn_cuda_conv.c), softmax, LayerNorm, erf GELU, adds, strided copies,
+** max pooling and nearest upsampling in own kernels (nn_kernels.cu), the
+** whole forward captured once as a CUDA graph.
 **
 ** Every tensor on the device, weights included, is stored in the graph's
 ** precision (fp32 for fp32 and tf32, else fp16 or bf16); cuBLASLt and the
@@ -64,6 +66,14 @@ nn_cuda_options(struct nn_graph *g, int device, unsigned flags)
 	return 0;
 }
 
+const char *
+nn_cuda_eager_why(const struct nn_graph *g)
+{
+	const struct cu_state *s = g->be_state;
+
+	return s != NULL && s->eager_why[0] != '\0' ? s->eager_why : NULL;
+}
+
 size_t
 nn_cuda_mem_bytes(const struct nn_graph *g)
 {
@@ -112,9 +122,8 @@ stage(struct nn_graph *g, struct cu_state *s, size_t n)
 	return 0;
 }
 
-/* HOST (N fp32 values) into the device buffer DST of the graph's type. */
-static int
-upload(struct nn_graph *g, struct cu_state *s, void *dst, const float *host,
+int
+cu_upload(struct nn_graph *g, struct cu_state *s, void *dst, const float *host,
     size_t n)
 {
 	if (s->kt == NNK_F32) {
@@ -142,6 +151,33 @@ walk_strides(const struct nn_tensor *t, const int64_t *dims, int64_t *out)
 
 	for (i = 0; i < t->ndim; i++)
 		out[i] = t->dims[i] == 1 && dims[i] != 1 ? 0 : t->strides[i];
+}
+
+/* T as the image kernels take it. */
+static void
+img(const struct nn_tensor *t, struct nnk_img *m)
+{
+	memcpy(m->dims, t->dims, sizeof(m->dims));
+	memcpy(m->s, t->strides, sizeof(m->s));
+}
+
+/* The image ops that are the backend's own kernels. */
+static int
+run_image(struct nn_graph *g, struct cu_state *s, const struct nn_op *op)
+{
+	struct nnk_img xi, yi;
+
+	img(&g->t[op->in[0]], &xi);
+	img(&g->t[op->out], &yi);
+	if (op->kind == NN_OP_MAXPOOL)
+		CU(nnk_maxpool(s->kt, cu_data_of(g, s, op->in[0]), &xi,
+		    cu_data_of(g, s, op->out), &yi, op->k, op->stride, op->pad,
+		    s->stream), "the maxpool kernel");
+	else
+		CU(nnk_upsample2x(s->kt, cu_data_of(g, s, op->in[0]), &xi,
+		    cu_data_of(g, s, op->out), &yi, s->stream),
+		    "the upsample kernel");
+	return 0;
 }
 
 /* The forward, once: on the stream, or into the graph being captured. */
@@ -205,7 +241,14 @@ run_ops(struct nn_graph *g, struct cu_state *s)
 			    op->kind == NN_OP_ADD ? "the add kernel" :
 			    "the copy kernel");
 			break;
-		default:	/* image ops: refused at compile */
+		case NN_OP_CONV:
+			if (cu_run_conv(g, s, s->ops[i].conv) < 0)
+				return -1;
+			break;
+		case NN_OP_MAXPOOL:
+		case NN_OP_UPSAMPLE:
+			if (run_image(g, s, op) < 0)
+				return -1;
 			break;
 		}
 	}
@@ -217,23 +260,36 @@ static int
 upload_weights(struct nn_graph *g, struct cu_state *s)
 {
 	size_t total = 0;
+	char *conv_w;
 	int i;
 
-	if ((s->woff = calloc(g->nt, sizeof(*s->woff))) == NULL)
+	if ((s->woff = calloc(g->nt, sizeof(*s->woff))) == NULL ||
+	    (conv_w = calloc(g->nt, 1)) == NULL)
 		return nn_set_error(g, "nn: out of memory");
+	/* Convolutions keep their weights in their own layout
+	** (nn_cuda_conv.c): not here too. */
+	for (i = 0; i < g->nop; i++)
+		if (g->op[i].kind == NN_OP_CONV)
+			conv_w[g->t[g->op[i].in[1]].root] = 1;
 	for (i = 0; i < g->nt; i++) {
-		if (g->t[i].kind != NN_T_WEIGHT)
+		if (g->t[i].kind != NN_T_WEIGHT || conv_w[i])
 			continue;
 		s->woff[i] = total;
 		total += align_up((size_t)nn_numel(g, i) * s->el);
 	}
-	CU(cudaMalloc((void **)&s->weights, total ? total : CU_ALIGN),
-	    "cudaMalloc (weights)");
+	if (cudaMalloc((void **)&s->weights, total ? total : CU_ALIGN) !=
+	    cudaSuccess) {
+		free(conv_w);
+		return nn_set_error(g, "nn: cuda: cudaMalloc (weights) failed");
+	}
 	for (i = 0; i < g->nt; i++)
-		if (g->t[i].kind == NN_T_WEIGHT &&
-		    upload(g, s, s->weights + s->woff[i], g->t[i].host,
-		    (size_t)nn_numel(g, i)) < 0)
+		if (g->t[i].kind == NN_T_WEIGHT && !conv_w[i] &&
+		    cu_upload(g, s, s->weights + s->woff[i], g->t[i].host,
+		    (size_t)nn_numel(g, i)) < 0) {
+			free(conv_w);
 			return -1;
+		}
+	free(conv_w);
 	return 0;
 }
 
@@ -262,6 +318,7 @@ cu_setup(struct nn_graph *g, struct cu_state *s)
 	    "cudaMemsetAsync (arena)");
 	CU(cudaMalloc((void **)&s->ws, CU_WORKSPACE),
 	    "cudaMalloc (cuBLASLt workspace)");
+	s->ws_bytes = CU_WORKSPACE;
 	for (i = 0; i < g->nop; i++)
 		if (g->op[i].kind == NN_OP_LINEAR && g->op[i].accumulate &&
 		    g->op[i].act != NN_ACT_NONE &&
@@ -293,6 +350,56 @@ capture(struct nn_graph *g, struct cu_state *s)
 	return 0;
 }
 
+/* Op I, a convolution, planned (nn_cuda_conv.c). */
+static int
+conv(struct nn_graph *g, struct cu_state *s, int i)
+{
+	const struct nn_op *op = &g->op[i];
+	struct cu_conv_args a;
+
+	if (op->act != NN_ACT_NONE && op->act != NN_ACT_SILU)
+		return nn_set_error(g, "nn: cuda: conv2d with an activation "
+		    "other than SiLU");
+	a.x = op->in[0];
+	a.w = op->in[1];
+	a.b = op->in[2];
+	a.acc = op->acc;
+	a.y = op->out;
+	a.stride = op->stride;
+	a.pad = op->pad;
+	a.silu = op->act == NN_ACT_SILU;
+	return cu_op_conv(g, s, &a, &s->ops[i]);
+}
+
+/* The workspace grown to the largest conv plan's, then every conv's
+** pointers bound. */
+static int
+bind_convs(struct nn_graph *g, struct cu_state *s)
+{
+	size_t need = s->ws_bytes, f32 = 0;
+	int i;
+
+	for (i = 0; i < g->nop; i++) {
+		if ((size_t)cu_conv_ws(&s->ops[i]) > need)
+			need = (size_t)cu_conv_ws(&s->ops[i]);
+		if (cu_conv_f32_bytes(g, &s->ops[i], i) > f32)
+			f32 = cu_conv_f32_bytes(g, &s->ops[i], i);
+	}
+	if (f32 > 0)
+		CU(cudaMalloc((void **)&s->cf32, f32),
+		    "cudaMalloc (convolutions' fp32 products)");
+	if (need > s->ws_bytes) {
+		CU(cudaFree(s->ws), "cudaFree (workspace)");
+		s->ws = NULL;
+		CU(cudaMalloc((void **)&s->ws, need), "cudaMalloc (workspace)");
+		s->ws_bytes = need;
+	}
+	for (i = 0; i < g->nop; i++)
+		if (s->ops[i].conv != NULL && cu_conv_bind(g, s, &s->ops[i]) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 cu_compile(struct nn_graph *g, int threads)
 {
@@ -303,7 +410,8 @@ cu_compile(struct nn_graph *g, int threads)
 	static const char *own[] = { [NN_OP_SOFTMAX] = "kernel:softmax",
 	    [NN_OP_LAYERNORM] = "kernel:layernorm", [NN_OP_GELU] =
 	    "kernel:gelu_erf", [NN_OP_ADD] = "kernel:add", [NN_OP_COPY] =
-	    "kernel:copy" };
+	    "kernel:copy", [NN_OP_MAXPOOL] = "kernel:maxpool",
+	    [NN_OP_UPSAMPLE] = "kernel:upsample2x_nearest" };
 	struct cu_state *s;
 	int i;
 
@@ -327,11 +435,6 @@ cu_compile(struct nn_graph *g, int threads)
 		enum nn_opkind k = g->op[i].kind;
 		int r;
 
-		if (nn_op_image(&g->op[i])) {
-			nn_set_error(g, "nn: %s is not supported on cuda yet",
-			    nn_op_name(g, i));
-			goto bad;
-		}
 		if (s->ops[i].fused)
 			continue;
 		if ((r = cu_sdpa_try(g, s, i)) < 0)
@@ -340,6 +443,9 @@ cu_compile(struct nn_graph *g, int threads)
 			continue;
 		if (k == NN_OP_LINEAR || k == NN_OP_MATMUL) {
 			if (make[k](g, s, &g->op[i], &s->ops[i]) < 0)
+				goto bad;
+		} else if (k == NN_OP_CONV) {
+			if (conv(g, s, i) < 0)
 				goto bad;
 		} else
 			snprintf(s->ops[i].impl, sizeof(s->ops[i].impl), "%s",
@@ -354,6 +460,8 @@ cu_compile(struct nn_graph *g, int threads)
 			    cu_sdpa_why(s) : s->note);
 		}
 	}
+	if (bind_convs(g, s) < 0)
+		goto bad;
 	/* One run outside capture: cuBLASLt and lazily loaded modules do
 	** their first-call work here, not inside the graph. */
 	if (run_ops(g, s) < 0)
@@ -365,13 +473,28 @@ cu_compile(struct nn_graph *g, int threads)
 	}
 	if (!(s->flags & NN_CUDA_EAGER) && capture(g, s) < 0) {
 		unsigned flags = s->flags;
-		int dev = s->device, fused = 0;
+		int dev = s->device, fused = 0, convs = 0;
 		char note[sizeof(s->note)];
 
-		for (i = 0; i < g->nop; i++)
-			fused |= s->ops[i].sdpa != NULL;
-		if (!fused)
+		for (i = 0; i < g->nop; i++) {
+			fused |= cu_sdpa_dnn(s->ops[i].sdpa);
+			convs |= s->ops[i].conv != NULL;
+		}
+		if (!fused && !convs)
 			goto bad;
+		if (!fused) {
+			/* A convolution engine would not go into the graph:
+			** the forward runs eagerly, and says why. */
+			snprintf(s->eager_why, sizeof(s->eager_why), "%s",
+			    g->err);
+			if (s->graph != NULL)
+				(void)cudaGraphDestroy(s->graph);
+			s->graph = NULL;
+			g->err[0] = '\0';
+			(void)cudaGetLastError();
+			s->flags |= NN_CUDA_EAGER;
+			return 0;
+		}
 		/* cuDNN's engine would not go into the graph: the whole
 		** backend again, attention on cuBLASLt. */
 		snprintf(note, sizeof(note), "with it the forward did not "
@@ -410,7 +533,7 @@ cu_write(struct nn_graph *g, int t, const float *src, size_t n)
 {
 	struct cu_state *s = g->be_state;
 
-	return upload(g, s, cu_data_of(g, s, t), src, n);
+	return cu_upload(g, s, cu_data_of(g, s, t), src, n);
 }
 
 static int
@@ -480,7 +603,9 @@ cu_release(struct nn_graph *g)
 	for (i = 0; s->ops != NULL && i < g->nop; i++) {
 		cu_mm_free(s, s->ops[i].mm);
 		cu_sdpa_free(s, s->ops[i].sdpa);
+		cu_conv_free(s, s->ops[i].conv);
 	}
+	cu_cplans_free(s);
 	cu_dnn_free(s);
 	if (s->lt != NULL)
 		(void)s->api.destroy(s->lt);
@@ -492,6 +617,8 @@ cu_release(struct nn_graph *g)
 		(void)cudaFree(s->ws);
 	if (s->tmp != NULL)
 		(void)cudaFree(s->tmp);
+	if (s->cf32 != NULL)
+		(void)cudaFree(s->cf32);
 	if (s->stage != NULL)
 		(void)cudaFree(s->stage);
 	if (s->stream != NULL)

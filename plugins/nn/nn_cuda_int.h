@@ -53,10 +53,19 @@ struct cu_mm {
 };
 
 struct cu_sdpa;			/* nn_cuda_sdpa.c */
-struct cu_dnn;
+struct cu_dnn;			/* nn_cuda_dnn.c */
+struct cu_conv;			/* nn_cuda_conv.c */
+struct cu_cplan;
+
+/* A convolution as nn_cuda.c reads it from the graph's op. */
+struct cu_conv_args {
+	int	x, w, b, acc, y;	/* tensors; B, ACC -1 when absent */
+	int	stride, pad, silu;
+};
 
 struct cu_op {
 	struct cu_mm		*mm;
+	struct cu_conv		*conv;
 	struct cu_sdpa		*sdpa;		/* this op and the next two */
 	int			 fused;		/* in an earlier op's SDPA */
 	char			 impl[200];
@@ -78,7 +87,11 @@ struct cu_state {
 	size_t			*woff;		/* per tensor, weights only */
 	struct cu_op		*ops;
 	struct cu_dnn		*dnn;		/* cuDNN, once tried */
+	struct cu_cplan		*cplans;	/* conv plans, one per shape */
+	size_t			 ws_bytes;	/* s->ws's size */
+	float			*cf32;		/* convs' fp32 products */
 	char			 note[160];	/* why SDPA was left out */
+	char			 eager_why[256];	/* why no CUDA graph */
 	cudaGraph_t		 graph;
 	cudaGraphExec_t		 exec;
 	size_t			 free_before;
@@ -99,6 +112,10 @@ struct cu_state {
 		    s->api.status_string(b_), (int)b_);			\
 } while (0)
 
+/* HOST (N fp32 values) into the device buffer DST of the graph's type,
+** synchronously (compile and write only). */
+int		 cu_upload(struct nn_graph *, struct cu_state *, void *dst,
+		    const float *host, size_t n);
 /* Device address of T's first element. */
 unsigned char	*cu_data_of(const struct nn_graph *, const struct cu_state *,
 		    int t);
@@ -118,9 +135,26 @@ void		 cu_mm_free(struct cu_state *, struct cu_mm *);
 ** an error of the backend itself. */
 int		 cu_sdpa_try(struct nn_graph *, struct cu_state *, int i);
 const char	*cu_sdpa_why(const struct cu_state *);
+/* Whether P is cuDNN's (not the own kernel's). */
+int		 cu_sdpa_dnn(const struct cu_sdpa *);
 int		 cu_sdpa_run(struct nn_graph *, struct cu_state *,
 		    const struct cu_sdpa *);
 void		 cu_sdpa_free(struct cu_state *, struct cu_sdpa *);
 void		 cu_dnn_free(struct cu_state *);
+/* nn_cuda_conv.c: a convolution planned (cuDNN's graph, a plan per
+** shape), its workspace need, its pointers bound once the workspace is
+** there, run, freed. */
+int		 cu_op_conv(struct nn_graph *, struct cu_state *,
+		    const struct cu_conv_args *, struct cu_op *);
+int64_t		 cu_conv_ws(const struct cu_op *);
+/* The fp32 scratch op OP's conv writes into (s->cf32), or 0. */
+size_t		 cu_conv_f32_bytes(const struct nn_graph *,
+		    const struct cu_op *, int op);
+int		 cu_conv_bind(struct nn_graph *, struct cu_state *,
+		    struct cu_op *);
+int		 cu_run_conv(struct nn_graph *, struct cu_state *,
+		    const struct cu_conv *);
+void		 cu_conv_free(struct cu_state *, struct cu_conv *);
+void		 cu_cplans_free(struct cu_state *);
 
 #endif

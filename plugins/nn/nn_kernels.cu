@@ -2,9 +2,12 @@
 ** nn_kernels.cu - the CUDA backend's own kernels: softmax and LayerNorm
 ** (a warp per row, fp32 arithmetic), erf GELU (cuBLASLt's GELU epilogue
 ** is the tanh approximation; braindecode's nn.GELU is erf), strided
-** add/copy for views and broadcasts, fp32 <-> fp16/bf16 conversion.
-** Compiled by nvcc (flags as plugins/gpu/kernels.cu); called from C
-** through nn_kernels.h.
+** add/copy for views and broadcasts, fp32 <-> fp16/bf16 conversion,
+** attention heads in one launch (fp32/tf32, where cuBLASLt would need a
+** call per head), and the image ops cuDNN has no fused form for here:
+** max pooling, nearest upsampling, a convolution's bias/SiLU/shortcut
+** epilogue.  Compiled by nvcc (flags as plugins/gpu/kernels.cu); called
+** from C through nn_kernels.h.
 */
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -206,5 +209,200 @@ nnk_convert(enum nnk_type type, float *f32, void *typed, int64_t n,
 {
 	NNK_DISPATCH(type, (convert_kernel<T><<<blocks(n, NNK_TB), NNK_TB, 0,
 	    s>>>(f32, (T *)typed, n, to_type)));
+	return cudaGetLastError();
+}
+
+/*
+** Attention, one head per block: K (rows padded by one against bank
+** conflicts) and V in shared memory, a warp per query row, the row's
+** scores in the warp's slice of shared memory.
+*/
+template <typename T>
+__global__ static void
+attn_kernel(const T *q, const T *k, const T *v, T *o, struct nnk_attn a)
+{
+	extern __shared__ float sm[];
+	int64_t ldk = a.d + 1, bh = blockIdx.x, b = bh / a.h, h = bh % a.h;
+	float *ks = sm, *vs = sm + a.lk * ldk;
+	float *ps = vs + a.lk * a.d + (threadIdx.x / 32) * a.lk;
+	const T *qb = q + b * a.sq[0] + h * a.sq[1];
+	const T *kb = k + b * a.sk[0] + h * a.sk[1];
+	const T *vb = v + b * a.sv[0] + h * a.sv[1];
+	T *ob = o + b * a.so[0] + h * a.so[1];
+	int lane = threadIdx.x & 31;
+
+	for (int64_t x = threadIdx.x; x < a.lk * a.d; x += blockDim.x) {
+		int64_t j = x / a.d, e = x % a.d;
+
+		ks[j * ldk + e] = ld(kb, j * a.sk[2] + e * a.sk[3]);
+		vs[x] = ld(vb, j * a.sv[2] + e * a.sv[3]);
+	}
+	__syncthreads();
+	for (int64_t i = threadIdx.x / 32; i < a.lq; i += NNK_ATTN_WARPS) {
+		float mx = -INFINITY, sum = 0;
+
+		for (int64_t j = lane; j < a.lk; j += 32) {
+			float acc = 0;
+
+			for (int64_t e = 0; e < a.d; e++)
+				acc += ld(qb, i * a.sq[2] + e * a.sq[3]) *
+				    ks[j * ldk + e];
+			ps[j] = acc * a.scale;
+			mx = fmaxf(mx, ps[j]);
+		}
+		mx = warp_max(mx);
+		for (int64_t j = lane; j < a.lk; j += 32) {
+			ps[j] = expf(ps[j] - mx);
+			sum += ps[j];
+		}
+		sum = warp_sum(sum);
+		__syncwarp();
+		for (int64_t e = lane; e < a.d; e += 32) {
+			float acc = 0;
+
+			for (int64_t j = 0; j < a.lk; j++)
+				acc += ps[j] * vs[j * a.d + e];
+			st(ob, i * a.so[2] + e * a.so[3], acc / sum);
+		}
+		__syncwarp();
+	}
+}
+
+extern "C" cudaError_t
+nnk_attention(enum nnk_type type, const void *q, const void *k,
+    const void *v, void *o, const struct nnk_attn *a, cudaStream_t s)
+{
+	int64_t sm = nnk_attention_smem(a->lk, a->d), n = a->b * a->h;
+
+	if (sm > NNK_ATTN_SMEM_MAX || n < 1 || n > INT32_MAX)
+		return cudaErrorInvalidValue;
+	NNK_DISPATCH(type, (attn_kernel<T><<<(unsigned)n, NNK_ATTN_WARPS * 32,
+	    (size_t)sm, s>>>((const T *)q, (const T *)k, (const T *)v, (T *)o,
+	    *a)));
+	return cudaGetLastError();
+}
+
+/* Element I of an image in [N, C, H, W] order: its indices. */
+__device__ static inline void
+img_index(const struct nnk_img &m, int64_t i, int64_t *ix)
+{
+	for (int k = 3; k >= 0; k--) {
+		ix[k] = i % m.dims[k];
+		i /= m.dims[k];
+	}
+}
+
+template <typename T>
+__global__ static void
+maxpool_kernel(const T *x, struct nnk_img xi, T *y, struct nnk_img yi,
+    int k, int stride, int pad, int64_t n)
+{
+	for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+	    i += (int64_t)gridDim.x * blockDim.x) {
+		int64_t ix[4];
+		float m = -INFINITY;
+
+		img_index(yi, i, ix);
+		for (int dy = 0; dy < k; dy++) {
+			int64_t r = ix[2] * stride - pad + dy;
+
+			if (r < 0 || r >= xi.dims[2])
+				continue;
+			for (int dx = 0; dx < k; dx++) {
+				int64_t c = ix[3] * stride - pad + dx;
+
+				if (c >= 0 && c < xi.dims[3])
+					m = fmaxf(m, ld(x, ix[0] * xi.s[0] +
+					    ix[1] * xi.s[1] + r * xi.s[2] +
+					    c * xi.s[3]));
+			}
+		}
+		st(y, ix[0] * yi.s[0] + ix[1] * yi.s[1] + ix[2] * yi.s[2] +
+		    ix[3] * yi.s[3], m);
+	}
+}
+
+template <typename T>
+__global__ static void
+upsample_kernel(const T *x, struct nnk_img xi, T *y, struct nnk_img yi,
+    int64_t n)
+{
+	for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+	    i += (int64_t)gridDim.x * blockDim.x) {
+		int64_t ix[4];
+
+		img_index(yi, i, ix);
+		st(y, ix[0] * yi.s[0] + ix[1] * yi.s[1] + ix[2] * yi.s[2] +
+		    ix[3] * yi.s[3], ld(x, ix[0] * xi.s[0] + ix[1] * xi.s[1] +
+		    ix[2] / 2 * xi.s[2] + ix[3] / 2 * xi.s[3]));
+	}
+}
+
+template <typename T>
+__global__ static void
+epilogue_kernel(T *y, struct nnk_img yi, const float *src, struct nnk_img si,
+    const T *bias, int silu, const T *r, struct nnk_img ri, int64_t n)
+{
+	for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+	    i += (int64_t)gridDim.x * blockDim.x) {
+		int64_t ix[4], o;
+		float v;
+
+		img_index(yi, i, ix);
+		o = ix[0] * yi.s[0] + ix[1] * yi.s[1] + ix[2] * yi.s[2] +
+		    ix[3] * yi.s[3];
+		v = src != NULL ? src[ix[0] * si.s[0] + ix[1] * si.s[1] +
+		    ix[2] * si.s[2] + ix[3] * si.s[3]] : ld(y, o);
+		if (bias != NULL)
+			v += ld(bias, ix[1]);
+		if (silu)
+			v = v / (1.0f + expf(-v));
+		if (r != NULL)
+			v += ld(r, ix[0] * ri.s[0] + ix[1] * ri.s[1] +
+			    ix[2] * ri.s[2] + ix[3] * ri.s[3]);
+		st(y, o, v);
+	}
+}
+
+static int64_t
+img_numel(const struct nnk_img *m)
+{
+	return m->dims[0] * m->dims[1] * m->dims[2] * m->dims[3];
+}
+
+extern "C" cudaError_t
+nnk_maxpool(enum nnk_type type, const void *x, const struct nnk_img *xi,
+    void *y, const struct nnk_img *yi, int k, int stride, int pad,
+    cudaStream_t s)
+{
+	int64_t n = img_numel(yi);
+
+	NNK_DISPATCH(type, (maxpool_kernel<T><<<blocks(n, NNK_TB), NNK_TB, 0,
+	    s>>>((const T *)x, *xi, (T *)y, *yi, k, stride, pad, n)));
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t
+nnk_upsample2x(enum nnk_type type, const void *x, const struct nnk_img *xi,
+    void *y, const struct nnk_img *yi, cudaStream_t s)
+{
+	int64_t n = img_numel(yi);
+
+	NNK_DISPATCH(type, (upsample_kernel<T><<<blocks(n, NNK_TB), NNK_TB, 0,
+	    s>>>((const T *)x, *xi, (T *)y, *yi, n)));
+	return cudaGetLastError();
+}
+
+extern "C" cudaError_t
+nnk_epilogue(enum nnk_type type, void *y, const struct nnk_img *yi,
+    const float *src, const struct nnk_img *si, const void *bias, int silu,
+    const void *r, const struct nnk_img *ri, cudaStream_t s)
+{
+	int64_t n = img_numel(yi);
+	struct nnk_img none = { { 1, 1, 1, 1 }, { 0, 0, 0, 0 } };
+
+	NNK_DISPATCH(type, (epilogue_kernel<T><<<blocks(n, NNK_TB), NNK_TB, 0,
+	    s>>>((T *)y, *yi, src, si != NULL ? *si : none, (const T *)bias,
+	    silu, (const T *)r, ri != NULL ? *ri : none, n)));
 	return cudaGetLastError();
 }

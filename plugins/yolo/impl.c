@@ -82,11 +82,42 @@ random_input(float *x, size_t n, uint64_t seed)
 		x[i] = 0.5f + 0.5f * nn_init_value("input", seed, i, 1.0);
 }
 
+/* Which implementation each kind of op got, with counts ("conv2d
+** brgconv:avx512_core x39, ..."): a ref: path shows in every result. */
+static void
+kernels(const struct nn_graph *g, char *buf, size_t len)
+{
+	const char *name[16], *impl[16];
+	int count[16], n = 0, i, k;
+	size_t off = 0;
+
+	for (i = 0; i < nn_op_count(g); i++) {
+		const char *a = nn_op_name(g, i), *b = nn_op_impl(g, i);
+
+		if (b == NULL)
+			b = "?";
+		for (k = 0; k < n; k++)
+			if (strcmp(name[k], a) == 0 && strcmp(impl[k], b) == 0)
+				break;
+		if (k == n && n < 16) {
+			name[n] = a;
+			impl[n] = b;
+			count[n++] = 0;
+		}
+		if (k < n)
+			count[k]++;
+	}
+	buf[0] = '\0';
+	for (k = 0; k < n && off < len; k++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s %s x%d",
+		    k ? ", " : "", name[k], impl[k], count[k]);
+}
+
 static int
 infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 {
 	struct infer *s;
-	char err[400], what[64];
+	char err[400], what[512];
 	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -114,6 +145,8 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	s->flops = yolo_flops(&s->m);
 	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(s->m.g));
 	h->artifact(ctx, "arena", what);
+	kernels(s->m.g, what, sizeof(what));
+	h->artifact(ctx, "kernels", what);
 	*state = s;
 	return DYNO_OK;
 }

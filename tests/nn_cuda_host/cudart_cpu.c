@@ -447,3 +447,177 @@ nnk_convert(enum nnk_type t, float *f32, void *typed, int64_t n, int to_type,
 	return kernel((struct cpu_kernel){ .kind = K_CONVERT, .f = f32,
 	    .y = typed, .n = n, .flag = to_type }, t);
 }
+
+/* The attention and image kernels, on the CPU. */
+struct cpu_attn {
+	int		 t;
+	const void	*q, *k, *v;
+	void		*o;
+	struct nnk_attn	 a;
+};
+
+static void
+attn_fn(void *arg)
+{
+	const struct cpu_attn *x = arg;
+	const struct nnk_attn *a = &x->a;
+	int64_t b, h, i, j, e;
+	float *p, mx, sum, acc;
+
+	if ((p = malloc((size_t)a->lk * sizeof(*p))) == NULL)
+		abort();
+	for (b = 0; b < a->b; b++)
+	for (h = 0; h < a->h; h++)
+	for (i = 0; i < a->lq; i++) {
+		int64_t qo = b * a->sq[0] + h * a->sq[1] + i * a->sq[2];
+
+		mx = -INFINITY;
+		for (j = 0; j < a->lk; j++) {
+			int64_t ko = b * a->sk[0] + h * a->sk[1] + j * a->sk[2];
+
+			for (acc = 0, e = 0; e < a->d; e++)
+				acc += cpu_load(x->t, x->q, qo + e * a->sq[3]) *
+				    cpu_load(x->t, x->k, ko + e * a->sk[3]);
+			p[j] = acc * a->scale;
+			mx = fmaxf(mx, p[j]);
+		}
+		for (sum = 0, j = 0; j < a->lk; j++)
+			sum += p[j] = expf(p[j] - mx);
+		for (e = 0; e < a->d; e++) {
+			for (acc = 0, j = 0; j < a->lk; j++)
+				acc += p[j] * cpu_load(x->t, x->v, b * a->sv[0] +
+				    h * a->sv[1] + j * a->sv[2] + e * a->sv[3]);
+			cpu_store(x->t, x->o, b * a->so[0] + h * a->so[1] +
+			    i * a->so[2] + e * a->so[3], acc / sum);
+		}
+	}
+	free(p);
+}
+
+static int
+cuda_t(enum nnk_type t)
+{
+	return t == NNK_F16 ? CUDA_R_16F : t == NNK_BF16 ? CUDA_R_16BF :
+	    CUDA_R_32F;
+}
+
+cudaError_t
+nnk_attention(enum nnk_type t, const void *q, const void *k, const void *v,
+    void *o, const struct nnk_attn *a, cudaStream_t s)
+{
+	struct cpu_attn *x;
+
+	(void)s;
+	if (nnk_attention_smem(a->lk, a->d) > NNK_ATTN_SMEM_MAX)
+		return cudaErrorInvalidValue;
+	if ((x = malloc(sizeof(*x))) == NULL)
+		return cudaErrorMemoryAllocation;
+	*x = (struct cpu_attn){ cuda_t(t), q, k, v, o, *a };
+	cpu_submit(attn_fn, x);
+	return cudaSuccess;
+}
+
+enum { I_POOL, I_UP, I_EPI };
+
+struct cpu_img {
+	int		 kind, t;
+	const void	*x, *b, *r;
+	const float	*src;
+	void		*y;
+	struct nnk_img	 xi, yi, ri, si;
+	int		 k, stride, pad, silu;
+};
+
+static int64_t
+img_at(const struct nnk_img *m, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+	return n * m->s[0] + c * m->s[1] + h * m->s[2] + w * m->s[3];
+}
+
+static void
+img_fn(void *arg)
+{
+	const struct cpu_img *x = arg;
+	const struct nnk_img *yi = &x->yi, *xi = &x->xi;
+	int64_t n, c, h, w, dy, dx;
+	float v;
+
+	for (n = 0; n < yi->dims[0]; n++)
+	for (c = 0; c < yi->dims[1]; c++)
+	for (h = 0; h < yi->dims[2]; h++)
+	for (w = 0; w < yi->dims[3]; w++) {
+		switch (x->kind) {
+		case I_POOL:
+			v = -INFINITY;
+			for (dy = 0; dy < x->k; dy++)
+			for (dx = 0; dx < x->k; dx++) {
+				int64_t r = h * x->stride - x->pad + dy;
+				int64_t q = w * x->stride - x->pad + dx;
+
+				if (r >= 0 && r < xi->dims[2] && q >= 0 &&
+				    q < xi->dims[3])
+					v = fmaxf(v, cpu_load(x->t, x->x,
+					    img_at(xi, n, c, r, q)));
+			}
+			break;
+		case I_UP:
+			v = cpu_load(x->t, x->x, img_at(xi, n, c, h / 2,
+			    w / 2));
+			break;
+		default:
+			v = x->src != NULL ? x->src[img_at(&x->si, n, c, h,
+			    w)] : cpu_load(x->t, x->y, img_at(yi, n, c, h, w));
+			if (x->b != NULL)
+				v += cpu_load(x->t, x->b, c);
+			if (x->silu)
+				v = v / (1 + expf(-v));
+			if (x->r != NULL)
+				v += cpu_load(x->t, x->r, img_at(&x->ri, n, c,
+				    h, w));
+			break;
+		}
+		cpu_store(x->t, x->y, img_at(yi, n, c, h, w), v);
+	}
+}
+
+static cudaError_t
+img_submit(struct cpu_img k, enum nnk_type t)
+{
+	struct cpu_img *p = malloc(sizeof(*p));
+
+	if (p == NULL)
+		return cudaErrorMemoryAllocation;
+	k.t = cuda_t(t);
+	*p = k;
+	cpu_submit(img_fn, p);
+	return cudaSuccess;
+}
+
+cudaError_t
+nnk_maxpool(enum nnk_type t, const void *x, const struct nnk_img *xi, void *y,
+    const struct nnk_img *yi, int k, int stride, int pad, cudaStream_t s)
+{
+	(void)s;
+	return img_submit((struct cpu_img){ .kind = I_POOL, .x = x, .y = y,
+	    .xi = *xi, .yi = *yi, .k = k, .stride = stride, .pad = pad }, t);
+}
+
+cudaError_t
+nnk_upsample2x(enum nnk_type t, const void *x, const struct nnk_img *xi,
+    void *y, const struct nnk_img *yi, cudaStream_t s)
+{
+	(void)s;
+	return img_submit((struct cpu_img){ .kind = I_UP, .x = x, .y = y,
+	    .xi = *xi, .yi = *yi }, t);
+}
+
+cudaError_t
+nnk_epilogue(enum nnk_type t, void *y, const struct nnk_img *yi,
+    const float *src, const struct nnk_img *si, const void *bias, int silu,
+    const void *r, const struct nnk_img *ri, cudaStream_t s)
+{
+	(void)s;
+	return img_submit((struct cpu_img){ .kind = I_EPI, .y = y, .b = bias,
+	    .r = r, .src = src, .yi = *yi, .ri = r != NULL ? *ri : *yi,
+	    .si = src != NULL ? *si : *yi, .silu = silu }, t);
+}

@@ -51,6 +51,13 @@ jq_true "says both lengths" "$TMP/out" \
 expect "fewer epochs than folds" 2 "$DYNO" $SP probe eegpt.pipeline \
 	duration=10s samples=256 cv=20 $SMALL --json
 jq_true "says so" "$TMP/out" '.message | contains("cv=20 folds need at least as many epochs; the recording has 10")'
+expect "n_interpolate above the channels" 2 "$DYNO" $SP probe eegpt.pipeline \
+	$REC $SMALL n_interpolate=8,9 --json
+jq_true "says the grid and the channels" "$TMP/out" \
+	'.message == "n_interpolate '"'8,9'"': every value is >= the 8 channels; expected at least one below"'
+expect "n_interpolate, another grid" 0 "$DYNO" $SP probe eegpt.pipeline \
+	$REC $SMALL n_interpolate=2,3 threads=1 $ONCE --json
+jq_true "runs" "$TMP/out" '.status == "ok" and .metrics.windows.mean > 0'
 expect "weights of another shape" 2 "$DYNO" $SP probe eegpt.pipeline \
 	channels=4 duration=30s samples=256 cv=5 weights="$W" $ONCE --json
 jq_true "names the tensor" "$TMP/out" \

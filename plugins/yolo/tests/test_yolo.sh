@@ -14,6 +14,8 @@ expect "infer, seeded yolov8n at 64" 0 "$DYNO" $SP probe yolo.infer \
 	imgsz=64 batch=2 threads=1 $ONCE --json
 jq_true "metrics" "$TMP/out" \
 	'.status == "ok" and .metrics.fps.mean > 0 and .metrics.latency.mean > 0 and .metrics.host_mem_peak.mean > 0 and .metrics.flops.mean > 0 and .artifacts.weights == "dyno-init-v1 seed 1" and (.artifacts.model | startswith("yolov8n: 3151904 parameters"))'
+jq_true "kernels artifact names the convs' implementation" "$TMP/out" \
+	'.artifacts.kernels | test("^conv2d [^ ]+ x[0-9]+")'
 jq_true "fps is batch / latency" "$TMP/out" \
 	'(.metrics.fps.max * .metrics.latency.min / 2 - 1 | fabs) < 1e-6'
 
