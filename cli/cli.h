@@ -41,6 +41,7 @@ extern const struct command cmd_hw_entry;
 extern const struct command cmd_serve_entry;
 extern const struct command cmd_report_entry;
 extern const struct command cmd_compare_entry;
+extern const struct command cmd_fleet_entry;
 extern const struct command cmd_new_plugin_entry;
 extern const struct command cmd_help_entry;
 

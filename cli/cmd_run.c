@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "fleet.h"
+#include "fleet_tune.h"
 #include "hw.h"
 #include "report_junit.h"
 #include "results.h"
@@ -70,6 +71,7 @@ const struct command cmd_tune_entry = {
 	    "          [--tune-json FILE] [--quick] [-D name=value ...]\n"
 	    "          [--out run.json] [--junit FILE] [--results FILE]\n"
 	    "          [--time-limit DURATION] [--max-memory SIZE]\n"
+	    "          [--fleet [-D target=KEY=NUMBER] [fleet options of run]]\n"
 	    "dyno tune --check FILE",
 	.help =
 	    "Run the tuning suite (default: the shipped tune.lua) and write the\n"
@@ -81,6 +83,12 @@ const struct command cmd_tune_entry = {
 	    "  --quick           shorter measurements (-D quick=true)\n"
 	    "  --check FILE      is FILE made for this hardware?  Exit 0 yes,\n"
 	    "                    1 no (and what differs), 2 unreadable\n"
+	    "  --fleet           one rank of an MPI job: rank 0 writes a tune per\n"
+	    "                    fingerprint group (-o's name with .FINGERPRINT)\n"
+	    "                    and the fleet-wide keys to -o; the fleet document\n"
+	    "                    to --out (default: -o's name with .fleet.json)\n"
+	    "  -D target=KEY=NUMBER  with --fleet, a capacity plan: the nodes of\n"
+	    "                    each group the throughput KEY=NUMBER needs\n"
 	    "Other options as for dyno run.  If the suite raises an error or\n"
 	    "passes a limit, the previous tune file is left untouched."
 };
@@ -471,19 +479,111 @@ tune_check_cmd(struct global *g, struct suite_args *a)
 	return rc == 0 ? 0 : 1;
 }
 
+/* The YAML is written last: a launcher reads it, and it stays the
+** previous one if another file could not be written. */
+static int
+tune_write_all(const struct suite_args *a, const struct tune *t,
+	       struct dyno_err *e)
+{
+	if ((a->env && tune_write_env(t, a->env, e) < 0) ||
+	    (a->json_tune && tune_write_json(t, a->json_tune, e) < 0) ||
+	    tune_write_yaml(t, a->yaml, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* dyno tune --fleet: the capacity plan's target and the document. */
+struct tune_fleet {
+	char key[256];
+	double target;
+	int has_target;
+	char *out;
+};
+
+/* -D target=KEY=NUMBER (checked before any rank measures) and --out. */
+static void
+tune_fleet_args(struct suite_args *a, struct tune_fleet *ft)
+{
+	struct dyno_err e;
+	size_t n;
+
+	memset(ft, 0, sizeof(*ft));
+	for (size_t i = 0; i < a->ndefines; i++) {
+		if (strncmp(a->defines[i], "target=", 7) != 0)
+			continue;
+		if (!a->fleet)
+			usage_error("-D %s: the capacity plan is a fleet's: "
+			    "run dyno tune --fleet under mpirun or srun",
+			    a->defines[i]);
+		if (fleet_target_parse(a->defines[i] + 7, ft->key,
+		    sizeof(ft->key), &ft->target, &e) < 0)
+			usage_error("%s", e.msg);
+		ft->has_target = 1;
+	}
+	if (!a->fleet || a->out)
+		return;
+	n = strlen(a->yaml);
+	if (n > 5 && strcmp(a->yaml + n - 5, ".yaml") == 0)
+		n -= 5;
+	ft->out = xasprintf("%.*s.fleet.json", (int)n, a->yaml);
+	a->out = ft->out;
+}
+
+/* Rank 0 of dyno tune --fleet: each group's tune, then the plan, then
+** the fleet-wide tune; what was measured is in --out whatever fails. */
+static int
+tune_fleet_write(const struct suite_args *a, const struct tune_fleet *tf,
+		 struct session *x, const char *suite)
+{
+	FILE *out = a->json ? stderr : stdout;
+	struct fleet_tune *ft;
+	struct dyno_err e;
+	int rc = 0;
+
+	if ((ft = fleet_tune_build(x->doc, a->yaml, suite, &e)) == NULL) {
+		fprintf(stderr, "dyno: %s\n", e.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < ft->ngroups; i++) {
+		if (ft->g[i].t == NULL) {
+			fprintf(stderr, "dyno: tune --fleet: group %s: no rank "
+			    "finished the suite; no tune\n", ft->g[i].fingerprint);
+			continue;
+		}
+		if (tune_write_yaml(ft->g[i].t, ft->g[i].path, &e) < 0) {
+			fprintf(stderr, "dyno: %s\n", e.msg);
+			rc = -1;
+			continue;
+		}
+		fprintf(out, "wrote %s (%zu keys)\n", ft->g[i].path,
+		    tune_count(ft->g[i].t));
+	}
+	if (tf->has_target && fleet_tune_plan(ft, x->doc, tf->key, tf->target,
+	    &e) < 0) {
+		fprintf(stderr, "dyno: %s\n", e.msg);
+		rc = -1;
+	}
+	if (tune_write_all(a, ft->fleet, &e) < 0) {
+		fprintf(stderr, "dyno: %s\n", e.msg);
+		rc = -1;
+	} else
+		fprintf(out, "wrote %s (%zu fleet-wide keys)\n", a->yaml,
+		    tune_count(ft->fleet));
+	fleet_tune_free(ft);
+	return rc;
+}
+
 static int
 cmd_tune(struct global *g, int argc, char **argv)
 {
 	struct suite_args a;
+	struct tune_fleet ft;
 	struct dyno_err e;
 	struct session x;
 	char *suite;
 	int code;
 
 	parse_suite_args("tune", argc, argv, &a);
-	if (a.fleet)
-		usage_error("tune: --fleet is not there yet; run the tune suite "
-		    "with dyno run SUITE --fleet");
 	if (optind != argc)
 		usage_error("tune: unexpected argument '%s' (see dyno tune --help)",
 			    argv[optind]);
@@ -491,6 +591,7 @@ cmd_tune(struct global *g, int argc, char **argv)
 		return tune_check_cmd(g, &a);
 	if (!a.yaml)
 		a.yaml = "dyno-tuned.yaml";
+	tune_fleet_args(&a, &ft);
 	if (results_check_writable(a.yaml, &e) < 0)
 		usage_error("-o: %s", e.msg);
 	if (a.env && results_check_writable(a.env, &e) < 0)
@@ -503,14 +604,14 @@ cmd_tune(struct global *g, int argc, char **argv)
 	session_run(g, &a, suite, &x);
 	/* A suite that broke, or was stopped, leaves the previous tune. */
 	if (x.rc < 0 || runner_interrupted()) {
-		fprintf(stderr, "dyno: tune: the suite %s; %s left as it was\n",
-			x.s.limit_hit != SUITE_LIMIT_NONE ? "was cut short" :
-			"failed", a.yaml);
-	} else if ((a.env && tune_write_env(x.t, a.env, &e) < 0) ||
-		   (a.json_tune && tune_write_json(x.t, a.json_tune, &e) < 0) ||
-		   tune_write_yaml(x.t, a.yaml, &e) < 0) {
-		/* The YAML is written last: a launcher reads it, and it stays
-		** the previous one if another file could not be written. */
+		if (x.f == NULL || fleet_rank(x.f) == 0)
+			fprintf(stderr, "dyno: tune: the suite %s; %s left as "
+			    "it was\n", x.s.limit_hit != SUITE_LIMIT_NONE ?
+			    "was cut short" : "failed", a.yaml);
+	} else if (x.f != NULL) {
+		if (fleet_rank(x.f) == 0 && tune_fleet_write(&a, &ft, &x, suite) < 0)
+			x.code = 2;
+	} else if (tune_write_all(&a, x.t, &e) < 0) {
 		fprintf(stderr, "dyno: %s\n", e.msg);
 		x.code = 2;
 	} else {
@@ -519,6 +620,7 @@ cmd_tune(struct global *g, int argc, char **argv)
 			a.env ? a.env : "", a.json_tune ? ", " : "",
 			a.json_tune ? a.json_tune : "");
 	}
+	free(ft.out);
 	code = session_end(&a, &x);
 	free(suite);
 	return code;

@@ -29,6 +29,7 @@ static const struct command *const commands[] = {
 	&cmd_serve_entry,
 	&cmd_report_entry,
 	&cmd_compare_entry,
+	&cmd_fleet_entry,
 	&cmd_new_plugin_entry,
 	&cmd_help_entry,
 	NULL

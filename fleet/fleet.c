@@ -62,6 +62,7 @@ fleet_start(const struct fleet_opts *o, struct dyno_err *err)
 	f->o = *o;
 	f->t = fn();
 	f->store_fd = -1;
+	f->nodes_fd = -1;
 	if (f->t->init(&f->w, why, sizeof(why)) < 0) {
 		free(f);
 		return dyno_err_set(err, DYNO_EIO, "--fleet: %s", why), NULL;
@@ -183,6 +184,31 @@ store_write(struct fleet *f, const json_t *rec)
 	free(s);
 }
 
+/* A hello or done to the store's .nodes file. */
+static void
+nodes_write(struct fleet *f, int rank, const char *tag, const json_t *msg)
+{
+	json_t *line;
+	char *s;
+	size_t len;
+
+	if (f->nodes_fd < 0)
+		return;
+	line = json_pack("{s:i, s:s, s:O}", "rank", rank, "tag", tag,
+	    "message", msg);
+	s = line ? json_dumps(line, RESULTS_JSON_FLAGS) : NULL;
+	json_decref(line);
+	if (s == NULL)
+		return;
+	len = strlen(s);
+	s[len++] = '\n';
+	if (fdio_write_all(f->nodes_fd, s, len) < 0)
+		fprintf(stderr, "dyno: fleet: cannot append to %s%s: %s\n",
+		    f->o.store, FLEET_NODES_SUFFIX, strerror(errno));
+	f->store_dirty = 1;
+	free(s);
+}
+
 static void
 store_sync(struct fleet *f)
 {
@@ -191,6 +217,9 @@ store_sync(struct fleet *f)
 	if (fsync(f->store_fd) < 0 && errno != EINVAL)
 		fprintf(stderr, "dyno: fleet: cannot fsync %s: %s\n",
 		    f->o.store, strerror(errno));
+	if (f->nodes_fd >= 0 && fsync(f->nodes_fd) < 0 && errno != EINVAL)
+		fprintf(stderr, "dyno: fleet: cannot fsync %s%s: %s\n",
+		    f->o.store, FLEET_NODES_SUFFIX, strerror(errno));
 	f->store_dirty = 0;
 }
 
@@ -219,6 +248,7 @@ root_handle(struct fleet *f, int src, int tag, const char *text)
 	}
 	switch (tag) {
 	case FLEET_TAG_HELLO:
+		nodes_write(f, src, "hello", j);
 		json_decref(n->hello);
 		n->hello = j;
 		return;
@@ -232,6 +262,7 @@ root_handle(struct fleet *f, int src, int tag, const char *text)
 		n->nrecords++;
 		return;
 	case FLEET_TAG_DONE:
+		nodes_write(f, src, "done", j);
 		json_decref(n->done);
 		n->done = j;
 		n->status = FLEET_NODE_DONE;
@@ -370,6 +401,15 @@ fleet_attach(struct fleet *f, struct suite *s, const json_t *inventory,
 		if (f->o.store &&
 		    (f->store_fd = results_open(f->o.store, err)) < 0)
 			return f->store_fd;
+		if (f->o.store) {
+			char *np = xasprintf("%s%s", f->o.store,
+			    FLEET_NODES_SUFFIX);
+
+			f->nodes_fd = results_open(np, err);
+			free(np);
+			if (f->nodes_fd < 0)
+				return f->nodes_fd;
+		}
 		f->nodes = xcalloc((size_t)f->w.nranks, sizeof(*f->nodes));
 		for (int r = 0; r < f->w.nranks; r++)
 			f->nodes[r].last_seen_ns = clock_now_ns();
@@ -378,13 +418,20 @@ fleet_attach(struct fleet *f, struct suite *s, const json_t *inventory,
 	s->fleet = f;
 	s->fleet_record = fleet_on_record;
 	s->fleet_gate = fleet_gate;
-	hello = json_pack("{s:i, s:s, s:O?, s:O?, s:i, s:i, s:i}",
-	    "rank", f->w.rank, "hostname", f->hostname,
+	hello = json_pack("{s:i, s:i, s:s, s:O?, s:O?, s:i, s:i, s:i}",
+	    "rank", f->w.rank, "ranks", f->w.nranks, "hostname", f->hostname,
 	    "fingerprint", json_object_get(inventory, "fingerprint"),
 	    "hw", hw, "node_leader", f->w.node_leader,
 	    "node_rank", f->w.node_rank, "node_size", f->w.node_size);
 	enqueue_json(f, FLEET_TAG_HELLO, hello);
 	json_decref(hello);
+	/* Every rank starts its suite at once, so ranks that share a node
+	** measure at the same time (the instances dyno tune --fleet's
+	** capacity plan counts).  Before the fleet thread: no other MPI
+	** call is under way. */
+	if (f->t->barrier(f->o.timeout_ns) < 0)
+		fprintf(stderr, "dyno: fleet: rank %d: not every rank started "
+		    "within the fleet timeout; going on\n", f->w.rank);
 	if (pthread_create(&f->thread, NULL, f->w.rank == 0 ? root_thread :
 	    rank_thread, f) != 0)
 		return dyno_err_set(err, DYNO_EIO, "fleet: cannot start the "
@@ -442,6 +489,8 @@ fleet_end(struct fleet *f, int code)
 	json_decref(f->records);
 	if (f->store_fd >= 0)
 		close(f->store_fd);
+	if (f->nodes_fd >= 0)
+		close(f->nodes_fd);
 	if (f->nlost > 0) {
 		/* A lost rank may be hung: MPI_Finalize would wait for it. */
 		fflush(NULL);

@@ -82,6 +82,18 @@ void fleet_end(struct fleet *f, int code);
 */
 json_t *fleet_stats(const json_t *records, double z);
 
+/*
+** The fleet document again from rank 0's store (JSON lines of records,
+** each with its node) and, beside it, the store's .nodes file (each
+** rank's hello and done) after rank 0 died (fleet_rebuild.c): the records
+** stored, the nodes that said hello, those without a done marked lost,
+** the statistics (outlier_z as --fleet-outlier-z).  A torn last line is
+** dropped and counted.  NULL with err naming the file and line on a
+** store that is no fleet store.  New reference.
+*/
+json_t *fleet_rebuild(const char *store, double outlier_z,
+		      struct dyno_err *err);
+
 /* Groups of nodes that share a fingerprint: [{fingerprint, ranks, hw}].
 ** New reference. */
 json_t *fleet_groups(const json_t *nodes);

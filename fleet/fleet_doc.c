@@ -110,9 +110,10 @@ fleet_document(struct fleet *f, json_t *doc)
 		json_array_foreach(json_object_get(done, "verdicts"), i, v) {
 			json_t *c = json_deep_copy(v);
 
-			json_object_set_new(c, "node", json_pack("{s:i, s:O?}",
+			json_object_set_new(c, "node", json_pack("{s:i, s:O?, s:O?}",
 			    "rank", r, "hostname", json_object_get(
-			    f->nodes[r].hello, "hostname")));
+			    f->nodes[r].hello, "hostname"), "local",
+			    json_object_get(f->nodes[r].hello, "node_rank")));
 			json_array_append_new(verdicts, c);
 		}
 		add_counts(summary, json_object_get(done, "summary"));

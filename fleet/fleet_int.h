@@ -54,6 +54,7 @@ struct fleet {
 	struct fleet_node *nodes;
 	json_t *records;          /* every record, tagged, as they came */
 	int store_fd;
+	int nodes_fd;             /* the store's .nodes: hello and done */
 	int store_dirty;          /* written since the last fsync */
 	int nlost;
 	/* what rank 0 received and how long it waited: the document says
@@ -65,6 +66,11 @@ struct fleet {
 /* Hand text (taken over) to the fleet thread: for rank 0, or rank 0's
 ** own, as if received. */
 void fleet_enqueue(struct fleet *f, int tag, char *text);
+
+/* The store's companion: each rank's hello and done as they came, one
+** JSON line each, {"rank", "tag": "hello"|"done", "message"}, so that
+** dyno fleet rebuild has the nodes as well as the records. */
+#define FLEET_NODES_SUFFIX ".nodes"
 
 /* Rank 0's fleet document from its own doc and what the ranks sent
 ** (fleet_doc.c).  Takes over doc; returns the new one. */

@@ -13,6 +13,8 @@ const struct fleet_transport *dyno_fleet_transport_v1(void);
 
 /* The node pairs' communicator (a dup of the world). */
 static MPI_Comm pairs = MPI_COMM_NULL;
+/* How long a pair waits for its peer: the last barrier's timeout. */
+static uint64_t pair_timeout_ns;
 
 static int
 mpi_init(struct fleet_where *w, char *err, size_t n)
@@ -62,6 +64,7 @@ mpi_barrier(uint64_t timeout_ns)
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000;
 	}
+	pair_timeout_ns = timeout_ns;
 	MPI_Ibarrier(pairs, &req);
 	for (;;) {
 		MPI_Test(&req, &done, MPI_STATUS_IGNORE);
@@ -73,6 +76,44 @@ mpi_barrier(uint64_t timeout_ns)
 			return -1;  /* the request stays: the job is ending */
 		nanosleep(&nap, NULL);
 	}
+}
+
+/*
+** Wait for n requests, at most pair_timeout_ns: a peer that gave up on
+** the pairs (its barrier timed out while this rank's went through) must
+** not hold this rank forever.  0, or -2 when the peer did not answer (the
+** requests are left: the job ends soon).
+*/
+static int
+wait_peer(int n, MPI_Request *req)
+{
+	struct timespec t0, now;
+	int done = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Polled as MPI_Recv polls (no sleep: it would be in the latency),
+	** the clock read once in 1024 tries. */
+	for (unsigned i = 1;; i++) {
+		MPI_Testall(n, req, &done, MPI_STATUSES_IGNORE);
+		if (done)
+			return 0;
+		if (i % 1024 != 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((uint64_t)(now.tv_sec - t0.tv_sec) * 1000000000u +
+		    (uint64_t)(now.tv_nsec - t0.tv_nsec) > pair_timeout_ns)
+			return -2;
+	}
+}
+
+/* MPI_Recv that gives up after pair_timeout_ns. */
+static int
+recv_peer(void *buf, int n, int peer, int tag)
+{
+	MPI_Request r;
+
+	MPI_Irecv(buf, n, MPI_CHAR, peer, tag, pairs, &r);
+	return wait_peer(1, &r);
 }
 
 static int
@@ -90,18 +131,21 @@ mpi_pingpong(int peer, int initiator, size_t bytes, int n, double *out)
 
 		if (initiator) {
 			MPI_Send(buf, (int)bytes, MPI_CHAR, peer, 1, pairs);
-			MPI_Recv(buf, (int)bytes, MPI_CHAR, peer, 1, pairs,
-			    MPI_STATUS_IGNORE);
+			if (recv_peer(buf, (int)bytes, peer, 1) < 0)
+				goto gone;
 			if (i >= 0)
 				out[i] = (MPI_Wtime() - t0) / 2;
 		} else {
-			MPI_Recv(buf, (int)bytes, MPI_CHAR, peer, 1, pairs,
-			    MPI_STATUS_IGNORE);
+			if (recv_peer(buf, (int)bytes, peer, 1) < 0)
+				goto gone;
 			MPI_Send(buf, (int)bytes, MPI_CHAR, peer, 1, pairs);
 		}
 	}
 	free(buf);
 	return 0;
+gone:
+	free(buf);
+	return -2;
 }
 
 static int
@@ -128,10 +172,13 @@ mpi_bandwidth(int peer, int sender, size_t bytes, int window, int n,
 				MPI_Irecv(buf, (int)bytes, MPI_CHAR, peer, 2,
 				    pairs, &req[w]);
 		}
-		MPI_Waitall(window, req, MPI_STATUSES_IGNORE);
+		if (wait_peer(window, req) < 0 ||
+		    (sender && recv_peer(&ack, 1, peer, 3) < 0)) {
+			free(buf);
+			free(req);
+			return -2;
+		}
 		if (sender) {
-			MPI_Recv(&ack, 1, MPI_CHAR, peer, 3, pairs,
-			    MPI_STATUS_IGNORE);
 			if (i >= 0)
 				out[i] = (double)bytes * window /
 				    (MPI_Wtime() - t0);

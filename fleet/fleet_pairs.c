@@ -84,6 +84,16 @@ keep(struct fleet *f, json_t *rec)
 		fleet_enqueue(f, FLEET_TAG_RECORD, text);
 }
 
+/* A pair's failure, from the transport's code; NULL when it measured. */
+static const char *
+pair_why(int rc)
+{
+	if (rc == -2)
+		return "the peer stopped answering within --fleet-timeout "
+		    "(it gave up on the pairs, or is gone); no more pairs";
+	return rc < 0 ? "out of memory" : NULL;
+}
+
 void
 fleet_pairs(struct fleet *f, const char *mode, const json_t *host)
 {
@@ -124,16 +134,19 @@ fleet_pairs(struct fleet *f, const char *mode, const json_t *host)
 		if (f->w.rank == a)
 			keep(f, pair_record("mpi_pingpong", b,
 			    PAIRS_LAT_BYTES, "latency", "s", DYNO_BETTER_LOWER,
-			    lat, PAIRS_LAT_N, rc < 0 ? "out of memory" : NULL,
-			    t0, host));
+			    lat, PAIRS_LAT_N, pair_why(rc), t0, host));
+		if (rc == -2)
+			break;
 		t0 = clock_now_ns();
 		rc = f->t->bandwidth(f->w.rank == a ? b : a, f->w.rank == a,
 		    PAIRS_BW_BYTES, PAIRS_BW_WINDOW, PAIRS_BW_N, bw);
 		if (f->w.rank == a)
 			keep(f, pair_record("mpi_bandwidth", b,
 			    PAIRS_BW_BYTES, "bandwidth", "B/s",
-			    DYNO_BETTER_HIGHER, bw, PAIRS_BW_N,
-			    rc < 0 ? "out of memory" : NULL, t0, host));
+			    DYNO_BETTER_HIGHER, bw, PAIRS_BW_N, pair_why(rc),
+			    t0, host));
+		if (rc == -2)
+			break;
 	}
 	free(lat);
 	free(bw);

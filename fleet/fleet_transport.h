@@ -45,7 +45,9 @@ struct fleet_transport {
 	/* Every rank here within timeout_ns: 0, or -1 (a rank missing). */
 	int (*barrier)(uint64_t timeout_ns);
 	/* OSU-style latency with peer: n round trips of bytes, each one's
-	** time / 2 into out (the initiator's; the other only echoes). */
+	** time / 2 into out (the initiator's; the other only echoes).
+	** This and bandwidth: 0, -1 out of memory, -2 the peer did not
+	** answer within the last barrier's timeout. */
 	int (*pingpong)(int peer, int initiator, size_t bytes, int n,
 			double *out);
 	/* OSU-style bandwidth to peer: n times a window of sends of bytes

@@ -2,8 +2,9 @@
 ** report_prom.c - Prometheus text exposition format (version 0.0.4) of a
 ** run, for a textfile collector or a push gateway: one gauge family per
 ** metric and unit (dyno_<metric>_<unit>), one series per record and
-** statistic, labelled probe, params, stat, unit and fingerprint; and
-** dyno_check_passed per check.  Families get one HELP and TYPE each, and
+** statistic, labelled probe, params, stat, unit and fingerprint (and in
+** a fleet document node, rank, hostname and group: the node's own
+** fingerprint); and dyno_check_passed per check.  Families get one HELP and TYPE each, and
 ** no two series repeat a label set (a record that repeats an earlier
 ** probe with the same parameters gets a repeat label).
 */
@@ -177,6 +178,47 @@ lv(FILE *fp, const char *s)
 	}
 }
 
+/*
+** A fleet document's record or verdict: its node's labels, node (host,
+** or host#place among the host's ranks, as dyno compare names it), rank,
+** hostname and group (g and the node's fingerprint, as dyno tune --fleet
+** names groups), and the node's own fingerprint in place of rank 0's.
+** Other records: the document's fingerprint alone.
+*/
+static void
+node_labels(FILE *fp, const struct report_run *r, const json_t *rec,
+	    const char *fpr)
+{
+	const json_t *node = json_object_get(rec, "node"), *n;
+	const char *host, *nfp;
+	json_int_t rank, local;
+
+	if (!json_is_object(node)) {
+		fputs("\",fingerprint=\"", fp);
+		lv(fp, fpr);
+		return;
+	}
+	host = json_string_value(json_object_get(node, "hostname"));
+	rank = json_integer_value(json_object_get(node, "rank"));
+	local = json_integer_value(json_object_get(node, "local"));
+	n = json_array_get(json_object_get(json_object_get(r->doc, "fleet"),
+	    "nodes"), (size_t)rank);
+	nfp = json_string_value(json_object_get(n, "fingerprint"));
+	fputs("\",fingerprint=\"", fp);
+	lv(fp, nfp ? nfp : fpr);
+	fputs("\",node=\"", fp);
+	lv(fp, host ? host : "?");
+	if (local > 0)
+		fprintf(fp, "#%" JSON_INTEGER_FORMAT, local);
+	fprintf(fp, "\",rank=\"%" JSON_INTEGER_FORMAT "\",hostname=\"", rank);
+	lv(fp, host ? host : "?");
+	fputs("\",group=\"", fp);
+	if (nfp) {
+		fputc('g', fp);
+		lv(fp, nfp);
+	}
+}
+
 /* HELP text: backslash and newline escaped. */
 static void
 help(FILE *fp, const char *s)
@@ -230,9 +272,13 @@ report_prom(FILE *fp, const struct report_run *r)
 		for (size_t j = 0; j < i; j++) {
 			const json_t *b = json_array_get(r->results, j);
 
+			/* A fleet's nodes are told apart by their labels. */
 			if (strcmp(report_str(a, "id"), report_str(b, "id")) == 0 &&
 			    json_equal(json_object_get(a, "params"),
-				       json_object_get(b, "params")))
+				       json_object_get(b, "params")) &&
+			    json_equal(json_object_get(json_object_get(a, "node"),
+				"rank"), json_object_get(json_object_get(b,
+				"node"), "rank")))
 				rep[i]++;
 		}
 	}
@@ -290,8 +336,7 @@ report_prom(FILE *fp, const struct report_run *r)
 						fprintf(fp, "\",stat=\"%s\",unit=\"",
 							stats[s]);
 						lv(fp, report_str(mj, "unit"));
-						fputs("\",fingerprint=\"", fp);
-						lv(fp, fpr);
+						node_labels(fp, r, rj, fpr);
 						if (rep[j] > 1)
 							fprintf(fp, "\",repeat=\"%u",
 								rep[j]);
@@ -317,9 +362,8 @@ report_prom(FILE *fp, const struct report_run *r)
 		lv(fp, report_str(v, "name"));
 		fputs("\",expr=\"", fp);
 		lv(fp, report_str(v, "expr"));
-		fprintf(fp, "\",verdict=\"%s\",index=\"%zu\",fingerprint=\"",
-			verdict, i + 1);
-		lv(fp, fpr);
+		fprintf(fp, "\",verdict=\"%s\",index=\"%zu", verdict, i + 1);
+		node_labels(fp, r, v, fpr);
 		fprintf(fp, "\"} %d\n", strcmp(verdict, "pass") == 0 ||
 			strcmp(verdict, "review") == 0);
 	}

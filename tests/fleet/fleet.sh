@@ -61,7 +61,7 @@ cp f.json base.json
 
 # An injected slow node: rank 3's sleeps take 3x as long
 # (tests/fleet/fleettest.c); it, and it alone, is the outlier, worse.
-rm -f f.json f.jsonl
+rm -f f.json f.jsonl f.jsonl.nodes
 expect "slow node: exit 0" 0 timeout 120 $MPI -np 3 $RUN --out f.json : \
 	-np 1 env DYNO_FLEET_TEST_SLOW=3 $RUN --out f.json
 jq_true "slow node: rank 3 is the outlier, worse" $D '
@@ -93,10 +93,26 @@ expect "compare: json" 1 "$DYNO" compare base.json $D --format json
 jq_true "compare json: fleet-wide and per-node rows" "$TMP/out" \
 	'[.comparisons[] | select(.id == "fleettest.sleep") | .node] | length == 5 and any(. == "fleet")'
 
+# Prometheus: each node's series apart by its labels (node, rank,
+# hostname, group), no repeat label; promtool accepts it where installed.
+expect "report: prom" 0 "$DYNO" report $D --format prom
+cp "$TMP/out" f.prom
+n=$(grep -c '^dyno_latency_seconds{probe="fleettest.sleep",.*stat="median",.*,node="[^"]*",rank="[0-3]",hostname="[^"]*",group="g[0-9a-f]*"}' f.prom)
+[ "$n" -eq 4 ] && ok "prom: 4 sleep medians, one a node, labelled" || { ko "prom: $n sleep medians labelled, wanted 4"; grep sleep f.prom | head -3; }
+n=$(grep '^dyno_latency_seconds{probe="fleettest.sleep",.*stat="median"' f.prom | grep -o 'node="[^"]*",rank="[0-9]*"' | sort -u | wc -l)
+[ "$n" -eq 4 ] && ok "prom: 4 distinct nodes" || ko "prom: $n distinct nodes, wanted 4"
+if grep -q 'repeat=' f.prom; then ko "prom: a repeat label in a fleet"; else ok "prom: no repeat label"; fi
+n=$(grep -c '^dyno_check_passed{.*,node="[^"]*",rank="[0-3]",hostname=' f.prom)
+[ "$n" -eq 4 ] && ok "prom: a check per node, labelled" || ko "prom: $n checks labelled, wanted 4"
+if command -v promtool >/dev/null 2>&1; then
+	if promtool check metrics <f.prom >promtool.out 2>&1; then ok "prom: promtool accepts it"
+	else ko "prom: promtool: $(head -1 promtool.out)"; fi
+fi
+
 # Node pairs: MPI latency and bandwidth, each rank with the next.
 expect "--fleet-pairs: ring or all" 2 "$DYNO" run "$SUITE" --fleet --out x.json --fleet-pairs star
 expect "--fleet-pairs needs --fleet" 2 "$DYNO" run "$SUITE" --fleet-pairs ring
-rm -f f.json f.jsonl
+rm -f f.json f.jsonl f.jsonl.nodes
 expect "pairs: exit 0" 0 timeout 120 $MPI --mca mpi_yield_when_idle 1 -np 4 $RUN --out f.json --fleet-pairs ring
 jq_true "pairs: a ring of latency records, ok, from the lower rank" $D '
 	[.results[] | select(.id == "network.mpi_pingpong") | [.node.rank, .params.peer, .status]] | sort ==
@@ -111,8 +127,44 @@ expect "pairs: report" 0 "$DYNO" report $D
 contains "pairs: latency matrix" "$TMP/out" "### Node pairs: MPI latency (median, one way)"
 contains "pairs: matrix row of rank 3" "$TMP/out" "| 3 | "
 
+# dyno tune --fleet: a tune per fingerprint group, the fleet-wide keys and
+# the capacity plan for a target (tests/fleet/tune.lua: fleettest.spin).
+TUNE="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet tune --suite $TOP_SRCDIR/tests/fleet/tune.lua --fleet-timeout 10s"
+expect "tune: -D target needs --fleet" 2 $TUNE -D target=work.items_per_s=100
+one_line "tune: -D target needs --fleet: one line" "$TMP/err"
+contains "tune: says --fleet" "$TMP/err" "dyno tune --fleet"
+expect "tune: -D target without a number" 2 $TUNE --fleet -D target=work.items_per_s
+contains "tune: says what a target is" "$TMP/err" "expected KEY=NUMBER"
+mkdir -p tune
+expect "tune --fleet: exit 0" 0 timeout 120 $MPI -np 4 $TUNE --fleet \
+	-o tune/dyno-tuned.yaml --tune-json tune/fleet.json -D target=work.items_per_s=1e12
+T=tune/dyno-tuned.fleet.json
+jq_true "tune --fleet: the fleet document beside -o" $T '.fleet.nodes | length == 4 and all(.tune.tune.work.items_per_s > 0)'
+FP=$(jq -r '.fleet.groups[0].fingerprint' $T)
+G=tune/dyno-tuned.$FP.yaml
+[ -f "$G" ] && ok "tune --fleet: the group's tune $G" || ko "tune --fleet: no $G"
+expect "tune --fleet: the group's tune is for this machine" 0 "$DYNO" tune --check "$G"
+contains "tune --fleet: the group's reason names the median rank" "$G" "the median of the group's 4 ranks"
+jq_true "tune --fleet: fleet-wide keys every group has" tune/fleet.json '.tune.work.batch == 64'
+if jq -e --slurpfile d $T '
+	.tune.capacity["g" + $d[0].fleet.groups[0].fingerprint] as $c |
+	$c.instances_per_node == 4 and $c.nodes == 1 and
+	($c.node_throughput - ([$d[0].fleet.nodes[].tune.tune.work.items_per_s] | add) | fabs) < 1' \
+	tune/fleet.json >/dev/null; then ok "tune --fleet: node throughput = the sum of the node's 4 ranks"
+else ko "tune --fleet: node throughput = the sum of the node's 4 ranks"; fi
+jq_true "tune --fleet: nodes needed = ceil(target / node throughput)" tune/fleet.json '
+	.tune.capacity | to_entries[] | select(.key | startswith("g")) | .value |
+	.nodes_needed == ((1e12 / .node_throughput) | ceil)'
+jq_true "tune --fleet: the target not met, nodes to add" tune/fleet.json '
+	.tune.capacity.meets_target == false and .tune.capacity.add_nodes >= 1'
+jq_true "tune --fleet: efficiency not measured, and why" tune/fleet.json '
+	.dyno.skipped | to_entries | any(.key | endswith("scaling_efficiency"))'
+jq_true "tune --fleet: the plan says the instances overlapped" tune/fleet.json '
+	[.why | to_entries[] | select(.key | endswith("instances_per_node")) |
+	.value.reason | test("overlapped [0-9]+%")] == [true]'
+
 # A killed rank: lost, with the record it had sent; the others complete.
-rm -f f.json f.jsonl
+rm -f f.json f.jsonl f.jsonl.nodes
 timeout 120 $MPI --enable-recovery -np 3 $RUN --out f.json : \
 	-np 1 $RUN --out f.json --unsafe-lua -D die=kill >out 2>err
 # (mpirun --enable-recovery exits 0 even so: the document says it.)
@@ -122,7 +174,7 @@ jq_true "killed rank: others done" $D '[.fleet.nodes[0:3][] | .status == "done" 
 contains "killed rank: said on stderr" err "rank 3 (" 
 
 # A hung rank (stopped): lost after --fleet-timeout, the document written.
-rm -f f.json f.jsonl
+rm -f f.json f.jsonl f.jsonl.nodes
 timeout 120 $MPI -np 3 $RUN --out f.json : \
 	-np 1 $RUN --out f.json --unsafe-lua -D die=hang >out 2>err
 rc=$?
@@ -130,4 +182,48 @@ rc=$?
 jq_true "hung rank: rank 3 lost" $D '.fleet.nodes[3].status == "lost" and .summary.nodes.lost == 1'
 jq_true "hung rank: kept what it sent" $D '.fleet.nodes[3].records == 1'
 jq_true "hung rank: others done" $D '[.fleet.nodes[0:3][] | .status == "done"] | all'
+
+# Rank 0 killed mid-run: no document, but the store has what it had
+# received; dyno fleet rebuild makes the document from it.
+cp base.json full.json
+rm -f f.json f.jsonl f.jsonl.nodes
+timeout 120 $MPI -np 1 $RUN --out f.json --unsafe-lua -D die=kill : -np 3 $RUN --out f.json >out 2>err
+[ ! -f f.json ] && ok "rank 0 killed: no document" || ko "rank 0 killed: a document was written"
+n=$(wc -l < f.jsonl)
+[ "$n" -ge 1 ] && ok "rank 0 killed: the store has $n record(s)" || ko "rank 0 killed: the store is empty"
+expect "rebuild: exit 0" 0 "$DYNO" fleet rebuild f.jsonl --out r.json
+contains "rebuild: says what it wrote" "$TMP/out" "wrote r.json: $n records of 4 ranks"
+jq_true "rebuild: every stored record, with its node" r.json "(.results | length) == $n"
+if [ "$(jq -c -s 'map([.node.rank, .id, .started_at]) | sort' f.jsonl)" = \
+     "$(jq -c '.results | map([.node.rank, .id, .started_at]) | sort' r.json)" ]; then
+	ok "rebuild: the document's records are the store's"; else ko "rebuild: the records differ from the store's"; fi
+jq_true "rebuild: 4 nodes that said hello; rank 0 lost, saying why" r.json '
+	(.fleet.nodes | length == 4) and all(.fleet.nodes[]; (.fingerprint | type) == "string") and
+	(.fleet.nodes[0] | .status == "lost" and (.lost | test("not finished")) and .records == 1)'
+jq_true "rebuild: the others done with their 3 records, or lost" r.json '
+	all(.fleet.nodes[1:][]; (.status == "done" and .records == 3) or .status == "lost")'
+jq_true "rebuild: says it was rebuilt, from which store" r.json '.fleet.rebuilt.from == "f.jsonl" and .fleet.rebuilt.nodes_file'
+expect "rebuild: dyno report reads it" 0 "$DYNO" report r.json
+contains "rebuild: report has the Fleet section" "$TMP/out" "## Fleet"
+
+# A whole run's store gives the run's document again (records, verdicts,
+# summary, statistics).
+rm -f f.json f.jsonl f.jsonl.nodes
+expect "rebuild: a whole run" 0 timeout 120 $MPI -np 4 $RUN --out f.json
+expect "rebuild: of the whole run" 0 "$DYNO" fleet rebuild f.jsonl --out r.json
+for q in '.results | length' '.verdicts | sort_by(.node.rank)' '.summary' '[.fleet.nodes[] | [.rank, .status, .records, .fingerprint]]' \
+	'.fleet.stats | map(del(.histogram)) | sort_by(.id)'; do
+	if [ "$(jq -S -c "$q" f.json)" = "$(jq -S -c "$q" r.json)" ]; then ok "rebuild = the document: $q"
+	else ko "rebuild = the document: $q"; fi
+done
+# A torn last line (rank 0 killed mid-write) is dropped and counted; a
+# line that is not JSON elsewhere is an error naming it.
+cp f.jsonl torn.jsonl && cp f.jsonl.nodes torn.jsonl.nodes && printf '{"id": "nul' >>torn.jsonl
+expect "rebuild: a torn last line" 0 "$DYNO" fleet rebuild torn.jsonl --out t.json
+jq_true "rebuild: the torn line counted" t.json '.fleet.rebuilt.torn_lines == 1 and (.results | length == 12)'
+{ echo 'not json'; cat f.jsonl; } >bad.jsonl
+expect "rebuild: a store that is not JSON lines" 2 "$DYNO" fleet rebuild bad.jsonl --out b.json
+one_line "rebuild: bad store: one line" "$TMP/err"
+contains "rebuild: bad store: names the line" "$TMP/err" "bad.jsonl:1:"
+expect "rebuild: needs --out" 2 "$DYNO" fleet rebuild f.jsonl
 finish

@@ -47,6 +47,24 @@ jq_true "one rank a node: every node runs its exclusive probe" f.json \
 n=$(wc -l < f.jsonl)
 [ "$n" -eq 20 ] && ok "store: 20 lines" || ko "store: $n lines, wanted 20"
 
+# dyno tune --fleet on two nodes, n1 with two ranks and n2 with one
+# (srun's block distribution): the plan's scaling efficiency is measured,
+# an instance's throughput with two on a node against one alone.
+TUNE="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet tune --suite $TOP_SRCDIR/tests/fleet/tune.lua --fleet --fleet-timeout 10s"
+expect "tune: srun -N 2 -n 3: exit 0" 0 timeout 120 srun -N 2 -n 3 -m block --mpi=pmix \
+	$TUNE -o $W/t.yaml --tune-json $W/t.json -D target=work.items_per_s=1e12
+jq_true "tune: ranks 0 and 1 share n1, rank 2 is alone on n2" t.fleet.json \
+	'[.fleet.nodes[] | [.hostname, .node_leader]] == [["n1",0],["n1",0],["n2",2]]'
+if jq -e --slurpfile d t.fleet.json '
+	($d[0].fleet.nodes | map(.tune.tune.work.items_per_s)) as $v |
+	.tune.capacity["g" + $d[0].fleet.groups[0].fingerprint] as $c |
+	$c.nodes == 2 and
+	($c.scaling_efficiency - (($v[0] + $v[1]) / 2 / $v[2]) | fabs) < 0.001' t.json >/dev/null
+then ok "tune: scaling efficiency = (n1's two ranks / 2) / n2's one"
+else ko "tune: scaling efficiency = (n1's two ranks / 2) / n2's one"; cat t.json; fi
+jq_true "tune: the efficiency's reason says how it was measured" t.json \
+	'[.why | to_entries[] | select(.key | endswith("scaling_efficiency")) | .value.reason | test("ranks per node")] == [true]'
+
 # A hung rank (stopped): lost after --fleet-timeout, the others complete.
 # (A rank that dies ends the whole step under srun: Slurm's PMIx plugin
 # aborts it, so only the store keeps what came before; docs/fleet.md.)
