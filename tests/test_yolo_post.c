@@ -2,7 +2,9 @@
 ** (plugins/yolo letterbox.c, decode.c, nms.c) against ultralytics' on the
 ** committed fixture (tests/fixtures/yolo/post, scripts/yolo-post-fixture.py:
 ** LetterBox with cv2, Detect's decode, non_max_suppression with
-** torchvision) and against double-precision and brute-force references.
+** torchvision), on tests/fixtures/yolo's letterbox, decode and NMS cases
+** (scripts/export-yolo.py), and against double-precision and brute-force
+** references.
 ** YOLO_POST_FIXTURE_DIR in the environment points it at another
 ** fixture directory (tests/yolo_post_cv2.sh makes one with fresh sizes). */
 #include "config.h"
@@ -26,16 +28,16 @@ fixdir(void)
 	return d != NULL && *d != '\0' ? d : YOLO_POST_FIXTURE_DIR;
 }
 
-/* The whole of fixture file `name`; *len its size in bytes. */
+/* The whole of file `name` in directory `dir`; *len its size in bytes. */
 static void *
-slurp(const char *name, size_t *len)
+slurp_in(const char *dir, const char *name, size_t *len)
 {
 	char path[1024];
 	FILE *f;
 	void *buf;
 	long n;
 
-	snprintf(path, sizeof path, "%s/%s", fixdir(), name);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	f = fopen(path, "rb");
 	cr_assert_not_null(f, "cannot open fixture %s", path);
 	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
@@ -49,6 +51,13 @@ slurp(const char *name, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return buf;
+}
+
+/* The whole of fixture file `name`. */
+static void *
+slurp(const char *name, size_t *len)
+{
+	return slurp_in(fixdir(), name, len);
 }
 
 /* Simple deterministic generator for the references (splitmix64). */
@@ -547,4 +556,106 @@ Test(nms, refuses_bad_sizes)
 
 	cr_expect_eq(yolo_nms_init(&w, 0, 80), -1);
 	cr_expect_eq(yolo_nms_init(&w, 100, 0), -1);
+}
+
+/* --- i19-ref's fixtures (tests/fixtures/yolo: scripts/export-yolo.py) --- */
+
+/* LetterBox and the predictor's tensor of two frames (h x w). */
+static void
+ref_letterbox(const char *name, int h, int w)
+{
+	char f[64];
+	size_t il, tl;
+	uint8_t *in;
+	float *want, *out = malloc(3 * 64 * 64 * sizeof *out);
+	struct yolo_letterbox lb;
+
+	snprintf(f, sizeof f, "letterbox-%s.in.bin", name);
+	in = slurp_in(YOLO_FIXTURE_DIR, f, &il);
+	cr_assert_eq(il, (size_t)h * w * 3);
+	snprintf(f, sizeof f, "letterbox-%s.tensor.bin", name);
+	want = slurp_in(YOLO_FIXTURE_DIR, f, &tl);
+	cr_assert_eq(tl, 3 * 64 * 64 * sizeof(float));
+	cr_assert_not_null(out);
+	cr_assert_eq(yolo_letterbox_init(&lb, w, h, 64), 0);
+	yolo_letterbox_run(&lb, in, (size_t)w * 3, YOLO_BGR, out);
+	for (size_t i = 0; i < 3 * 64 * 64; i++)
+		cr_assert_eq(out[i], want[i], "%s [%zu]: %.9g, ultralytics %.9g",
+		    name, i, out[i], want[i]);
+	yolo_letterbox_fini(&lb);
+	free(in);
+	free(want);
+	free(out);
+}
+
+Test(ref_fixture, letterbox_down_and_up_to_the_bit)
+{
+	ref_letterbox("down", 97, 83);
+	ref_letterbox("up", 23, 35);
+}
+
+Test(ref_fixture, decode_of_the_tiny_model)
+{
+	struct yolo_decoder d;
+	size_t hl, yl, a;
+	float *head = slurp_in(YOLO_FIXTURE_DIR, "tiny-torch.head.f32", &hl);
+	float *want = slurp_in(YOLO_FIXTURE_DIR, "tiny-torch.decoded.f32", &yl);
+	float *out;
+
+	cr_assert_eq(yolo_decoder_init(&d, 64, 4), 0);
+	a = d.anchors;
+	cr_assert_eq(hl, 2 * 68 * a * sizeof(float));
+	cr_assert_eq(yl, 2 * 8 * a * sizeof(float));
+	out = malloc(8 * a * sizeof *out);
+	cr_assert_not_null(out);
+	for (size_t b = 0; b < 2; b++) {
+		yolo_decode(&d, head + b * 68 * a, out);
+		expect_close(out, want + b * 8 * a, 4 * a, 1e-5, 64, "boxes");
+		expect_close(out + 4 * a, want + b * 8 * a + 4 * a, 4 * a, 1e-5, 1,
+		    "scores");
+	}
+	free(out);
+	free(head);
+	free(want);
+	yolo_decoder_fini(&d);
+}
+
+Test(ref_fixture, nms_of_two_images)
+{
+	enum { NC = 5, N = 400 };
+	size_t cl, dl, row = 0;
+	float *pred = slurp_in(YOLO_FIXTURE_DIR, "nms-candidates.bin", &cl);
+	float *det = slurp_in(YOLO_FIXTURE_DIR, "nms-detections.bin", &dl);
+	struct yolo_nms w;
+	struct yolo_nms_cfg cfg = YOLO_NMS_DEFAULTS;
+	struct yolo_det cand[N], out[300];
+
+	cr_assert_eq(cl, 2 * (4 + NC) * N * sizeof(float));
+	cr_assert_eq(dl % (8 * sizeof(float)), 0);
+	cr_assert_eq(yolo_nms_init(&w, N, NC), 0);
+	for (int b = 0; b < 2; b++) {
+		size_t k = yolo_nms_select(&w, pred + (size_t)b * (4 + NC) * N, N,
+		    &cfg, cand);
+		size_t kept = yolo_nms_run(&w, &cfg, cand, k, out);
+
+		for (size_t i = 0; i < kept; i++, row++) {
+			const float *r = det + 8 * row;
+
+			cr_assert_lt(row, dl / (8 * sizeof(float)),
+			    "image %d: more kept than ultralytics", b);
+			cr_assert_eq((int)r[0], b, "image %d: %zu kept, ultralytics "
+			    "fewer", b, kept);
+			cr_assert_eq(out[i].anchor, (int)r[1],
+			    "image %d detection %zu: anchor %d, ultralytics %d", b,
+			    i, out[i].anchor, (int)r[1]);
+			cr_assert_eq(out[i].cls, (int)r[7]);
+			cr_assert_eq(out[i].score, r[6]);
+			expect_close(out[i].box, r + 2, 4, 1e-6, 640, "box");
+		}
+	}
+	cr_assert_eq(row, dl / (8 * sizeof(float)), "%zu kept, ultralytics %zu",
+	    row, dl / (8 * sizeof(float)));
+	yolo_nms_fini(&w);
+	free(pred);
+	free(det);
 }
