@@ -17,6 +17,7 @@
 #include "model.h"
 #include "model_params.h"
 #include "nn.h"
+#include "nn_probe.h"
 #include "probes.h"
 #ifdef EEGPT_PIPELINE
 #include "ar_api.h"
@@ -26,40 +27,8 @@
 struct infer {
 	struct eegpt_model	 m;
 	float			*x, *y;
-	double			 flops;		/* per forward */
-	int			 resets_hwm;	/* clear_refs worked */
-	int			 cuda;
+	struct nn_probe_loop	 loop;
 };
-
-/* Reset the kernel's peak-RSS mark, so the peak counts from here on
-** (Linux >= 4.0); 0 when it could not. */
-static int
-reset_hwm(void)
-{
-	FILE *f = fopen("/proc/self/clear_refs", "w");
-	int ok;
-
-	if (f == NULL)
-		return 0;
-	ok = fputs("5", f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
-static double
-hwm_bytes(void)
-{
-	char line[256];
-	double kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
-}
 
 static void
 infer_free(struct infer *s)
@@ -71,18 +40,24 @@ infer_free(struct infer *s)
 }
 
 static int
+forward(void *m, const float *x, float *y, char *err, size_t errlen)
+{
+	return eegpt_forward(m, x, y, err, errlen);
+}
+
+static int
 infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 {
 	struct infer *s;
 	uint64_t seed;
-	char err[320], what[64];
+	char err[320], what[512];
 	size_t i, n;
 	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return h->fail(ctx, "out of memory");
-	s->resets_hwm = reset_hwm();
-	s->cuda = strcmp(h->param_str(ctx, "device"), "cuda") == 0;
+	s->loop.resets_hwm = nn_probe_reset_hwm();
+	s->loop.cuda = strcmp(h->param_str(ctx, "device"), "cuda") == 0;
 	rc = eegpt_model_setup(h, ctx, (int)h->param_int(ctx, "channels"),
 	    (int)h->param_int(ctx, "samples"), (int)h->param_int(ctx, "threads"),
 	    (uint64_t)h->param_int(ctx, "seed"), &s->m);
@@ -106,9 +81,18 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		infer_free(s);
 		return h->fail(ctx, "%s", err);
 	}
-	s->flops = eegpt_flops(&s->m.cfg) * s->m.batch;
+	s->loop = (struct nn_probe_loop){
+		.forward = forward, .model = &s->m, .g = s->m.g,
+		.x = s->x, .y = s->y, .out_len = eegpt_out_len(&s->m),
+		.batch = s->m.batch,
+		.flops = eegpt_flops(&s->m.cfg) * s->m.batch,
+		.rate = "windows_per_s", .what = "the encoder",
+		.cuda = s->loop.cuda, .resets_hwm = s->loop.resets_hwm,
+	};
 	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(s->m.g));
 	h->artifact(ctx, "arena", what);
+	nn_probe_kernels(s->m.g, what, sizeof(what));
+	h->artifact(ctx, "kernels", what);
 	*state = s;
 	return DYNO_OK;
 }
@@ -125,36 +109,8 @@ static int
 infer_run(const struct dyno_host *h, struct dyno_ctx *ctx, void *state)
 {
 	struct infer *s = state;
-	size_t i, n = eegpt_out_len(&s->m);
-	char err[320];
 
-	do {
-		uint64_t t0 = h->now_ns();
-		double dt;
-
-		if (eegpt_forward(&s->m, s->x, s->y, err, sizeof(err)) < 0)
-			return h->fail(ctx, "%s", err);
-		dt = (double)(h->now_ns() - t0) / 1e9;
-		for (i = 0; i < n; i++)
-			if (!isfinite(s->y[i]))
-				return h->fail(ctx, "output %zu is %g: the "
-				    "encoder is not finite on this input", i,
-				    s->y[i]);
-		h->record(ctx, "latency", dt);
-		h->record(ctx, "windows_per_s", s->m.batch / dt);
-		h->record(ctx, "flops", s->flops / dt);
-	} while (!h->should_stop(ctx));
-	if (hwm_bytes() > 0)
-		h->record(ctx, "host_mem_peak", hwm_bytes());
-#ifdef NN_HAVE_CUDA
-	if (s->cuda)
-		h->record(ctx, "gpu_mem_peak",
-		    (double)nn_cuda_mem_bytes(s->m.g));
-#endif
-	if (!s->resets_hwm)
-		h->artifact(ctx, "host_mem_peak", "the whole process's "
-		    "(clear_refs refused)");
-	return DYNO_OK;
+	return nn_probe_run(h, ctx, &s->loop);
 }
 
 const struct heavy_probe eegpt_infer_impl = {

@@ -375,6 +375,8 @@ yolo_build(struct yolo_model *m, const struct yolo_family *f,
 		return -1;
 	}
 	m->batch = batch;
+	m->gbatch = dev == NN_CPU ? 1 : batch;
+	m->runs = batch / m->gbatch;
 	m->imgsz = imgsz;
 	m->nc = f->nc;
 	m->reg_max = f->reg_max;
@@ -389,7 +391,7 @@ yolo_build(struct yolo_model *m, const struct yolo_family *f,
 	b.f = f;
 	b.s = s;
 	b.g = m->g;
-	b.b = batch;
+	b.b = m->gbatch;
 	m->in = nn_input(m->g, 4, V4(b.b, 3, imgsz, imgsz));
 	concats(&b);
 	for (i = 0; i < f->nlayers; i++)
@@ -450,12 +452,17 @@ int
 yolo_forward(struct yolo_model *m, const float *x, float *y, char *err,
     size_t len)
 {
-	if (nn_write(m->g, m->in, x, yolo_in_len(m)) < 0 ||
-	    nn_run(m->g) < 0 ||
-	    nn_read(m->g, m->out, y, yolo_out_len(m)) < 0) {
-		snprintf(err, len, "%s", nn_error(m->g));
-		return -1;
-	}
+	size_t in = yolo_in_len(m) / (size_t)m->runs;
+	size_t out = yolo_out_len(m) / (size_t)m->runs;
+	int i;
+
+	for (i = 0; i < m->runs; i++)
+		if (nn_write(m->g, m->in, x + (size_t)i * in, in) < 0 ||
+		    nn_run(m->g) < 0 ||
+		    nn_read(m->g, m->out, y + (size_t)i * out, out) < 0) {
+			snprintf(err, len, "%s", nn_error(m->g));
+			return -1;
+		}
 	return 0;
 }
 
@@ -468,7 +475,7 @@ yolo_params(const struct yolo_model *m)
 double
 yolo_flops(const struct yolo_model *m)
 {
-	return nn_flops(m->g);
+	return nn_flops(m->g) * m->runs;
 }
 
 void

@@ -19,6 +19,12 @@
 struct yolo_model {
 	struct nn_graph	*g;
 	int		 batch, imgsz;
+	/* The graph's batch, and forwards of it per batch: on the CPU one
+	** image at a time (gbatch 1, runs = batch), as oneDNN 2.6's brgemm
+	** convolutions are slower per image at N > 1 and one image's
+	** activations stay in cache from layer to layer; on CUDA the whole
+	** batch in one graph. */
+	int		 gbatch, runs;
 	int		 nc, reg_max;
 	int		 in, out;		/* tensors */
 	int		 levels[YOLO_MAXFROM];	/* Detect's inputs (P3, P4, P5) */
