@@ -612,6 +612,29 @@ l_limit(lua_State *L)
 	return 1;
 }
 
+/*
+** dyno.fleet.barrier([name]) -> true, or false and why.  In a fleet run
+** (dyno run --fleet) every rank waits here until every rank came to the
+** barrier, at most --fleet-timeout; outside one it returns true at once.
+** Either way the suite goes on: a barrier that failed says why.
+*/
+static int
+l_fleet_barrier(lua_State *L)
+{
+	struct suite *s = SUITE(L);
+	const char *name = luaL_optstring(L, 1, "barrier");
+	char why[256];
+
+	if (s->fleet_barrier == NULL ||
+	    s->fleet_barrier(s->fleet, name, why, sizeof(why)) == 0) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	lua_pushboolean(L, 0);
+	lua_pushstring(L, why);
+	return 2;
+}
+
 static const luaL_Reg dyno_funcs[] = {
 	{ "limit", l_limit },
 	{ "probe", l_probe },
@@ -638,6 +661,11 @@ static const luaL_Reg units_funcs[] = {
 	{ NULL, NULL }
 };
 
+static const luaL_Reg fleet_funcs[] = {
+	{ "barrier", l_fleet_barrier },
+	{ NULL, NULL }
+};
+
 static void
 sub(lua_State *L, const char *name, const luaL_Reg *funcs, struct suite *s)
 {
@@ -655,6 +683,17 @@ lua_api_open(lua_State *L, struct suite *s)
 	luaL_setfuncs(L, dyno_funcs, 1);
 	sub(L, "tune", tune_funcs, s);
 	sub(L, "units", units_funcs, s);
+	sub(L, "fleet", fleet_funcs, s);
+	if (s->fleet_size > 0) {
+		/* rank and size only in a fleet: a suite asks `if
+		** dyno.fleet.rank then`. */
+		lua_getfield(L, -1, "fleet");
+		lua_pushinteger(L, s->fleet_rank);
+		lua_setfield(L, -2, "rank");
+		lua_pushinteger(L, s->fleet_size);
+		lua_setfield(L, -2, "size");
+		lua_pop(L, 1);
+	}
 	lua_pushstring(L, PACKAGE_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_pushstring(L, s->outdir);

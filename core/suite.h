@@ -50,6 +50,12 @@ struct suite {
 	void (*fleet_record)(void *fleet, const json_t *rec);
 	json_t *(*fleet_gate)(void *fleet, const char *id, uint32_t flags,
 			      const json_t *host);
+	/* dyno.fleet: this rank and the job's ranks (0 outside a fleet),
+	** and the barrier: 0 when every rank came to name, or -1 with why
+	** (the suite goes on). */
+	int fleet_rank, fleet_size;
+	int (*fleet_barrier)(void *fleet, const char *name, char *why,
+			     size_t n);
 
 	/* filled while running */
 	json_t *host;             /* {fingerprint, hostname} for records */

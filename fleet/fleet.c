@@ -152,6 +152,56 @@ fleet_gate(void *arg, const char *id, uint32_t flags, const json_t *host)
 	    "duration_s", 0.0, "host", host);
 }
 
+/* FNV-1a: the ranks compare a barrier's name as this. */
+static uint32_t
+name_key(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+/*
+** dyno.fleet.barrier, on the suite's thread while the fleet thread sends
+** its records and beats (so rank 0 still hears from a rank that waits):
+** the transport's agree, on a communicator of its own, polled up to the
+** fleet timeout.  A rank that never comes (dead, hung) is not waited for
+** twice: after one barrier timed out, the later ones are off.
+*/
+static int
+fleet_barrier(void *arg, const char *name, char *why, size_t n)
+{
+	struct fleet *f = arg;
+	uint64_t t0 = clock_now_ns();
+	int rc;
+
+	if (!f->w.pairs_ok)
+		return snprintf(why, n, "this MPI gives no MPI_THREAD_MULTIPLE, "
+		    "which a barrier beside the fleet thread needs"), -1;
+	if (f->barriers_off[0] != '\0')
+		return snprintf(why, n, "%s", f->barriers_off), -1;
+	rc = f->t->agree(name_key(name), f->o.timeout_ns);
+	if (rc < 0) {
+		snprintf(f->barriers_off, sizeof(f->barriers_off), "barrier "
+		    "'%s' timed out after %.3gs (--fleet-timeout): a rank did "
+		    "not come; later barriers are off", name,
+		    (double)(clock_now_ns() - t0) / 1e9);
+		fprintf(stderr, "dyno: fleet: rank %d: %s\n", f->w.rank,
+		    f->barriers_off);
+		return snprintf(why, n, "%s", f->barriers_off), -1;
+	}
+	f->nbarriers++;
+	if (rc == 1) {
+		snprintf(why, n, "barrier '%s': not every rank came to a "
+		    "barrier of that name (the suites differ)", name);
+		fprintf(stderr, "dyno: fleet: rank %d: %s\n", f->w.rank, why);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 host_of(const struct fleet_node *n)
 {
@@ -418,6 +468,9 @@ fleet_attach(struct fleet *f, struct suite *s, const json_t *inventory,
 	s->fleet = f;
 	s->fleet_record = fleet_on_record;
 	s->fleet_gate = fleet_gate;
+	s->fleet_barrier = fleet_barrier;
+	s->fleet_rank = f->w.rank;
+	s->fleet_size = f->w.nranks;
 	hello = json_pack("{s:i, s:i, s:s, s:O?, s:O?, s:i, s:i, s:i}",
 	    "rank", f->w.rank, "ranks", f->w.nranks, "hostname", f->hostname,
 	    "fingerprint", json_object_get(inventory, "fingerprint"),

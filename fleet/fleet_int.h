@@ -49,6 +49,10 @@ struct fleet {
 	int thread_started;
 	pthread_t thread;
 	int io_error;             /* a send failed: rank 0 is gone */
+	/* The suite's barriers: how many it passed, and why they are off
+	** (a rank did not come: later ones would wait for it again). */
+	unsigned nbarriers;
+	char barriers_off[192];
 
 	/* rank 0 only, owned by the fleet thread until it is joined */
 	struct fleet_node *nodes;

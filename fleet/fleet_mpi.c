@@ -15,6 +15,9 @@ const struct fleet_transport *dyno_fleet_transport_v1(void);
 static MPI_Comm pairs = MPI_COMM_NULL;
 /* How long a pair waits for its peer: the last barrier's timeout. */
 static uint64_t pair_timeout_ns;
+/* The suite's barriers' communicator (another dup): a barrier that timed
+** out leaves its request posted, which must not meet the pairs'. */
+static MPI_Comm sync_comm = MPI_COMM_NULL;
 
 static int
 mpi_init(struct fleet_where *w, char *err, size_t n)
@@ -46,15 +49,17 @@ mpi_init(struct fleet_where *w, char *err, size_t n)
 	w->node_leader = leader;
 	MPI_Comm_free(&node);
 	MPI_Comm_dup(MPI_COMM_WORLD, &pairs);
+	MPI_Comm_dup(MPI_COMM_WORLD, &sync_comm);
 	w->pairs_ok = provided >= MPI_THREAD_MULTIPLE;
 	return 0;
 }
 
+/* Wait for req, polled, at most timeout_ns: 0, or -1 (the request stays
+** posted: the job is ending, or its barriers are given up). */
 static int
-mpi_barrier(uint64_t timeout_ns)
+wait_until(MPI_Request *req, uint64_t timeout_ns)
 {
 	struct timespec now, end, nap = { 0, 100000 };
-	MPI_Request req;
 	int done = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -64,18 +69,47 @@ mpi_barrier(uint64_t timeout_ns)
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000;
 	}
-	pair_timeout_ns = timeout_ns;
-	MPI_Ibarrier(pairs, &req);
 	for (;;) {
-		MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+		MPI_Test(req, &done, MPI_STATUS_IGNORE);
 		if (done)
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
 		    now.tv_nsec >= end.tv_nsec))
-			return -1;  /* the request stays: the job is ending */
+			return -1;
 		nanosleep(&nap, NULL);
 	}
+}
+
+static int
+mpi_barrier(uint64_t timeout_ns)
+{
+	MPI_Request req;
+
+	pair_timeout_ns = timeout_ns;
+	MPI_Ibarrier(pairs, &req);
+	return wait_until(&req, timeout_ns);
+}
+
+/*
+** A barrier that also checks every rank came to the same one: the max of
+** key and of its complement gives the largest and (complemented) the
+** smallest key.  Static buffers: a request that timed out still writes
+** them if the missing rank comes late.
+*/
+static int
+mpi_agree(uint32_t key, uint64_t timeout_ns)
+{
+	static unsigned long in[2], out[2];
+	MPI_Request req;
+
+	in[0] = key;
+	in[1] = ~key & 0xffffffffu;
+	MPI_Iallreduce(in, out, 2, MPI_UNSIGNED_LONG, MPI_MAX, sync_comm,
+	    &req);
+	if (wait_until(&req, timeout_ns) < 0)
+		return -1;
+	return out[0] == in[0] && out[1] == in[1] ? 0 : 1;
 }
 
 /*
@@ -231,6 +265,8 @@ mpi_finalize(void)
 {
 	if (pairs != MPI_COMM_NULL)
 		MPI_Comm_free(&pairs);
+	if (sync_comm != MPI_COMM_NULL)
+		MPI_Comm_free(&sync_comm);
 	MPI_Finalize();
 }
 
@@ -252,7 +288,8 @@ dyno_fleet_transport_v1(void)
 		.abort = mpi_abort,
 		.barrier = mpi_barrier,
 		.pingpong = mpi_pingpong,
-		.bandwidth = mpi_bandwidth
+		.bandwidth = mpi_bandwidth,
+		.agree = mpi_agree
 	};
 
 	return &t;

@@ -54,6 +54,13 @@ struct fleet_transport {
 	** and an ack; bytes x window / time into out (the sender's). */
 	int (*bandwidth)(int peer, int sender, size_t bytes, int window,
 			 int n, double *out);
+
+	/* The suite's barriers (dyno.fleet.barrier), on a communicator of
+	** their own, from the main thread under the same condition as the
+	** pairs (fleet_where.pairs_ok).  Every rank here within timeout_ns
+	** with the same key: 0; here but with different keys: 1; a rank
+	** missing: -1 (this rank's part stays posted: give up on them). */
+	int (*agree)(uint32_t key, uint64_t timeout_ns);
 };
 
 /* The module's one symbol. */

@@ -248,6 +248,11 @@ local pp = with(model)
 pp.threads = ar_threads
 pp.encoder_threads = threads
 pp.device, pp.precision, pp.batch = dev, prec, batch
+-- In a fleet run the ranks meet here first: the sweeps above take each
+-- rank its own time, and dyno tune --fleet's capacity plan adds up the
+-- ranks of a machine as instances running at once (outside a fleet,
+-- the barrier returns at once).
+dyno.fleet.barrier("eegpt.pipeline")
 local rp = dyno.probe("eegpt.pipeline", pp, quick
   and { min_time = "1ms", max_time = "1s" } or { min_time = "1ms", max_time = "30s" })
 if rp.status ~= "ok" then

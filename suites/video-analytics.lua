@@ -240,6 +240,9 @@ else
 end
 
 -- The whole pipeline at the choice, against the target.
+-- In a fleet run the ranks meet first, so the ranks of a machine run it
+-- at once, as streams would (a no-op outside a fleet).
+dyno.fleet.barrier("yolo.pipeline")
 local rp = pipe({ model = choice.params.model, imgsz = imgsz,
   device = dev, precision = prec, threads = threads,
   batch = choice.params.batch, decode_threads = dec.params.decode_threads })
