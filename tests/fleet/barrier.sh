@@ -41,7 +41,7 @@ RUN="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet run $SUITE --fleet --fleet-tim
 # Three ranks, the later ones sleeping 1.5s and 3s longer: they reach the
 # barrier 3s apart and leave it together.  The bound is a sanity bound on
 # a loaded, oversubscribed machine, not a speed figure.
-expect "3 ranks: exit 0" 0 timeout 120 $MPI -np 3 $RUN
+expect "3 ranks: exit 0" 0 timeout -k 20 120 $MPI -np 3 $RUN
 D=f.json
 jq_true "3 ranks: all done" $D '.fleet.nodes | length == 3 and all(.status == "done")'
 jq_true "3 ranks: they came to the barrier over 2s apart" $D "
@@ -59,7 +59,7 @@ done
 # timeout (4s, not forever), saying why; the document marks it lost.
 rm -f f.json f.jsonl f.jsonl.nodes
 t0=$(date +%s)
-timeout 120 $MPI --enable-recovery -np 2 $RUN : -np 1 $RUN --unsafe-lua -D die=kill >out 2>err
+timeout -k 20 120 $MPI --enable-recovery -np 2 $RUN : -np 1 $RUN --unsafe-lua -D die=kill >out 2>err
 t=$(($(date +%s) - t0))
 [ "$t" -lt 60 ] && ok "dead rank: the others ended ($t s)" || ko "dead rank: took $t s"
 jq_true "dead rank: rank 2 lost" $D '.fleet.nodes[2].status == "lost"'

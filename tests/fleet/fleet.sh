@@ -33,7 +33,7 @@ expect "--fleet-outlier-z not a number" 2 "$DYNO" run "$SUITE" --fleet --out x.j
 # Four ranks, each running the suite; the records stream to rank 0.
 RUN="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet run $SUITE --fleet $FAST --fleet-timeout 4s"
 cd "$TMP" || exit 1
-expect "mpirun -np 4: exit 0" 0 timeout 120 $MPI -np 4 $RUN --out f.json
+expect "mpirun -np 4: exit 0" 0 timeout -k 20 120 $MPI -np 4 $RUN --out f.json
 D=f.json
 jq_true "4 nodes, all done" $D '.fleet.nodes | length == 4 and all(.status == "done")'
 jq_true "nodes: rank, hostname, fingerprint" $D \
@@ -62,7 +62,7 @@ cp f.json base.json
 # An injected slow node: rank 3's sleeps take 3x as long
 # (tests/fleet/fleettest.c); it, and it alone, is the outlier, worse.
 rm -f f.json f.jsonl f.jsonl.nodes
-expect "slow node: exit 0" 0 timeout 120 $MPI -np 3 $RUN --out f.json : \
+expect "slow node: exit 0" 0 timeout -k 20 120 $MPI -np 3 $RUN --out f.json : \
 	-np 1 env DYNO_FLEET_TEST_SLOW=3 $RUN --out f.json
 jq_true "slow node: rank 3 is the outlier, worse" $D '
 	[.fleet.stats[] | select(.id == "fleettest.sleep") | .outliers[] | select(.worse) | .rank] == [3]'
@@ -113,7 +113,7 @@ fi
 expect "--fleet-pairs: ring or all" 2 "$DYNO" run "$SUITE" --fleet --out x.json --fleet-pairs star
 expect "--fleet-pairs needs --fleet" 2 "$DYNO" run "$SUITE" --fleet-pairs ring
 rm -f f.json f.jsonl f.jsonl.nodes
-expect "pairs: exit 0" 0 timeout 120 $MPI --mca mpi_yield_when_idle 1 -np 4 $RUN --out f.json --fleet-pairs ring
+expect "pairs: exit 0" 0 timeout -k 20 120 $MPI --mca mpi_yield_when_idle 1 -np 4 $RUN --out f.json --fleet-pairs ring
 jq_true "pairs: a ring of latency records, ok, from the lower rank" $D '
 	[.results[] | select(.id == "network.mpi_pingpong") | [.node.rank, .params.peer, .status]] | sort ==
 	[[0,1,"ok"],[1,2,"ok"],[2,3,"ok"],[3,0,"ok"]]'
@@ -136,7 +136,7 @@ contains "tune: says --fleet" "$TMP/err" "dyno tune --fleet"
 expect "tune: -D target without a number" 2 $TUNE --fleet -D target=work.items_per_s
 contains "tune: says what a target is" "$TMP/err" "expected KEY=NUMBER"
 mkdir -p tune
-expect "tune --fleet: exit 0" 0 timeout 120 $MPI -np 4 $TUNE --fleet \
+expect "tune --fleet: exit 0" 0 timeout -k 20 120 $MPI -np 4 $TUNE --fleet \
 	-o tune/dyno-tuned.yaml --tune-json tune/fleet.json -D target=work.items_per_s=1e12
 T=tune/dyno-tuned.fleet.json
 jq_true "tune --fleet: the fleet document beside -o" $T '.fleet.nodes | length == 4 and all(.tune.tune.work.items_per_s > 0)'
@@ -165,7 +165,7 @@ jq_true "tune --fleet: the plan says the instances overlapped" tune/fleet.json '
 
 # A killed rank: lost, with the record it had sent; the others complete.
 rm -f f.json f.jsonl f.jsonl.nodes
-timeout 120 $MPI --enable-recovery -np 3 $RUN --out f.json : \
+timeout -k 20 120 $MPI --enable-recovery -np 3 $RUN --out f.json : \
 	-np 1 $RUN --out f.json --unsafe-lua -D die=kill >out 2>err
 # (mpirun --enable-recovery exits 0 even so: the document says it.)
 jq_true "killed rank: rank 3 lost" $D '.fleet.nodes[3].status == "lost" and (.fleet.nodes[3].lost | test("no message"))'
@@ -175,10 +175,10 @@ contains "killed rank: said on stderr" err "rank 3 ("
 
 # A hung rank (stopped): lost after --fleet-timeout, the document written.
 rm -f f.json f.jsonl f.jsonl.nodes
-timeout 120 $MPI -np 3 $RUN --out f.json : \
+timeout -k 20 120 $MPI -np 3 $RUN --out f.json : \
 	-np 1 $RUN --out f.json --unsafe-lua -D die=hang >out 2>err
 rc=$?
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && ok "hung rank: exit non-zero ($rc)" || ko "hung rank: exit $rc"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && ok "hung rank: exit non-zero ($rc)" || ko "hung rank: exit $rc"
 jq_true "hung rank: rank 3 lost" $D '.fleet.nodes[3].status == "lost" and .summary.nodes.lost == 1'
 jq_true "hung rank: kept what it sent" $D '.fleet.nodes[3].records == 1'
 jq_true "hung rank: others done" $D '[.fleet.nodes[0:3][] | .status == "done"] | all'
@@ -187,7 +187,7 @@ jq_true "hung rank: others done" $D '[.fleet.nodes[0:3][] | .status == "done"] |
 # received; dyno fleet rebuild makes the document from it.
 cp base.json full.json
 rm -f f.json f.jsonl f.jsonl.nodes
-timeout 120 $MPI -np 1 $RUN --out f.json --unsafe-lua -D die=kill : -np 3 $RUN --out f.json >out 2>err
+timeout -k 20 120 $MPI -np 1 $RUN --out f.json --unsafe-lua -D die=kill : -np 3 $RUN --out f.json >out 2>err
 [ ! -f f.json ] && ok "rank 0 killed: no document" || ko "rank 0 killed: a document was written"
 n=$(wc -l < f.jsonl)
 [ "$n" -ge 1 ] && ok "rank 0 killed: the store has $n record(s)" || ko "rank 0 killed: the store is empty"
@@ -209,7 +209,7 @@ contains "rebuild: report has the Fleet section" "$TMP/out" "## Fleet"
 # A whole run's store gives the run's document again (records, verdicts,
 # summary, statistics).
 rm -f f.json f.jsonl f.jsonl.nodes
-expect "rebuild: a whole run" 0 timeout 120 $MPI -np 4 $RUN --out f.json
+expect "rebuild: a whole run" 0 timeout -k 20 120 $MPI -np 4 $RUN --out f.json
 expect "rebuild: of the whole run" 0 "$DYNO" fleet rebuild f.jsonl --out r.json
 for q in '.results | length' '.verdicts | sort_by(.node.rank)' '.summary' '[.fleet.nodes[] | [.rank, .status, .records, .fingerprint]]' \
 	'.fleet.stats | map(del(.histogram)) | sort_by(.id)'; do

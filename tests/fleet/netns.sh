@@ -31,7 +31,7 @@ rx() { ip netns exec "$B" cat "/sys/class/net/${DYNO_NETNS_PREFIX}v2/statistics/
 RUN="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet run $TOP_SRCDIR/tests/fleet/short.lua --fleet $FAST --fleet-timeout 10s --out $TMP/f.json --fleet-pairs ring"
 before=$(rx)
 # shellcheck disable=SC2046
-expect "mpirun: rank 0 in $A, rank 1 in $B" 0 timeout 120 $("$NETNS" mpi) \
+expect "mpirun: rank 0 in $A, rank 1 in $B" 0 timeout -k 20 120 $("$NETNS" mpi) \
 	--allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 \
 	-np 1 ip netns exec "$A" $RUN : -np 1 ip netns exec "$B" $RUN
 after=$(rx)
@@ -72,7 +72,7 @@ for try in 1 2 3; do
 	if [ "$try" -gt 1 ]; then
 		rm -f f.json f.jsonl f.jsonl.nodes
 		# shellcheck disable=SC2046
-		timeout 120 $("$NETNS" mpi) --allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 \
+		timeout -k 20 120 $("$NETNS" mpi) --allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 \
 			-np 1 ip netns exec "$A" $RUN : -np 1 ip netns exec "$B" $RUN >/dev/null 2>&1
 	fi
 	ip netns exec "$B" "$DYNO" probe network.tcp_rr $P duration=1s --json >rr.json 2>/dev/null

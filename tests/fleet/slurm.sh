@@ -34,7 +34,7 @@ mkdir -p "$W" && cd "$W" || exit 1
 SUITE=$TOP_SRCDIR/tests/fleet/short.lua
 RUN="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet run $SUITE --fleet $FAST --fleet-timeout 4s --out $W/f.json"
 
-expect "srun -N 4: exit 0" 0 timeout 120 srun -N 4 -n 4 --mpi=pmix $RUN --fleet-pairs ring
+expect "srun -N 4: exit 0" 0 timeout -k 20 120 srun -N 4 -n 4 --mpi=pmix $RUN --fleet-pairs ring
 jq_true "4 nodes n1..n4, all done" f.json \
 	'[.fleet.nodes[] | [.hostname, .status]] == [["n1","done"],["n2","done"],["n3","done"],["n4","done"]]'
 jq_true "20 records (12 of the suite, 8 of node pairs), each with its node" f.json \
@@ -51,7 +51,7 @@ n=$(wc -l < f.jsonl)
 # (srun's block distribution): the plan's scaling efficiency is measured,
 # an instance's throughput with two on a node against one alone.
 TUNE="$DYNO --plugin-dir $TOP_BUILDDIR/tests/fleet tune --suite $TOP_SRCDIR/tests/fleet/tune.lua --fleet --fleet-timeout 10s"
-expect "tune: srun -N 2 -n 3: exit 0" 0 timeout 120 srun -N 2 -n 3 -m block --mpi=pmix \
+expect "tune: srun -N 2 -n 3: exit 0" 0 timeout -k 20 120 srun -N 2 -n 3 -m block --mpi=pmix \
 	$TUNE -o $W/t.yaml --tune-json $W/t.json -D target=work.items_per_s=1e12
 jq_true "tune: ranks 0 and 1 share n1, rank 2 is alone on n2" t.fleet.json \
 	'[.fleet.nodes[] | [.hostname, .node_leader]] == [["n1",0],["n1",0],["n2",2]]'
@@ -69,11 +69,11 @@ jq_true "tune: the efficiency's reason says how it was measured" t.json \
 # (A rank that dies ends the whole step under srun: Slurm's PMIx plugin
 # aborts it, so only the store keeps what came before; docs/fleet.md.)
 rm -f f.json f.jsonl
-timeout 120 srun -N 4 -n 4 --mpi=pmix sh -c \
+timeout -k 20 120 srun -N 4 -n 4 --mpi=pmix sh -c \
 	'if [ "$SLURM_PROCID" = 3 ]; then exec "$@" --unsafe-lua -D die=hang; else exec "$@"; fi' \
 	sh $RUN >out 2>err
 rc=$?
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && ok "hung rank: exit non-zero ($rc)" || ko "hung rank: exit $rc"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && ok "hung rank: exit non-zero ($rc)" || ko "hung rank: exit $rc"
 jq_true "hung rank: n4 lost with its first record" f.json \
 	'.fleet.nodes[3] | .hostname == "n4" and .status == "lost" and .records == 1'
 jq_true "hung rank: the others done" f.json '[.fleet.nodes[0:3][] | .status == "done"] | all'
