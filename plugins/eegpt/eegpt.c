@@ -7,6 +7,7 @@
 #include <dyno/plugin.h>
 
 #include "heavy.h"
+#include "nn_probe.h"
 #include "pipeline.h"
 #include "probes.h"
 
@@ -40,12 +41,9 @@ static const struct dyno_metric infer_metrics[] = {
 	  .help = "windows encoded per second (batch / latency)" },
 	{ .name = "latency", .unit = "s", .better = DYNO_BETTER_LOWER,
 	  .help = "one forward of the whole batch, input copy in and output copy out included" },
-	{ .name = "host_mem_peak", .unit = "B", .better = DYNO_BETTER_LOWER,
-	  .help = "peak resident memory of the probe process from setup on (weights, arena, libraries)" },
 	{ .name = "flops", .unit = "FLOP/s", .better = DYNO_BETTER_HIGHER,
 	  .help = "the encoder's matmul floating-point operations per second" },
-	{ .name = "gpu_mem_peak", .unit = "B", .better = DYNO_BETTER_LOWER,
-	  .help = "device=cuda: device memory the compiled model holds (arena, weights, workspace, libraries; cudaMemGetInfo before and after compile)" },
+	NN_PROBE_MEM_METRICS,
 	{ NULL }
 };
 

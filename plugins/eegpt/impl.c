@@ -50,7 +50,6 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 {
 	struct infer *s;
 	uint64_t seed;
-	char err[320], what[512];
 	size_t i, n;
 	int rc;
 
@@ -76,11 +75,6 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 	seed = h->now_ns();
 	for (i = 0; i < n; i++)
 		s->x[i] = nn_init_value("input", seed, i, 1.0);
-	/* One unmeasured forward: first touches of the arena and weights. */
-	if (eegpt_forward(&s->m, s->x, s->y, err, sizeof(err)) < 0) {
-		infer_free(s);
-		return h->fail(ctx, "%s", err);
-	}
 	s->loop = (struct nn_probe_loop){
 		.forward = forward, .model = &s->m, .g = s->m.g,
 		.x = s->x, .y = s->y, .out_len = eegpt_out_len(&s->m),
@@ -89,10 +83,10 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		.rate = "windows_per_s", .what = "the encoder",
 		.cuda = s->loop.cuda, .resets_hwm = s->loop.resets_hwm,
 	};
-	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(s->m.g));
-	h->artifact(ctx, "arena", what);
-	nn_probe_kernels(s->m.g, what, sizeof(what));
-	h->artifact(ctx, "kernels", what);
+	if ((rc = nn_probe_warm(h, ctx, &s->loop)) != DYNO_OK) {
+		infer_free(s);
+		return rc;
+	}
 	*state = s;
 	return DYNO_OK;
 }

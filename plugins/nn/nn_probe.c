@@ -70,6 +70,21 @@ nn_probe_kernels(const struct nn_graph *g, char *buf, size_t len)
 }
 
 int
+nn_probe_warm(const struct dyno_host *h, struct dyno_ctx *ctx,
+    const struct nn_probe_loop *l)
+{
+	char err[400], what[512];
+
+	if (l->forward(l->model, l->x, l->y, err, sizeof(err)) < 0)
+		return h->fail(ctx, "%s", err);
+	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(l->g));
+	h->artifact(ctx, "arena", what);
+	nn_probe_kernels(l->g, what, sizeof(what));
+	h->artifact(ctx, "kernels", what);
+	return DYNO_OK;
+}
+
+int
 nn_probe_run(const struct dyno_host *h, struct dyno_ctx *ctx,
     const struct nn_probe_loop *l)
 {

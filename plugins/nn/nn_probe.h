@@ -12,6 +12,13 @@
 
 struct nn_graph;
 
+/* The memory metrics every model probe's descriptor lists. */
+#define NN_PROBE_MEM_METRICS \
+	{ .name = "host_mem_peak", .unit = "B", .better = DYNO_BETTER_LOWER, \
+	  .help = "peak resident memory of the probe process from setup on (weights, arena, libraries)" }, \
+	{ .name = "gpu_mem_peak", .unit = "B", .better = DYNO_BETTER_LOWER, \
+	  .help = "device=cuda: device memory the compiled model holds (arena, weights, workspace, libraries; cudaMemGetInfo before and after compile)" }
+
 struct nn_probe_loop {
 	/* One forward of MODEL: X in, Y out; -1 with ERR set on failure. */
 	int		(*forward)(void *model, const float *x, float *y,
@@ -36,6 +43,10 @@ int	nn_probe_reset_hwm(void);
 ** brgconv:avx512_core x39, ..."), for an artifact: a slow path shows in
 ** every result. */
 void	nn_probe_kernels(const struct nn_graph *, char *buf, size_t len);
+/* One unmeasured forward (the first touches of the arena and weights),
+** then the artifacts "arena" (its bytes) and "kernels". */
+int	nn_probe_warm(const struct dyno_host *, struct dyno_ctx *,
+	    const struct nn_probe_loop *);
 /* Forwards until the host says stop, each timed and its output checked
 ** finite; then the memory metrics. */
 int	nn_probe_run(const struct dyno_host *, struct dyno_ctx *,

@@ -61,7 +61,6 @@ static int
 infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 {
 	struct infer *s;
-	char err[400], what[512];
 	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -81,11 +80,6 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		return h->fail(ctx, "out of memory");
 	}
 	random_input(s->x, yolo_in_len(&s->m), h->now_ns());
-	/* One unmeasured forward: first touches of the arena and weights. */
-	if (yolo_forward(&s->m, s->x, s->y, err, sizeof(err)) < 0) {
-		infer_free(s);
-		return h->fail(ctx, "%s", err);
-	}
 	s->loop = (struct nn_probe_loop){
 		.forward = forward, .model = &s->m, .g = s->m.g,
 		.x = s->x, .y = s->y, .out_len = yolo_out_len(&s->m),
@@ -93,10 +87,10 @@ infer_setup(const struct dyno_host *h, struct dyno_ctx *ctx, void **state)
 		.rate = "fps", .what = "the network",
 		.cuda = s->loop.cuda, .resets_hwm = s->loop.resets_hwm,
 	};
-	snprintf(what, sizeof(what), "%zu bytes", nn_arena_bytes(s->m.g));
-	h->artifact(ctx, "arena", what);
-	nn_probe_kernels(s->m.g, what, sizeof(what));
-	h->artifact(ctx, "kernels", what);
+	if ((rc = nn_probe_warm(h, ctx, &s->loop)) != DYNO_OK) {
+		infer_free(s);
+		return rc;
+	}
 	*state = s;
 	return DYNO_OK;
 }

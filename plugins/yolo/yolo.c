@@ -7,6 +7,7 @@
 #include <dyno/plugin.h>
 
 #include "heavy.h"
+#include "nn_probe.h"
 #include "nms_probe.h"
 #include "pipeline.h"
 #include "probes.h"
@@ -33,12 +34,9 @@ static const struct dyno_metric infer_metrics[] = {
 	  .help = "images through the network per second (batch / latency); the forward only: letterbox, decode and NMS are yolo.pipeline's and yolo.nms's" },
 	{ .name = "latency", .unit = "s", .better = DYNO_BETTER_LOWER,
 	  .help = "one forward of the whole batch to the raw head, input copy in and output copy out included" },
-	{ .name = "host_mem_peak", .unit = "B", .better = DYNO_BETTER_LOWER,
-	  .help = "peak resident memory of the probe process from setup on (weights, arena, libraries)" },
 	{ .name = "flops", .unit = "FLOP/s", .better = DYNO_BETTER_HIGHER,
 	  .help = "the network's convolution floating-point operations (2 x multiply-accumulates) per second" },
-	{ .name = "gpu_mem_peak", .unit = "B", .better = DYNO_BETTER_LOWER,
-	  .help = "device=cuda: device memory the compiled model holds (arena, weights, workspace, libraries; cudaMemGetInfo before and after compile)" },
+	NN_PROBE_MEM_METRICS,
 	{ NULL }
 };
 
