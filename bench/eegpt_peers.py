@@ -18,16 +18,16 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(os.path.dirname(HERE), "scripts")
+sys.path.insert(0, HERE)
+import peers  # noqa: E402  (bench/peers.py)
 NEED = ("chans", "times", "patch_size", "patch_stride", "embed_dim", "depth",
         "heads", "embed_num", "mlp_ratio", "eps")
 
@@ -119,20 +119,6 @@ def load_model(path, m, threads):
     return model.eval()
 
 
-def timed(fn, batch, seconds, min_calls):
-    """Median over calls of batch / call time, as dyno's median sample."""
-    fn()
-    rates = []
-    t0 = time.perf_counter()
-    while True:
-        t = time.perf_counter()
-        fn()
-        now = time.perf_counter()
-        rates.append(batch / (now - t))
-        if now - t0 >= seconds and len(rates) >= min_calls:
-            return statistics.median(rates)
-
-
 def worker(a):
     warnings.filterwarnings("ignore", category=FutureWarning)
     import numpy as np
@@ -148,7 +134,8 @@ def worker(a):
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         s = ort.InferenceSession(a.onnx, so,
                                  providers=["CPUExecutionProvider"])
-        r = timed(lambda: s.run(None, {"x": x}), b, a.seconds, a.min_calls)
+        r = peers.timed(lambda: s.run(None, {"x": x}), b, a.seconds,
+                        a.min_calls)
         print(json.dumps({"windows_per_s": r, "version": ort.__version__}))
         return 0
     import torch
@@ -165,7 +152,7 @@ def worker(a):
         return 0
     xt = torch.from_numpy(x)
     with torch.inference_mode():
-        r = timed(lambda: model(xt), b, a.seconds, a.min_calls)
+        r = peers.timed(lambda: model(xt), b, a.seconds, a.min_calls)
     print(json.dumps({"windows_per_s": r, "version": torch.__version__}))
     return 0
 
@@ -178,12 +165,7 @@ def run_peer(a, who, weights, onnx, batch):
            "--weights", weights, "--onnx", onnx, "--batches", str(batch),
            "--threads", str(a.threads), "--seconds", str(a.seconds),
            "--min-calls", str(a.min_calls)]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    try:
-        return json.loads(r.stdout.strip().splitlines()[-1]), None
-    except (ValueError, IndexError):
-        return None, "%s failed (exit %d): %s" % (
-            who, r.returncode, (r.stderr.strip().splitlines() or [""])[-1])
+    return peers.run_worker(who, cmd)
 
 
 def run_dyno(a, weights, m, batch):
@@ -193,23 +175,7 @@ def run_dyno(a, weights, m, batch):
         "stride=%d" % m["patch_stride"], "dim=%d" % m["embed_dim"],
         "depth=%d" % m["depth"], "heads=%d" % m["heads"],
         "weights=%s" % weights, "--max-time", "%gs" % a.seconds, "--json"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    try:
-        j = json.loads(r.stdout)
-    except ValueError:
-        j = {}
-    if r.returncode != 0 or j.get("status") not in (None, "ok"):
-        why = j.get("message") or (r.stderr.strip().splitlines() or [""])[-1]
-        return None, "%s (exit %d)" % (why or j.get("status"), r.returncode)
-    try:
-        return float(j["metrics"]["windows_per_s"]["median"]), None
-    except (KeyError, TypeError) as e:
-        return None, "no .metrics.windows_per_s.median in its JSON (%s)" % e
-
-
-def spread(xs):
-    return "%.3f (range %.3f-%.3f, %d rounds)" % (
-        statistics.median(xs), min(xs), max(xs), len(xs))
+    return peers.run_dyno(cmd, "windows_per_s")
 
 
 def bench(a, tmp):
@@ -254,48 +220,11 @@ def bench(a, tmp):
     if not dyno_ok:
         print("dyno: not built (dyno describe eegpt.infer failed); "
               "peers only", flush=True)
-    ratios, rates, versions = {}, {}, {}
-    for rd in range(1, a.rounds + 1):
-        for b in a.batches:
-            got = {}
-            # Alternate who goes first from round to round.
-            order = ["dyno"] + a.peers if rd % 2 else a.peers[::-1] + ["dyno"]
-            for who in order:
-                if who == "dyno":
-                    if not dyno_ok:
-                        continue
-                    got[who], err = run_dyno(a, weights, m, b)
-                else:
-                    j, err = run_peer(a, who, weights, onnx, b)
-                    if j:
-                        got[who] = j["windows_per_s"]
-                        versions[who] = j["version"]
-                if err:
-                    print("%s: batch %d: %s" % (who, b, err))
-            for who, v in got.items():
-                if v:
-                    rates.setdefault((who, b), []).append(v)
-            line = "round %d batch %d:" % (rd, b)
-            for who in ["dyno"] + a.peers:
-                if got.get(who):
-                    line += " %s %.3f win/s (%.1f GFLOP/s)" % (
-                        who, got[who], got[who] * gf)
-            for p in a.peers:
-                if got.get("dyno") and got.get(p):
-                    r = got["dyno"] / got[p]
-                    ratios.setdefault(("dyno/" + p, b), []).append(r)
-                    line += " dyno/%s %.3f" % (p, r)
-            if got.get("torch") and got.get("ort"):
-                ratios.setdefault(("ort/torch", b), []).append(
-                    got["ort"] / got["torch"])
-            print(line, flush=True)
-    print("versions: " + ", ".join("%s %s" % kv for kv in sorted(versions.items())))
-    for (who, b), xs in sorted(rates.items()):
-        print("median %s batch %d: %.3f win/s (range %.3f-%.3f)"
-              % (who, b, statistics.median(xs), min(xs), max(xs)))
-    for (name, b), xs in sorted(ratios.items()):
-        print("median %s batch %d: %s" % (name, b, spread(xs)))
-    return 0
+    return peers.alternate(
+        a, dyno_ok, lambda b: run_dyno(a, weights, m, b),
+        lambda who, b: run_peer(a, who, weights, onnx, b),
+        "windows_per_s", "win/s", 3,
+        lambda v: " (%.1f GFLOP/s)" % (v * gf))
 
 
 def main(argv):
