@@ -8,12 +8,10 @@
 
 #include <dyno/plugin.h>
 
-#ifdef NN_HAVE_CUDA
-#include "nn_cuda.h"
-#endif
 #include "model.h"
 #include "model_params.h"
 #include "nn.h"
+#include "nn_probe.h"
 
 int
 eegpt_model_setup(const struct dyno_host *h, struct dyno_ctx *ctx,
@@ -26,13 +24,11 @@ eegpt_model_setup(const struct dyno_host *h, struct dyno_ctx *ctx,
 	const char *why, *weights = h->param_str(ctx, "weights");
 	int graph = h->param_bool(ctx, "graph");
 	char err[320], what[96];
+	int rc;
 
 	memset(m, 0, sizeof(*m));
-	dev = strcmp(h->param_str(ctx, "device"), "cuda") == 0 ? NN_CUDA :
-	    NN_CPU;
-	if (nn_dtype_parse(h->param_str(ctx, "precision"), &dt) < 0)
-		return h->fail(ctx, "precision %s: unknown",
-		    h->param_str(ctx, "precision"));
+	if ((rc = nn_probe_target(h, ctx, &dev, &dt)) != DYNO_OK)
+		return rc;
 	if ((why = nn_unsupported(dev, dt)) != NULL)
 		return h->skip(ctx, "%s", why);
 	eegpt_config_spec(&c);
@@ -57,13 +53,8 @@ eegpt_model_setup(const struct dyno_host *h, struct dyno_ctx *ctx,
 		    (unsigned long long)seed);
 		h->artifact(ctx, "weights", what);
 	}
-#ifdef NN_HAVE_CUDA
-	/* Before compile: graph=false launches each op per run instead of
-	** replaying the forward captured as a CUDA graph. */
-	if (dev == NN_CUDA && nn_cuda_options(m->g, 0,
-	    graph ? 0 : NN_CUDA_EAGER) < 0)
+	if (nn_probe_graph_option(h, ctx, m->g) < 0)
 		goto nn_failed;
-#endif
 	if (eegpt_compile(m, threads, err, sizeof(err)) < 0) {
 		eegpt_free(m);
 		return h->fail(ctx, "%s", err);

@@ -4,11 +4,40 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nn.h"
+#include "nn_backend.h"
 #include "nn_probe.h"
 #ifdef NN_HAVE_CUDA
 #include "nn_cuda.h"
 #endif
+
+int
+nn_probe_target(const struct dyno_host *h, struct dyno_ctx *ctx,
+    enum nn_device *device, enum nn_dtype *dtype)
+{
+	const char *p = h->param_str(ctx, "precision");
+
+	if (nn_dtype_parse(p, dtype) < 0)
+		return h->fail(ctx, "precision %s: unknown", p);
+	*device = strcmp(h->param_str(ctx, "device"), "cuda") == 0 ? NN_CUDA :
+	    NN_CPU;
+	return DYNO_OK;
+}
+
+int
+nn_probe_graph_option(const struct dyno_host *h, struct dyno_ctx *ctx,
+    struct nn_graph *g)
+{
+#ifdef NN_HAVE_CUDA
+	if (g->device == NN_CUDA)
+		return nn_cuda_options(g, 0, h->param_bool(ctx, "graph") ? 0 :
+		    NN_CUDA_EAGER);
+#else
+	(void)h;
+	(void)ctx;
+	(void)g;
+#endif
+	return 0;
+}
 
 int
 nn_probe_reset_hwm(void)

@@ -10,7 +10,7 @@
 
 #include <dyno/plugin.h>
 
-struct nn_graph;
+#include "nn.h"
 
 /* The memory metrics every model probe's descriptor lists. */
 #define NN_PROBE_MEM_METRICS \
@@ -36,6 +36,14 @@ struct nn_probe_loop {
 	int		 resets_hwm;	/* nn_probe_reset_hwm() worked */
 };
 
+/* The `device` and `precision` parameters; DYNO_OK, or the failure. */
+int	nn_probe_target(const struct dyno_host *, struct dyno_ctx *,
+	    enum nn_device *, enum nn_dtype *);
+/* The `graph` parameter, before compile: on CUDA, graph=false launches
+** each op per run instead of replaying the captured forward.  -1 with
+** nn_error() set. */
+int	nn_probe_graph_option(const struct dyno_host *, struct dyno_ctx *,
+	    struct nn_graph *);
 /* Reset the kernel's peak-RSS mark so host_mem_peak counts from here on
 ** (Linux >= 4.0); 0 when it could not. */
 int	nn_probe_reset_hwm(void);

@@ -10,13 +10,11 @@
 
 #include <dyno/plugin.h>
 
-#ifdef NN_HAVE_CUDA
-#include "nn_cuda.h"
-#endif
 #include "family.h"
 #include "model.h"
 #include "model_params.h"
 #include "nn.h"
+#include "nn_probe.h"
 
 const char *
 yolo_family_dir(void)
@@ -48,11 +46,8 @@ yolo_model_setup(const struct dyno_host *h, struct dyno_ctx *ctx, int batch,
 	char err[400], what[96];
 
 	memset(m, 0, sizeof(*m));
-	dev = strcmp(h->param_str(ctx, "device"), "cuda") == 0 ? NN_CUDA :
-	    NN_CPU;
-	if (nn_dtype_parse(h->param_str(ctx, "precision"), &dt) < 0)
-		return h->fail(ctx, "precision %s: unknown",
-		    h->param_str(ctx, "precision"));
+	if ((rc = nn_probe_target(h, ctx, &dev, &dt)) != DYNO_OK)
+		return rc;
 	if (imgsz % 32 != 0)
 		return h->fail(ctx, "imgsz %d: not a multiple of 32 (the "
 		    "network's largest stride)", imgsz);
@@ -81,15 +76,10 @@ yolo_model_setup(const struct dyno_host *h, struct dyno_ctx *ctx, int batch,
 		    (unsigned long long)seed);
 		h->artifact(ctx, "weights", what);
 	}
-#ifdef NN_HAVE_CUDA
-	/* Before compile: graph=false launches each op per run instead of
-	** replaying the forward captured as a CUDA graph. */
-	if (dev == NN_CUDA && nn_cuda_options(m->g, 0,
-	    h->param_bool(ctx, "graph") ? 0 : NN_CUDA_EAGER) < 0) {
+	if (nn_probe_graph_option(h, ctx, m->g) < 0) {
 		snprintf(err, sizeof(err), "%s", nn_error(m->g));
 		goto failed;
 	}
-#endif
 	if (yolo_compile(m, threads, err, sizeof(err)) < 0)
 		goto failed;
 	snprintf(what, sizeof(what), "%s: %lld parameters, %.2f GFLOPs per "
