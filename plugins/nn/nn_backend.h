@@ -37,6 +37,11 @@ struct nn_tensor {
 	int		 slice_axis;
 	int64_t		 slice_start;
 	int		 image;		/* root restrided channels-last */
+	/* Channels blocked by BLK (oneDNN's nChw16c: [N][C/BLK][H][W][BLK]),
+	** 0 when STRIDES say where each element is.  A blocked tensor's
+	** strides[0] is its image stride; a channel slice of it starting
+	** on a block is a dense blocked tensor of its own in each image. */
+	int		 blk;
 };
 
 enum nn_opkind {
@@ -73,6 +78,9 @@ struct nn_backend {
 	const char	*(*impl)(const struct nn_graph *, int op);
 	const char	*(*unsupported)(enum nn_dtype);
 	void		(*release)(struct nn_graph *);
+	/* The channel block images are stored in on this graph's device
+	** and precision (16: nChw16c), 0 for channels-last; may be NULL. */
+	int		(*image_block)(const struct nn_graph *);
 };
 
 struct nn_graph {
@@ -100,6 +108,9 @@ int	nn_is_dense(const struct nn_tensor *);
 ** upsample), and its tensors as an array of NN_OP_TENSORS (-1 absent). */
 int	nn_op_image(const struct nn_op *);
 void	nn_op_tensors(const struct nn_op *, int *);
+/* Element (N, C, H, W) of the 4-D tensor T, counted from T's offset. */
+int64_t	nn_image_at(const struct nn_tensor *, int64_t n, int64_t c, int64_t h,
+	    int64_t w);
 size_t	nn_dtype_size(enum nn_dtype);
 
 #endif

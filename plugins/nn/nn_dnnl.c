@@ -70,18 +70,29 @@ act_type(const struct nn_graph *g)
 	return g->dtype == NN_BF16 ? dnnl_bf16 : dnnl_f32;
 }
 
-/* T's memory descriptor: its dims and strides, the activations' type
-** (weights are fp32 on the host). */
+/* T's memory descriptor: its dims and strides, or its channel blocks
+** (image_block()), in the activations' type (weights are fp32 on the
+** host). */
 static dnnl_status_t
 md_of(const struct nn_graph *g, int t, dnnl_memory_desc_t *md)
 {
 	const struct nn_tensor *x = &g->t[t];
 	dnnl_dims_t dims, strides;
+	dnnl_status_t st;
 	int i;
 
 	for (i = 0; i < x->ndim; i++) {
 		dims[i] = x->dims[i];
 		strides[i] = x->strides[i];
+	}
+	if (x->blk > 0) {
+		/* A slice's images lie its root's image apart (oneDNN's jit
+		** kernels take a single image only with its dense stride). */
+		st = dnnl_memory_desc_init_by_tag(md, 4, dims, act_type(g),
+		    dnnl_nChw16c);
+		if (st == dnnl_success && x->dims[0] > 1)
+			md->format_desc.blocking.strides[0] = x->strides[0];
+		return st;
 	}
 	return dnnl_memory_desc_init_by_strides(md, x->ndim, dims,
 	    g->t[x->root].kind == NN_T_WEIGHT ? dnnl_f32 : act_type(g),
@@ -518,12 +529,13 @@ op_copy(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 }
 
 /*
-** Images.  oneDNN 2.6 runs its brgemm convolutions (and AMX ones for
-** bf16) only on dense channels-last memory: a channel slice (C2f's
-** split half, a concat's part) has the whole tensor's pixel stride and
-** sends every convolution to ref:any, as nChw16c/nChw8c slices do.  So
-** an operand that is not dense NHWC moves through the stage buffer: a
-** reorder before the op (an input) or after it (the output).
+** Images.  An image op runs in one layout: blocked nChw16c when one of
+** its operands is stored so (image_block()), else channels-last (oneDNN
+** 2.6 runs its brgemm convolutions, and AMX ones for bf16, only on dense
+** NHWC: a channel slice there has the whole tensor's pixel stride and
+** sends every convolution to ref:any).  An operand not dense in that
+** layout moves through the stage buffer: a reorder before the op (an
+** input) or after it (the output).  A blocked slice is always dense.
 */
 static int
 is_nhwc(const struct nn_tensor *t)
@@ -534,10 +546,41 @@ is_nhwc(const struct nn_tensor *t)
 	    (t->dims[0] == 1 || t->strides[0] == t->dims[2] * t->strides[2]);
 }
 
+/* The channel block OP runs in, 0 for channels-last. */
+static int
+op_blk(const struct nn_graph *g, const struct nn_op *op)
+{
+	return g->t[op->out].blk > 0 ? g->t[op->out].blk :
+	    g->t[op->in[0]].blk;
+}
+
+/* Whether T is dense in layout BLK (per image: slices included). */
+static int
+native(const struct nn_tensor *t, int blk)
+{
+	return blk > 0 ? t->blk == blk : is_nhwc(t);
+}
+
+/* Whether A and B share elements: two slices of one buffer dense per
+** image (native()) overlap when their spans in an image do. */
+static int
+overlaps(const struct nn_graph *g, int a, int b)
+{
+	const struct nn_tensor *x = &g->t[a], *y = &g->t[b];
+
+	return x->root == y->root &&
+	    x->offset < y->offset + nn_numel(g, b) / y->dims[0] &&
+	    y->offset < x->offset + nn_numel(g, a) / x->dims[0];
+}
+
+/* A stage slot for T in either layout (channels padded to a block). */
 static size_t
 stage_size(const struct nn_graph *g, int t)
 {
-	return (size_t)nn_numel(g, t) * nn_dtype_size(g->dtype);
+	const struct nn_tensor *x = &g->t[t];
+
+	return (size_t)(nn_numel(g, t) / x->dims[1] * ((x->dims[1] + 15) /
+	    16 * 16)) * nn_dtype_size(g->dtype);
 }
 
 static size_t
@@ -550,13 +593,14 @@ align64(size_t n)
 static size_t
 stage_need(const struct nn_graph *g, const struct nn_op *op)
 {
+	int blk = nn_op_image(op) ? op_blk(g, op) : 0;
 	size_t n = 0;
 
 	if (!nn_op_image(op))
 		return 0;
-	if (!is_nhwc(&g->t[op->in[0]]))
+	if (!native(&g->t[op->in[0]], blk))
 		n += align64(stage_size(g, op->in[0]));
-	if (!is_nhwc(&g->t[op->out]))
+	if (!native(&g->t[op->out], blk))
 		n += align64(stage_size(g, op->out));
 	if (op->acc >= 0)	/* the binary-add form's shortcut */
 		n += align64(stage_size(g, op->out));
@@ -579,11 +623,24 @@ sub_op(struct nn_graph *g, struct dnnl_op *o, int after)
 	return n;
 }
 
-/* T as the dense channels-last MD: T's memory, or a stage slot at *OFF
+/* T's descriptor in layout BLK when it is native() there. */
+static dnnl_status_t
+md_native(const struct nn_graph *g, int t, int blk, dnnl_memory_desc_t *md)
+{
+	const struct nn_tensor *x = &g->t[t];
+	dnnl_dims_t dims = { x->dims[0], x->dims[1], x->dims[2], x->dims[3] };
+
+	if (blk > 0)
+		return md_of(g, t, md);
+	return dnnl_memory_desc_init_by_tag(md, 4, dims, act_type(g),
+	    dnnl_nhwc);
+}
+
+/* T as a dense MD in layout BLK: T's memory, or a stage slot at *OFF
 ** that a reorder fills from T (IN) or empties into T. */
 static void *
 staged(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o, int t,
-    int in, size_t *off, dnnl_memory_desc_t *md)
+    int in, int blk, size_t *off, dnnl_memory_desc_t *md)
 {
 	const struct nn_tensor *x = &g->t[t];
 	dnnl_dims_t dims = { x->dims[0], x->dims[1], x->dims[2], x->dims[3] };
@@ -591,9 +648,15 @@ staged(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o, int t,
 	struct dnnl_op *r;
 	void *p;
 
-	dnnl_memory_desc_init_by_tag(md, 4, dims, act_type(g), dnnl_nhwc);
-	if (is_nhwc(x))
+	if (native(x, blk)) {
+		if (md_native(g, t, blk, md) != dnnl_success) {
+			bad_layout(g);
+			return NULL;
+		}
 		return data_of(g, s, t);
+	}
+	dnnl_memory_desc_init_by_tag(md, 4, dims, act_type(g), blk > 0 ?
+	    dnnl_nChw16c : dnnl_nhwc);
 	p = s->stage + *off;
 	*off += align64(stage_size(g, t));
 	if (md_of(g, t, &tm) != dnnl_success) {
@@ -653,38 +716,115 @@ is_ref(dnnl_primitive_desc_t pd)
 }
 
 /*
-** The shortcut goes in as a sum post-op (the output holds it first):
-** the only form brgemm takes.  Below AVX-512 (and under valgrind) oneDNN
-** 2.6 has no jit convolution with an eltwise then a sum, but has one with
-** an eltwise then a binary add: that form is taken there, reading the
-** shortcut from a stage slot (the output cannot be it: a jit conv keeps
-** partial sums in its output).
+** The convolution of OP from X1 to Y1 (one image each when run image by
+** image).  The shortcut goes in as a sum post-op (the output holds it
+** first), the only form brgemm takes; oneDNN 2.6 has no other jit
+** convolution with an eltwise then a sum (blocked, below AVX-512, under
+** valgrind), but has one with an eltwise then a binary add: that form
+** is taken there (*BINARY set).
 */
+static dnnl_status_t
+conv_make(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
+    const dnnl_memory_desc_t *x1, const dnnl_memory_desc_t *y1,
+    dnnl_primitive_desc_t *pd, int *binary)
+{
+	const struct nn_tensor *w = &g->t[op->in[1]];
+	dnnl_dims_t wd = { w->dims[0], w->dims[1], w->dims[2], w->dims[3] };
+	dnnl_dims_t bd = { w->dims[0] };
+	dnnl_dims_t st = { op->stride, op->stride }, pad = { op->pad, op->pad };
+	dnnl_memory_desc_t wany, b;
+	dnnl_convolution_desc_t desc;
+	dnnl_primitive_desc_t alt;
+	dnnl_status_t ds;
+
+	*binary = 0;
+	dnnl_memory_desc_init_by_tag(&wany, 4, wd, act_type(g),
+	    dnnl_format_tag_any);
+	dnnl_memory_desc_init_by_tag(&b, 1, bd, dnnl_f32, dnnl_a);
+	if (dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
+	    dnnl_convolution_direct, x1, &wany, op->in[2] >= 0 ? &b : NULL, y1,
+	    st, pad, pad) != dnnl_success)
+		return dnnl_unimplemented;
+	if ((ds = conv_pd(g, s, op, &desc, y1, 0, pd)) != dnnl_success)
+		return ds;
+	if (op->acc >= 0 && is_ref(*pd) &&
+	    conv_pd(g, s, op, &desc, y1, 1, &alt) == dnnl_success) {
+		if (is_ref(alt))
+			dnnl_primitive_desc_destroy(alt);
+		else {
+			dnnl_primitive_desc_destroy(*pd);
+			*pd = alt;
+			*binary = 1;
+		}
+	}
+	return dnnl_success;
+}
+
 /* FULL's one image, for an op run image by image (O->nimg > 1). */
 static const dnnl_memory_desc_t *
 one_image(const struct dnnl_op *o, const dnnl_memory_desc_t *full,
     dnnl_memory_desc_t *one)
 {
-	dnnl_dims_t d = { 1, full->dims[1], full->dims[2], full->dims[3] };
-
 	if (o->nimg <= 1)
 		return full;
-	dnnl_memory_desc_init_by_tag(one, 4, d, full->data_type, dnnl_nhwc);
+	/* Dense, as oneDNN's jit kernels want to see one image: a slice's
+	** image stride is its root's, unused when N = 1. */
+	*one = *full;
+	one->dims[0] = one->padded_dims[0] = 1;
+	one->format_desc.blocking.strides[0] = full->padded_dims[1] *
+	    full->padded_dims[2] * full->padded_dims[3];
 	return one;
 }
 
-/* Bind ARG to image 0 of a dense NHWC batch at PTR (MD: one image). */
+/* Bind ARG to image 0 (MD) of a batch laid out as FULL at PTR. */
 static int
 bind_img(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
-    int arg, const dnnl_memory_desc_t *md, void *ptr)
+    int arg, const dnnl_memory_desc_t *md, const dnnl_memory_desc_t *full,
+    void *ptr)
 {
 	if (bind(g, s, o, arg, md, ptr) < 0)
 		return -1;
 	if (o->nimg > 1) {
-		o->step[o->nargs - 1] = dnnl_memory_desc_get_size(md);
+		o->step[o->nargs - 1] = (size_t)full->format_desc.blocking.
+		    strides[0] * nn_dtype_size(g->dtype);
 		o->base[o->nargs - 1] = ptr;
 	}
 	return 0;
+}
+
+/*
+** The convolution's input: in layout BLK, or, where the op runs blocked
+** and the input is not (the network's 3-channel image, [N, C, H, W]),
+** as it is when oneDNN has a jit convolution for that (it has for few
+** channels), else staged.  Its descriptor is *X, the chosen primitive's
+** *PD.
+*/
+static void *
+conv_src(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
+    const struct nn_op *op, int blk, size_t *off, dnnl_memory_desc_t *x,
+    const dnnl_memory_desc_t *y1, dnnl_primitive_desc_t *pd, int *binary)
+{
+	dnnl_memory_desc_t x1s;
+	dnnl_status_t ds;
+	void *px;
+
+	if (blk > 0 && !native(&g->t[op->in[0]], blk) &&
+	    md_of(g, op->in[0], x) == dnnl_success) {
+		if (conv_make(g, s, op, one_image(o, x, &x1s), y1, pd,
+		    binary) == dnnl_success) {
+			if (!is_ref(*pd))
+				return data_of(g, s, op->in[0]);
+			dnnl_primitive_desc_destroy(*pd);
+		}
+	}
+	if ((px = staged(g, s, o, op->in[0], 1, blk, off, x)) == NULL)
+		return NULL;
+	if ((ds = conv_make(g, s, op, one_image(o, x, &x1s), y1, pd,
+	    binary)) != dnnl_success) {
+		fail(g, "convolution", ds);
+		return NULL;
+	}
+	return px;
 }
 
 static int
@@ -692,71 +832,62 @@ op_conv(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
     struct dnnl_op *o)
 {
 	const struct nn_tensor *w = &g->t[op->in[1]];
-	dnnl_memory_desc_t x, y, x1s, y1s, wsrc, wany, b, am;
-	const dnnl_memory_desc_t *wpd, *x1, *y1;
+	dnnl_memory_desc_t x, y, x1s, y1s, a1s, wsrc, b, am;
+	const dnnl_memory_desc_t *wpd, *x1, *y1, *a1;
 	dnnl_dims_t wd = { w->dims[0], w->dims[1], w->dims[2], w->dims[3] };
 	dnnl_dims_t bd = { w->dims[0] };
-	dnnl_dims_t st = { op->stride, op->stride }, pad = { op->pad, op->pad };
-	dnnl_convolution_desc_t desc;
-	dnnl_primitive_desc_t pd, alt;
-	dnnl_status_t ds;
+	dnnl_primitive_desc_t pd;
 	struct dnnl_op *r;
 	size_t off = 0;
 	void *px, *py, *pa = NULL, *packed;
-	int rc, binary = 0;
+	int rc, binary = 0, blk = op_blk(g, op);
 
 	o->nimg = (int)g->t[op->in[0]].dims[0];
-	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
-	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
+	if ((py = staged(g, s, o, op->out, 0, blk, &off, &y)) == NULL)
+		return -1;
+	y1 = one_image(o, &y, &y1s);
+	if ((px = conv_src(g, s, o, op, blk, &off, &x, y1, &pd, &binary)) ==
+	    NULL)
 		return -1;
 	x1 = one_image(o, &x, &x1s);
-	y1 = one_image(o, &y, &y1s);
-	dnnl_memory_desc_init_by_tag(&wsrc, 4, wd, dnnl_f32, dnnl_oihw);
-	dnnl_memory_desc_init_by_tag(&wany, 4, wd, act_type(g),
-	    dnnl_format_tag_any);
-	dnnl_memory_desc_init_by_tag(&b, 1, bd, dnnl_f32, dnnl_a);
-	if (dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference,
-	    dnnl_convolution_direct, x1, &wany, op->in[2] >= 0 ? &b : NULL, y1,
-	    st, pad, pad) != dnnl_success)
-		return fail(g, "convolution descriptor", dnnl_unimplemented);
-	if ((ds = conv_pd(g, s, op, &desc, y1, 0, &pd)) != dnnl_success)
-		return fail(g, "primitive_desc_create", ds);
-	if (op->acc >= 0 && is_ref(pd) &&
-	    conv_pd(g, s, op, &desc, y1, 1, &alt) == dnnl_success) {
-		if (is_ref(alt))
-			dnnl_primitive_desc_destroy(alt);
-		else {
-			dnnl_primitive_desc_destroy(pd);
-			pd = alt;
-			binary = 1;
-		}
-	}
 	if (adopt_pd(g, s, o, pd, &pd) < 0)
 		return -1;
 	rc = 0;
-	if (op->acc >= 0 && (binary || op->acc != op->out ||
+	am = y;
+	if (op->acc >= 0 && binary && native(&g->t[op->acc], blk) &&
+	    !overlaps(g, op->acc, op->out)) {
+		/* The binary add reads the shortcut where it is. */
+		pa = data_of(g, s, op->acc);
+		if (md_native(g, op->acc, blk, &am) != dnnl_success)
+			rc = bad_layout(g);
+	} else if (op->acc >= 0 && (binary || op->acc != op->out ||
 	    py != data_of(g, s, op->out))) {
+		dnnl_memory_desc_t tm;
+
 		pa = binary ? s->stage + off : py;
-		if (md_of(g, op->acc, &am) != dnnl_success)
+		if (md_of(g, op->acc, &tm) != dnnl_success)
 			rc = bad_layout(g);
 		else if ((r = sub_op(g, o, 0)) == NULL || make_reorder(g, s, r,
-		    &am, data_of(g, s, op->acc), &y, pa) < 0)
+		    &tm, data_of(g, s, op->acc), &y, pa) < 0)
 			rc = -1;
 	}
+	a1 = one_image(o, &am, &a1s);
+	dnnl_memory_desc_init_by_tag(&wsrc, 4, wd, dnnl_f32, dnnl_oihw);
+	dnnl_memory_desc_init_by_tag(&b, 1, bd, dnnl_f32, dnnl_a);
 	wpd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
 	packed = rc == 0 ? pack(g, s, &wsrc, w->host, wpd) : NULL;
 	rc = packed == NULL ? -1 : 0;
 	if (rc == 0)
-		rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, px);
+		rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, &x, px);
 	if (rc == 0)
 		rc = bind(g, s, o, DNNL_ARG_WEIGHTS, wpd, packed);
 	if (rc == 0 && op->in[2] >= 0)
 		rc = bind(g, s, o, DNNL_ARG_BIAS, &b, g->t[op->in[2]].host);
 	if (rc == 0)
-		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, py);
+		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, &y, py);
 	if (rc == 0 && binary)
 		rc = bind_img(g, s, o, DNNL_ARG_ATTR_MULTIPLE_POST_OP(op->act !=
-		    NN_ACT_NONE) | DNNL_ARG_SRC_1, y1, pa);
+		    NN_ACT_NONE) | DNNL_ARG_SRC_1, a1, &am, pa);
 	dnnl_primitive_desc_destroy(pd);
 	return rc;
 }
@@ -772,11 +903,11 @@ op_maxpool(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_pooling_desc_t desc;
 	size_t off = 0;
 	void *px, *py;
-	int rc;
+	int rc, blk = op_blk(g, op);
 
 	o->nimg = (int)g->t[op->in[0]].dims[0];
-	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
-	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
+	if ((px = staged(g, s, o, op->in[0], 1, blk, &off, &x)) == NULL ||
+	    (py = staged(g, s, o, op->out, 0, blk, &off, &y)) == NULL)
 		return -1;
 	x1 = one_image(o, &x, &x1s);
 	y1 = one_image(o, &y, &y1s);
@@ -786,9 +917,9 @@ op_maxpool(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 		return fail(g, "pooling descriptor", dnnl_unimplemented);
 	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
-	rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, px);
+	rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, &x, px);
 	if (rc == 0)
-		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, py);
+		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, &y, py);
 	return rc;
 }
 
@@ -801,11 +932,11 @@ op_upsample(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 	dnnl_resampling_desc_t desc;
 	size_t off = 0;
 	void *px, *py;
-	int rc;
+	int rc, blk = op_blk(g, op);
 
 	o->nimg = (int)g->t[op->in[0]].dims[0];
-	if ((px = staged(g, s, o, op->in[0], 1, &off, &x)) == NULL ||
-	    (py = staged(g, s, o, op->out, 0, &off, &y)) == NULL)
+	if ((px = staged(g, s, o, op->in[0], 1, blk, &off, &x)) == NULL ||
+	    (py = staged(g, s, o, op->out, 0, blk, &off, &y)) == NULL)
 		return -1;
 	x1 = one_image(o, &x, &x1s);
 	y1 = one_image(o, &y, &y1s);
@@ -815,13 +946,32 @@ op_upsample(struct nn_graph *g, struct dnnl_state *s, const struct nn_op *op,
 		return fail(g, "resampling descriptor", dnnl_unimplemented);
 	if (make_prim(g, s, o, &desc, NULL, NULL) < 0)
 		return -1;
-	rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, px);
+	rc = bind_img(g, s, o, DNNL_ARG_SRC, x1, &x, px);
 	if (rc == 0)
-		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, py);
+		rc = bind_img(g, s, o, DNNL_ARG_DST, y1, &y, py);
 	return rc;
 }
 
 static void dnnl_release(struct nn_graph *);
+
+/* An op that moves an operand through the stage buffer says so in its
+** implementation ("brgconv:avx512_core+copy"): the kernels artifact
+** and the tests see where a layout costs copies. */
+static int
+mark_copies(struct nn_graph *g, struct dnnl_op *o)
+{
+	char *n;
+
+	if (o->npre == 0 && o->post == NULL)
+		return 0;
+	if ((n = malloc(strlen(o->impl) + sizeof("+copy"))) == NULL)
+		return nn_set_error(g, "nn: out of memory");
+	strcpy(n, o->impl);
+	strcat(n, "+copy");
+	free(o->impl);
+	o->impl = n;
+	return 0;
+}
 
 static int
 add_scratch(struct nn_graph *g, struct dnnl_state *s, struct dnnl_op *o,
@@ -907,7 +1057,8 @@ dnnl_compile(struct nn_graph *g, int threads)
 			    "yet", nn_op_name(g, i));
 			goto bad;
 		}
-		if (make[g->op[i].kind](g, s, &g->op[i], &s->ops[i]) < 0)
+		if (make[g->op[i].kind](g, s, &g->op[i], &s->ops[i]) < 0 ||
+		    mark_copies(g, &s->ops[i]) < 0)
 			goto bad;
 	}
 	sd[0] = (dnnl_dim_t)(s->scratch_bytes ? s->scratch_bytes : 1);
@@ -1025,6 +1176,18 @@ dnnl_unsupported(enum nn_dtype dt)
 	return NULL;
 }
 
+/* Images in fp32 go blocked where oneDNN has its AVX-512 jit
+** convolutions (layout() in nn_graph.c says why); bf16 ones stay
+** channels-last for AMX, and so does everything below AVX-512. */
+static int
+dnnl_image_block(const struct nn_graph *g)
+{
+	if (g->dtype == NN_BF16 || (dnnl_get_effective_cpu_isa() &
+	    dnnl_cpu_isa_avx512_core) != dnnl_cpu_isa_avx512_core)
+		return 0;
+	return 16;
+}
+
 static const char *
 dnnl_impl(const struct nn_graph *g, int i)
 {
@@ -1090,4 +1253,5 @@ const struct nn_backend nn_backend_dnnl = {
 	.impl = dnnl_impl,
 	.unsupported = dnnl_unsupported,
 	.release = dnnl_release,
+	.image_block = dnnl_image_block,
 };

@@ -132,6 +132,8 @@ nn_is_dense(const struct nn_tensor *t)
 	int64_t s = 1;
 	int i;
 
+	if (t->blk > 0)
+		return 0;
 	for (i = t->ndim - 1; i >= 0; i--) {
 		if (t->dims[i] != 1 && t->strides[i] != s)
 			return 0;
@@ -864,17 +866,53 @@ nn_op_tensors(const struct nn_op *o, int *ts)
 }
 
 /*
+** Whether image root R may be stored blocked by BLK: its channels fill
+** whole blocks and every view of it is a channel slice starting and
+** ending on a block (then each is a dense blocked tensor per image).
+*/
+static int
+blockable(const struct nn_graph *g, int r, int blk)
+{
+	int i;
+
+	if (g->t[r].dims[1] % blk != 0)
+		return 0;
+	for (i = r + 1; i < g->nt; i++) {
+		const struct nn_tensor *v = &g->t[i], *u;
+		int64_t start = 0;
+
+		if (v->kind != NN_T_VIEW || v->root != r)
+			continue;
+		for (u = v; u->kind == NN_T_VIEW; u = &g->t[u->slice_of]) {
+			if (u->slice_of < 0 || u->slice_axis != 1)
+				return 0;
+			start += u->slice_start;
+		}
+		if (start % blk != 0 || v->dims[1] % blk != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
 ** The layout of images: every 4-D activation or input that an image op
-** touches is stored channels-last (NHWC; oneDNN's brgemm convolutions on
-** AVX-512 and AMX run only on it, its blocked nChw16c ones only without
-** the shortcut, and cuDNN's fp16 ones want it too), unless a view made
-** by nn_view() fixes its strides or an op that reads dense rows uses it:
-** those keep [N, C, H, W] and the backend copies for the image ops.  Channel slices of it stay views; they
-** are re-derived here from their source.
+** touches is stored the way the backend's image ops run fastest, unless
+** a view made by nn_view() fixes its strides or an op that reads dense
+** rows uses it: those keep [N, C, H, W] and the backend copies for the
+** image ops.  On oneDNN with AVX-512 in fp32 that is blocked nChw16c
+** (its jit convolutions there are as fast as its channels-last brgemm
+** ones, and a channel slice on a block is dense: C2f's split and every
+** concat cost no copy), where the channels and slices fit the blocks;
+** an image that does not fit keeps [N, C, H, W] (the network's input:
+** 3 channels, which the first convolution takes as it is).  Elsewhere
+** it is channels-last (NHWC: oneDNN's AMX bf16 convolutions run only on
+** it, and cuDNN's fp16 ones want it too).  Channel slices stay views;
+** they are re-derived here from their source.
 */
 static void
 layout(struct nn_graph *g)
 {
+	int blk = g->be->image_block != NULL ? g->be->image_block(g) : 0;
 	int i, k;
 
 	for (i = 0; i < g->nop; i++) {
@@ -912,8 +950,19 @@ layout(struct nn_graph *g)
 	}
 	for (i = 0; i < g->nt; i++) {
 		struct nn_tensor *t = &g->t[i];
+		int64_t hw = t->dims[2] * t->dims[3];
 
-		if (t->kind != NN_T_VIEW && t->image) {
+		if (t->kind != NN_T_VIEW && t->image && blk > 0) {
+			if (!blockable(g, i, blk)) {
+				t->image = 0;
+				continue;
+			}
+			t->blk = blk;
+			t->strides[3] = blk;
+			t->strides[2] = t->dims[3] * blk;
+			t->strides[1] = 1;
+			t->strides[0] = t->dims[1] * hw;
+		} else if (t->kind != NN_T_VIEW && t->image) {
 			t->strides[1] = 1;
 			t->strides[3] = t->dims[1];
 			t->strides[2] = t->dims[3] * t->dims[1];
@@ -923,10 +972,23 @@ layout(struct nn_graph *g)
 
 			memcpy(t->strides, src->strides,
 			    t->ndim * sizeof(*t->strides));
-			t->offset = src->offset + t->slice_start *
-			    src->strides[t->slice_axis];
+			t->blk = src->blk;
+			t->offset = src->offset + t->slice_start * (src->blk > 0 ?
+			    hw : src->strides[t->slice_axis]);
 		}
 	}
+}
+
+int64_t
+nn_image_at(const struct nn_tensor *t, int64_t n, int64_t c, int64_t h,
+    int64_t w)
+{
+	int64_t at = n * t->strides[0] + h * t->strides[2] + w * t->strides[3];
+
+	if (t->blk > 0)
+		return at + c / t->blk * t->dims[2] * t->dims[3] * t->blk +
+		    c % t->blk;
+	return at + c * t->strides[1];
 }
 
 int
@@ -973,7 +1035,7 @@ io_check(struct nn_graph *g, int t, size_t n)
 }
 
 /* Between the caller's [N, C, H, W] order (LOGICAL) and an image's
-** channels-last storage (STORED). */
+** storage, channels-last or blocked (STORED). */
 static void
 permute(const struct nn_tensor *t, float *logical, float *stored,
     int to_stored)
@@ -984,10 +1046,7 @@ permute(const struct nn_tensor *t, float *logical, float *stored,
 		for (c = 0; c < t->dims[1]; c++)
 			for (h = 0; h < t->dims[2]; h++)
 				for (w = 0; w < t->dims[3]; w++, i++) {
-					int64_t o = n * t->strides[0] +
-					    c * t->strides[1] +
-					    h * t->strides[2] +
-					    w * t->strides[3];
+					int64_t o = nn_image_at(t, n, c, h, w);
 
 					if (to_stored)
 						stored[o] = logical[i];
