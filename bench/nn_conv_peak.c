@@ -1,8 +1,9 @@
 /*
 ** nn_conv_peak.c - the fp32 (or bf16) rate of yolov8n-like convolutions
 ** through the nn engine (oneDNN), to set beside nn_gemm_peak's: a 3x3
-** conv on dense NHWC, the same reading and writing channel slices (the
-** reorders C2f's views cost), and a 1x1.  Each the best of several runs.
+** conv on a dense image, the same reading and writing channel slices
+** (free where images are blocked; on channels-last, the reorders C2f's
+** views cost), and a 1x1.  Each the best of several runs.
 ** Usage: nn_conv_peak [threads [seconds-per-shape [bf16]]].
 */
 #include <stdio.h>
