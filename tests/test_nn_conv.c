@@ -375,6 +375,75 @@ Test(nn_conv, upsample2x_into_a_slice)
 }
 
 /*
+** SPPF and the neck in the blocked layout: a copy into the first slice
+** of a 64-channel buffer, three 5x5 max pools each from one slice into
+** the next, and an upsample of the last slice into the middle slice of
+** another buffer; batch 3, so each slice's images lie the whole buffer
+** apart.  On AVX-512 no pool or upsample copies.
+*/
+Test(nn_conv, sppf_and_upsample_through_blocked_slices)
+{
+	enum { N = 3, C = 16, H = 6, W = 5 };
+	int64_t hw = H * W, xd[4] = { N, C, H, W };
+	int64_t cd[4] = { N, 4 * C, H, W }, ud[4] = { N, 3 * C, 2 * H, 2 * W };
+	float *x = rand_buf(N * C * hw), *cat = malloc(N * 4 * C * hw *
+	    sizeof(*cat)), *up = malloc(N * 3 * C * 4 * hw * sizeof(*up));
+	double *part = malloc(N * C * hw * sizeof(*part));
+	double *next = malloc(N * C * hw * sizeof(*next));
+	double *want = malloc(N * C * 4 * hw * sizeof(*want));
+	int avx512 = (dnnl_get_effective_cpu_isa() &
+	    dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+	struct nn_graph *g = nn_graph_new(NN_CPU, NN_F32);
+	int64_t i, a, b;
+	int tx, tc, tu, j;
+
+	tx = nn_input(g, 4, xd);
+	tc = nn_empty(g, 4, cd);
+	tu = nn_empty(g, 4, ud);
+	nn_copy(g, tx, nn_slice(g, tc, 1, 0, C));
+	for (j = 1; j < 4; j++)
+		nn_maxpool2d(g, nn_slice(g, tc, 1, (j - 1) * C, C), 5, 1, 2,
+		    nn_slice(g, tc, 1, j * C, C));
+	nn_upsample2x(g, nn_slice(g, tc, 1, 3 * C, C), nn_slice(g, tu, 1, C,
+	    C));
+	nn_output(g, tc);
+	nn_output(g, tu);
+	compile(g);
+	for (j = 0; avx512 && j < nn_op_count(g); j++)
+		cr_expect(strstr(nn_op_impl(g, j), "+copy") == NULL,
+		    "op %d (%s) copies: %s", j, nn_op_name(g, j),
+		    nn_op_impl(g, j));
+	cr_assert_eq(nn_write(g, tx, x, N * C * hw), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_run(g), 0, "%s", nn_error(g));
+	cr_assert_eq(nn_read(g, tc, cat, N * 4 * C * hw), 0, "%s",
+	    nn_error(g));
+	cr_assert_eq(nn_read(g, tu, up, N * 3 * C * 4 * hw), 0, "%s",
+	    nn_error(g));
+	for (i = 0; i < N * C * hw; i++)
+		part[i] = x[i];
+	cr_expect_eq(rel_err_ch(cat, 4 * C, 0, part, N, C, hw), 0,
+	    "copy into slice 0: %g", rel_err_ch(cat, 4 * C, 0, part, N, C,
+	    hw));
+	for (j = 1; j < 4; j++) {
+		maxpool_ref(part, N, C, H, W, 5, 1, 2, next);
+		cr_expect_eq(rel_err_ch(cat, 4 * C, j * C, next, N, C, hw), 0,
+		    "pool into slice %d: %g", j, rel_err_ch(cat, 4 * C, j * C,
+		    next, N, C, hw));
+		memcpy(part, next, N * C * hw * sizeof(*part));
+	}
+	for (i = 0; i < N * C; i++)
+		for (a = 0; a < 2 * H; a++)
+			for (b = 0; b < 2 * W; b++)
+				want[(i * 2 * H + a) * 2 * W + b] =
+				    part[(i * H + a / 2) * W + b / 2];
+	cr_expect_eq(rel_err_ch(up, 3 * C, C, want, N, C, 4 * hw), 0,
+	    "upsample into slice 1: %g", rel_err_ch(up, 3 * C, C, want, N, C,
+	    4 * hw));
+	nn_graph_free(g);
+	free(x), free(cat), free(up), free(part), free(next), free(want);
+}
+
+/*
 ** A C2f block as the yolo model builds it: cv1 writes into the first
 ** 2c channels of the concat, its halves are slices, each bottleneck
 ** (two 3x3 convs, the shortcut added) reads the previous part and writes
