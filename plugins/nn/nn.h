@@ -98,14 +98,16 @@ int	nn_copy(struct nn_graph *, int src, int dst);
 /*
 ** Images.  A 4-D activation's dims are always the framework's logical
 ** [N, C, H, W]; its strides are the layout the backend prefers (which
-** may be channels-last), so model code never computes strides for them:
-** it takes channel ranges with nn_slice(), and a concat is ops writing
-** into slices of one nn_empty() tensor (OUT).  The layout is chosen at
-** nn_compile() (channels-last for every 4-D tensor an image op touches,
-** unless an nn_view() of it or a dense-row op fixes [N, C, H, W]);
-** nn_write() and nn_read() always take [N, C, H, W] order.  On oneDNN
-** 2.6 a channel slice costs a copy after all (its convolutions run only
-** on dense NHWC), done inside the op.
+** may be channels-last or blocked), so model code never computes strides
+** for them: it takes channel ranges with nn_slice(), and a concat is ops
+** writing into slices of one nn_empty() tensor (OUT).  The layout is
+** chosen at nn_compile() for every 4-D tensor an image op touches, unless
+** an nn_view() of it or a dense-row op fixes [N, C, H, W]: blocked by 16
+** channels on oneDNN in fp32 with AVX-512, where a slice on a block is
+** dense and costs nothing; channels-last elsewhere, where oneDNN 2.6
+** convolves only dense tensors, so a slice costs a copy inside the op
+** (its implementation, nn_op_impl(), then ends in "+copy").
+** nn_write() and nn_read() always take [N, C, H, W] order.
 */
 /* T's elements [START, START + LEN) along AXIS, as a view (of any
 ** tensor, views included). */
