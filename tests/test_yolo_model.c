@@ -658,7 +658,11 @@ against_fixture_dt(const char *weights, const char *head, enum nn_dtype dt,
 		    err);
 	else
 		yolo_init_seeded(&m, 7);
-	cr_assert_eq(yolo_compile(&m, 1, err, sizeof(err)), 0, "%s", err);
+	/* 2 threads: the batch's two images run side by side, image 1 on
+	** a clone of the graph (its weights copied). */
+	cr_assert_eq(yolo_compile(&m, 2, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.nlanes, 2, "%d lanes for 2 images on 2 threads",
+	    m.nlanes);
 	x = read_f32(FIX "tiny-torch.input.f32", yolo_in_len(&m));
 	want = read_f32(head, yolo_out_len(&m));
 	y = malloc(yolo_out_len(&m) * sizeof(*y));

@@ -127,6 +127,13 @@ int	nn_upsample2x(struct nn_graph *, int x, int out);
 /* 2 x the multiply-accumulates of the convolutions, linears, matmuls. */
 double	nn_flops(const struct nn_graph *);
 
+/* A copy of an uncompiled G, weights included, to compile and run beside
+** it (NULL when out of memory or G is compiled). */
+struct nn_graph	*nn_graph_clone(const struct nn_graph *);
+/* The threads a CPU graph compiled with THREADS computes on (0: OpenMP's
+** default, one per CPU); each run sets them for the thread running it,
+** so graphs compiled for 1 thread run side by side in their own threads. */
+int	nn_cpu_threads(int threads);
 int	nn_compile(struct nn_graph *, int threads);
 int	nn_run(struct nn_graph *);
 int	nn_write(struct nn_graph *, int t, const float *src, size_t n);

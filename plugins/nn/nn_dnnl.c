@@ -39,6 +39,7 @@ struct dnnl_state {
 	unsigned char		*stage;
 	size_t			 stage_bytes;
 	struct dnnl_op		*ops;
+	int			 threads;	/* set per run; 0: default */
 	/* Memory objects bound to the arena, weights and scratchpad, freed
 	** at release; packed weights owned here. */
 	int			 cur;		/* the op being built */
@@ -1029,6 +1030,7 @@ dnnl_compile(struct nn_graph *g, int threads)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return nn_set_error(g, "nn: out of memory");
 	g->be_state = s;
+	s->threads = threads > 0 ? threads : 0;
 	if (dnnl_engine_create(&s->engine, dnnl_cpu, 0) != dnnl_success ||
 	    dnnl_stream_create(&s->stream, s->engine,
 	    dnnl_stream_default_flags) != dnnl_success)
@@ -1091,6 +1093,9 @@ dnnl_run(struct nn_graph *g)
 	dnnl_status_t st;
 	int i;
 
+	/* OpenMP's thread count is the calling thread's own setting. */
+	if (s->threads > 0 && omp_get_max_threads() != s->threads)
+		omp_set_num_threads(s->threads);
 	for (i = 0; i < g->nop; i++) {
 		const struct dnnl_op *o = &s->ops[i];
 		int k;
@@ -1174,6 +1179,12 @@ dnnl_unsupported(enum nn_dtype dt)
 	    dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
 		return "precision bf16: this CPU has no AVX512-BF16";
 	return NULL;
+}
+
+int
+nn_cpu_threads(int threads)
+{
+	return threads > 0 ? threads : omp_get_max_threads();
 }
 
 /* Images in fp32 go blocked where oneDNN has its AVX-512 jit

@@ -103,6 +103,47 @@ nn_graph_free(struct nn_graph *g)
 	free(g);
 }
 
+struct nn_graph *
+nn_graph_clone(const struct nn_graph *g)
+{
+	struct nn_graph *c;
+	int i;
+
+	if (g->compiled || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	*c = *g;
+	c->be_state = NULL;
+	c->t = malloc((g->tcap > 0 ? g->tcap : 1) * sizeof(*c->t));
+	c->op = malloc((g->opcap > 0 ? g->opcap : 1) * sizeof(*c->op));
+	if (c->t == NULL || c->op == NULL) {
+		free(c->t);
+		free(c->op);
+		free(c);
+		return NULL;
+	}
+	memcpy(c->t, g->t, g->nt * sizeof(*c->t));
+	memcpy(c->op, g->op, g->nop * sizeof(*c->op));
+	for (i = 0; i < g->nt; i++) {
+		c->t[i].name = NULL;
+		c->t[i].host = NULL;
+	}
+	for (i = 0; i < g->nt; i++) {
+		const struct nn_tensor *t = &g->t[i];
+		size_t n = t->host != NULL ? (size_t)nn_numel(g, i) : 0;
+
+		if ((t->name != NULL &&
+		    (c->t[i].name = strdup(t->name)) == NULL) ||
+		    (n > 0 && (c->t[i].host = malloc(n * sizeof(float))) ==
+		    NULL)) {
+			nn_graph_free(c);
+			return NULL;
+		}
+		if (n > 0)
+			memcpy(c->t[i].host, t->host, n * sizeof(float));
+	}
+	return c;
+}
+
 static int64_t
 numel(int ndim, const int64_t *dims)
 {

@@ -9,6 +9,7 @@
 ** into their slices of the one (B, 4 * reg_max + nc, A) output.
 */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -429,10 +430,27 @@ yolo_init_seeded(struct yolo_model *m, uint64_t seed)
 int
 yolo_compile(struct yolo_model *m, int threads, char *err, size_t len)
 {
-	if (nn_compile(m->g, threads) < 0) {
-		snprintf(err, len, "%s", nn_error(m->g));
-		return -1;
+	int n = nn_cpu_threads(threads), k;
+
+	m->lane[0] = m->g;
+	m->nlanes = 1;
+	/* Several runs per batch only on the CPU (gbatch 1). */
+	if (m->runs > 1 && n > 1) {
+		m->nlanes = n < m->runs ? n : m->runs;
+		if (m->nlanes > YOLO_MAXLANES)
+			m->nlanes = YOLO_MAXLANES;
+		for (k = 1; k < m->nlanes; k++)
+			if ((m->lane[k] = nn_graph_clone(m->g)) == NULL) {
+				snprintf(err, len, "yolo: out of memory for "
+				    "lane %d of %d", k, m->nlanes);
+				return -1;
+			}
 	}
+	for (k = 0; k < m->nlanes; k++)
+		if (nn_compile(m->lane[k], m->nlanes > 1 ? 1 : threads) < 0) {
+			snprintf(err, len, "%s", nn_error(m->lane[k]));
+			return -1;
+		}
 	return 0;
 }
 
@@ -448,19 +466,64 @@ yolo_out_len(const struct yolo_model *m)
 	return (size_t)m->batch * (4 * m->reg_max + m->nc) * m->anchors;
 }
 
-int
-yolo_forward(struct yolo_model *m, const float *x, float *y, char *err,
-    size_t len)
+/* One lane's share of a batch: images LANE, LANE + NLANES, ... */
+struct lane_job {
+	struct yolo_model	*m;
+	int			 lane;
+	const float		*x;
+	float			*y;
+	int			 rc;
+};
+
+static void *
+lane_run(void *arg)
 {
+	struct lane_job *j = arg;
+	struct yolo_model *m = j->m;
+	struct nn_graph *g = m->lane[j->lane];
 	size_t in = yolo_in_len(m) / (size_t)m->runs;
 	size_t out = yolo_out_len(m) / (size_t)m->runs;
 	int i;
 
-	for (i = 0; i < m->runs; i++)
-		if (nn_write(m->g, m->in, x + (size_t)i * in, in) < 0 ||
-		    nn_run(m->g) < 0 ||
-		    nn_read(m->g, m->out, y + (size_t)i * out, out) < 0) {
-			snprintf(err, len, "%s", nn_error(m->g));
+	j->rc = 0;
+	for (i = j->lane; i < m->runs && j->rc == 0; i += m->nlanes)
+		if (nn_write(g, m->in, j->x + (size_t)i * in, in) < 0 ||
+		    nn_run(g) < 0 ||
+		    nn_read(g, m->out, j->y + (size_t)i * out, out) < 0)
+			j->rc = -1;
+	return NULL;
+}
+
+int
+yolo_forward(struct yolo_model *m, const float *x, float *y, char *err,
+    size_t len)
+{
+	struct lane_job job[YOLO_MAXLANES];
+	pthread_t tid[YOLO_MAXLANES];
+	int k, started = 1;
+
+	for (k = 0; k < m->nlanes; k++) {
+		job[k].m = m;
+		job[k].lane = k;
+		job[k].x = x;
+		job[k].y = y;
+		job[k].rc = 0;
+	}
+	/* Lane 0 in this thread, the others each in its own. */
+	for (k = 1; k < m->nlanes; k++, started++)
+		if (pthread_create(&tid[k], NULL, lane_run, &job[k]) != 0)
+			break;
+	if (started < m->nlanes) {
+		/* What could not start runs here, after lane 0. */
+		for (k = started; k < m->nlanes; k++)
+			lane_run(&job[k]);
+	}
+	lane_run(&job[0]);
+	for (k = 1; k < started; k++)
+		pthread_join(tid[k], NULL);
+	for (k = 0; k < m->nlanes; k++)
+		if (job[k].rc < 0) {
+			snprintf(err, len, "%s", nn_error(m->lane[k]));
 			return -1;
 		}
 	return 0;
@@ -481,6 +544,11 @@ yolo_flops(const struct yolo_model *m)
 void
 yolo_free(struct yolo_model *m)
 {
+	int k;
+
+	for (k = 1; k < m->nlanes; k++)
+		nn_graph_free(m->lane[k]);
+	m->nlanes = 0;
 	nn_graph_free(m->g);
 	m->g = NULL;
 }

@@ -13,6 +13,9 @@
 #include "family.h"
 #include "nn.h"
 
+/* At most this many images of a CPU batch run at once. */
+#define YOLO_MAXLANES 64
+
 /* BN's eps in ultralytics' Conv (trained checkpoints and init alike). */
 #define YOLO_BN_EPS 1e-3
 
@@ -25,6 +28,13 @@ struct yolo_model {
 	** activations stay in cache from layer to layer; on CUDA the whole
 	** batch in one graph. */
 	int		 gbatch, runs;
+	/* On the CPU the runs of a batch go side by side in NLANES threads,
+	** each with its own copy of the graph on 1 thread (LANE[0] is G):
+	** at 2 threads two images in parallel beat one image on two threads
+	** by 9-13% (docs/performance.md), as the small layers leave a
+	** thread team waiting at every primitive's barrier. */
+	struct nn_graph	*lane[YOLO_MAXLANES];
+	int		 nlanes;
 	int		 nc, reg_max;
 	int		 in, out;		/* tensors */
 	int		 levels[YOLO_MAXFROM];	/* Detect's inputs (P3, P4, P5) */
@@ -48,6 +58,8 @@ void	yolo_init_seeded(struct yolo_model *, uint64_t seed);
 ** not (conv.weight + bn.*: folded here); weights.c. */
 int	yolo_load(struct yolo_model *, const char *path, char *err,
 	    size_t len);
+/* Compile for THREADS (0: one per CPU): a batch of several images on
+** the CPU runs as up to THREADS single-threaded lanes. */
 int	yolo_compile(struct yolo_model *, int threads, char *err,
 	    size_t len);
 /* X: batch x 3 x imgsz x imgsz floats in; Y: the raw head out. */
