@@ -8,13 +8,15 @@
 --   yolo.threads      cpu: fewest threads within 10% of its best fps
 --   yolo.model        the largest of yolov8n/s/m whose batch-1 latency
 --                     meets the target (1 / fps_target), or whose
---                     throughput meets it at a batch
+--                     throughput meets it at a batch, and whose whole
+--                     pipeline then keeps up with the target (the
+--                     largest candidate's is run first, then smaller)
 --   yolo.batch        the smallest batch at which that model meets it
 --   video.decode_threads  fewest libavcodec threads whose decode (and
 --                     BGR conversion) keeps up with the target, or the
 --                     fastest when none does
--- then the whole pipeline (decode -> letterbox -> infer -> NMS) at that
--- choice, checked against the target, with the stage that bounds it.
+-- The whole pipeline (decode -> letterbox -> infer -> NMS) at the
+-- choice is checked against the target, with the stage that bounds it.
 --   dyno tune --suite suites/video-analytics.lua [-D fps_target=30]
 --     [-D quick=true] [-D max_threads=N] [-D max_batch=32] [-D imgsz=640]
 --     [-D models=yolov8n,yolov8s,yolov8m] [-D clip=1280x720]
@@ -112,57 +114,60 @@ if dev == "cpu" then
 end
 
 -- Model and batch: per model, smallest first, batch 1 then 2, 4, ...
--- until its throughput meets the target; the largest model that meets
--- it wins.  A model that misses at every batch ends the search: larger
--- ones are slower.
-local choice, misses, fastest = nil, {}, nil
+-- until its throughput meets the target; every model that meets it is a
+-- candidate (the whole pipeline decides among them, below).  A model
+-- that misses at every batch ends the search: larger ones are slower.
+local met, misses, fastest = {}, {}, nil
 local budget = 1 / target
 for _, m in ipairs(models) do
-  local met, best, b = nil, nil, 1
+  local hit, best, b = nil, nil, 1
   while b <= max_batch do
     local r = infer({ model = m, device = dev, precision = prec,
       threads = threads, batch = b })
     if r.status ~= "ok" then break end
     if not best or fps(r) > fps(best) then best = r end
-    if fps(r) >= target then met = r break end
+    if fps(r) >= target then hit = r break end
     -- A batch that does not raise the throughput will not reach it.
     if b > 1 and best ~= r then break end
     b = b * 2
   end
   fastest = fastest or best
-  if not met then
+  if not hit then
     misses[#misses + 1] = best and string.format("%s reaches %.1f images/s "
       .. "at most (batch %d)", m, fps(best), best.params.batch)
       or (m .. " did not run")
     break
   end
-  choice = met
+  met[#met + 1] = hit
 end
 
 local tgt = string.format("%g frames/s", target)
-if choice then
+-- The keys yolo.model and yolo.batch for CHOICE; PIPE says what the
+-- whole pipeline made of it (or why it did not run), LARGER what it made
+-- of the larger candidates.
+local function set_model(choice, pipe_note, larger)
+  if #met == 0 then
+    local note = string.format("no model meets %s here (%s): the smallest, "
+      .. "at its fastest batch (%s)", tgt, misses[1] or "none ran",
+      describe(choice))
+    dyno.warn("yolo: " .. note)
+    dyno.tune.set("yolo.model", choice.params.model, note, { from = choice })
+    dyno.tune.set("yolo.batch", choice.params.batch, note, { from = choice })
+    return
+  end
   local b = choice.params.batch
   local how = b == 1 and string.format("batch-1 latency %s is within 1/%s = %s",
       fmt_s(lat(choice)), tgt, fmt_s(budget))
     or string.format("batch 1 is too slow; at batch %d it runs %.1f images/s "
       .. "(%s per batch)", b, fps(choice), fmt_s(lat(choice)))
+  local next_up = larger or (#misses > 0 and "the next: " .. misses[1])
+    or "the largest tried"
   dyno.tune.set("yolo.model", choice.params.model, string.format(
-    "the largest model that meets %s: %s (%s)%s", tgt, how, describe(choice),
-    #misses > 0 and "; the next: " .. misses[1] or "; the largest tried"),
-    { from = choice })
+    "the largest model that meets %s: %s (%s); %s; %s", tgt, how,
+    describe(choice), pipe_note, next_up), { from = choice })
   dyno.tune.set("yolo.batch", b, string.format(
     "the smallest batch at which %s meets %s (%s)", choice.params.model,
     tgt, describe(choice)), { from = choice })
-else
-  -- Nothing meets the target: the smallest model at its fastest batch
-  -- (as measured above), and say so.
-  choice = fastest or pick
-  local note = string.format("no model meets %s here (%s): the smallest, "
-    .. "at its fastest batch (%s)", tgt, misses[1] or "none ran",
-    describe(choice))
-  dyno.warn("yolo: " .. note)
-  dyno.tune.set("yolo.model", choice.params.model, note, { from = choice })
-  dyno.tune.set("yolo.batch", choice.params.batch, note, { from = choice })
 end
 dyno.tune.set("yolo.device", dev, string.format(
   "the device of the fastest yolo.infer run, %s at batch 1 (%s)", models[1],
@@ -190,8 +195,10 @@ end
 -- Decoding: decode_threads 1, 2, 4, ... on the probe's own clip, decode
 -- and BGR conversion only; the fewest that keep up with the target.
 local pok, pwhy = dyno.has("yolo.pipeline")
+local largest = met[#met] or fastest or pick
 if not pok then
   dyno.log("video: skipped: " .. pwhy)
+  set_model(largest, "the whole pipeline not run (" .. pwhy .. ")")
   dyno.tune.skip("video", "skipped: " .. pwhy)
   return
 end
@@ -220,6 +227,7 @@ while true do
   t = math.min(t * 2, max_threads)
 end
 if not dfast then
+  set_model(largest, "the whole pipeline did not run")
   dyno.tune.skip("video", "yolo.pipeline did not run (its log line says why)")
   return
 end
@@ -239,14 +247,35 @@ else
     { from = dec })
 end
 
--- The whole pipeline at the choice, against the target.
+-- The whole pipeline: the candidates, largest first, until one keeps
+-- up with the target end to end (decode, letterbox and NMS take their
+-- share of each frame beside the network); it is checked against the
+-- target.  Without a candidate, the fallback chosen above.
 -- In a fleet run the ranks meet first, so the ranks of a machine run it
 -- at once, as streams would (a no-op outside a fleet).
 dyno.fleet.barrier("yolo.pipeline")
-local rp = pipe({ model = choice.params.model, imgsz = imgsz,
-  device = dev, precision = prec, threads = threads,
-  batch = choice.params.batch, decode_threads = dec.params.decode_threads })
-if rp.status == "ok" then
+local function whole(c)
+  return pipe({ model = c.params.model, imgsz = imgsz, device = dev,
+    precision = prec, threads = threads, batch = c.params.batch,
+    decode_threads = dec.params.decode_threads })
+end
+local choice, rp, larger = nil, nil, nil
+local cands = {}
+for i = #met, 1, -1 do cands[#cands + 1] = met[i] end
+if #cands == 0 then cands[1] = fastest or pick end
+for _, c in ipairs(cands) do
+  local r = whole(c)
+  choice, rp = c, r.status == "ok" and r or nil
+  if rp and fps(rp) >= target then break end
+  if rp then
+    larger = larger or string.format("the larger %s at batch %d runs the "
+      .. "whole pipeline at %.1f frames/s", c.params.model, c.params.batch,
+      fps(rp))
+  end
+end
+set_model(choice, rp and string.format("the whole pipeline at it runs "
+  .. "%.1f frames/s", fps(rp)) or "the whole pipeline did not run", larger)
+if rp then
   local m = rp.metrics
   local function s(x) return m[x] and fmt_s(m[x].median) or "-" end
   dyno.log(string.format("pipeline: %.1f frames/s end to end (per frame: "
