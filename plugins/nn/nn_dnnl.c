@@ -594,11 +594,12 @@ align64(size_t n)
 static size_t
 stage_need(const struct nn_graph *g, const struct nn_op *op)
 {
-	int blk = nn_op_image(op) ? op_blk(g, op) : 0;
 	size_t n = 0;
+	int blk;
 
 	if (!nn_op_image(op))
 		return 0;
+	blk = op_blk(g, op);
 	if (!native(&g->t[op->in[0]], blk))
 		n += align64(stage_size(g, op->in[0]));
 	if (!native(&g->t[op->out], blk))

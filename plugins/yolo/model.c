@@ -507,17 +507,14 @@ yolo_forward(struct yolo_model *m, const float *x, float *y, char *err,
 		job[k].lane = k;
 		job[k].x = x;
 		job[k].y = y;
-		job[k].rc = 0;
 	}
 	/* Lane 0 in this thread, the others each in its own. */
 	for (k = 1; k < m->nlanes; k++, started++)
 		if (pthread_create(&tid[k], NULL, lane_run, &job[k]) != 0)
 			break;
-	if (started < m->nlanes) {
-		/* What could not start runs here, after lane 0. */
-		for (k = started; k < m->nlanes; k++)
-			lane_run(&job[k]);
-	}
+	/* A lane whose thread could not start runs here too. */
+	for (k = started; k < m->nlanes; k++)
+		lane_run(&job[k]);
 	lane_run(&job[0]);
 	for (k = 1; k < started; k++)
 		pthread_join(tid[k], NULL);
